@@ -1,0 +1,1 @@
+"""agrad's grammar, shipped as package data (`agrad.grammar`)."""

@@ -1,0 +1,38 @@
+"""agrad: a command-line expression differentiator with PyTorch's autograd semantics.
+
+    >>> import agrad
+    >>> r = agrad.evaluate("(x+w)*2", x=3, w=1)
+    >>> r.value, r.grads, r.grad_fn
+    (8.0, {'x': 2.0, 'w': 2.0}, 'MulBackward0')
+
+The engine for library use mirrors torch: `agrad.tensor(3.0, requires_grad=True)`, operators and
+functions (`agrad.sin(t)`), `.backward(gradient, retain_graph, create_graph)`, `.grad`,
+`.is_leaf`, `.grad_fn`, `retain_grad()`, `detach()`, `with agrad.no_grad(): ...`.
+"""
+
+from .api import Result, evaluate
+from .errors import (AgradError, AgradSyntaxError, ArityError, BindingError, ComputeError,
+                     UnboundVariableError, UnknownNameError)
+from .tensor import Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled, tensor
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AgradError", "AgradSyntaxError", "ArityError", "BindingError", "ComputeError", "Result",
+    "Tensor", "UnboundVariableError", "UnknownNameError", "enable_grad", "evaluate", "is_grad_enabled",
+    "no_grad", "set_grad_enabled", "tensor", "__version__",
+]
+
+
+def __getattr__(name: str):
+    """agrad.sin, agrad.max, ...: every public function of the op table, applied to Tensors."""
+    from . import ops
+
+    if name in ops.public_functions():
+        def function(*args):
+            return ops.call(name, *args)
+
+        function.__name__ = name
+        function.__doc__ = f"{ops.TABLE[name].torch}; grad_fn {ops.TABLE[name].grad_fn}"
+        return function
+    raise AttributeError(f"module 'agrad' has no attribute '{name}'")

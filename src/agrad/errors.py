@@ -1,0 +1,104 @@
+"""Every error agrad raises: one base class carrying a message, a kind and a source position.
+
+The kind names the stage that failed and is part of the documented interface (JSON error
+records use it); exit_code follows the CLI's contract: 2 for input that could not be understood,
+1 for input that was understood but could not be computed.
+"""
+
+from __future__ import annotations
+
+
+class AgradError(Exception):
+    """Base class: `message`, `kind`, `exit_code`, and where known `span` (start, end offsets)
+    into `source`."""
+
+    kind = "error"
+    exit_code = 2
+
+    def __init__(self, message: str, span: tuple[int, int] | None = None, source: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.span = span
+        self.source = source
+
+    @property
+    def line(self) -> int | None:
+        if self.span is None or self.source is None:
+            return None
+        return self.source.count("\n", 0, self.span[0]) + 1
+
+    @property
+    def column(self) -> int | None:
+        """1-based column of the error's start within its line."""
+        if self.span is None or self.source is None:
+            return None
+        return self.span[0] - (self.source.rfind("\n", 0, self.span[0]) + 1) + 1
+
+    def with_source(self, source: str) -> "AgradError":
+        if self.source is None:
+            self.source = source
+        return self
+
+    def caret(self) -> str | None:
+        """The offending source line with a caret under the error's column (None without a
+        position). A very long line is cut to a window around the column."""
+        if self.span is None or self.source is None:
+            return None
+        start = self.span[0]
+        line_start = self.source.rfind("\n", 0, start) + 1
+        line_end = self.source.find("\n", start)
+        if line_end == -1:
+            line_end = len(self.source)
+        text = self.source[line_start:line_end]
+        col = start - line_start
+        width = max(1, min(self.span[1], line_end) - start)
+        lo = max(0, col - 60)
+        hi = min(len(text), col + 60)
+        prefix = "..." if lo > 0 else ""
+        suffix = "..." if hi < len(text) else ""
+        shown = prefix + text[lo:hi] + suffix
+        shown = shown.replace("\t", " ").replace("\r", " ")
+        pad = len(prefix) + col - lo
+        return f"{shown}\n{' ' * pad}{'^' * min(width, hi - col if hi > col else 1)}"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class AgradSyntaxError(AgradError):
+    """The text is not a well-formed program."""
+
+    kind = "syntax"
+
+
+class UnknownNameError(AgradError):
+    """A call to a function the op table does not have, or a name that is neither a variable,
+    an assigned name nor a constant."""
+
+    kind = "name"
+
+
+class ArityError(AgradError):
+    """A function called with the wrong number of arguments."""
+
+    kind = "arity"
+
+
+class UnboundVariableError(AgradError):
+    """A variable the program uses but no binding gives a value to."""
+
+    kind = "unbound"
+
+
+class BindingError(AgradError):
+    """A binding that cannot be used: a value that is not a number, a constant's name, ..."""
+
+    kind = "value"
+
+
+class ComputeError(AgradError):
+    """Understood, but not computable: PyTorch's runtime errors (backward without a grad_fn,
+    a second backward through freed buffers, shape mismatches, ...)."""
+
+    kind = "compute"
+    exit_code = 1

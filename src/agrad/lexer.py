@@ -1,0 +1,125 @@
+"""agrad's lexer for Lark: one compiled regular expression built from the grammar's terminals.
+
+Lark accepts a lexer class; this one keeps Lark's grammar and LALR parser while scanning with a
+single `re` alternation, and it decides which newlines end a statement: a newline outside
+brackets, after a token that can end an operand and before one that can start an operand, is a
+separator; every other newline is whitespace, so an expression may run over several lines.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lark.lexer import Lexer, Token
+
+from .errors import AgradSyntaxError
+
+# Look-alike characters people paste from documents, and what they probably meant.
+CONFUSABLES = {
+    "\u2212": "-",  # minus sign
+    "\u2013": "-",  # en dash
+    "\u2014": "-",  # em dash
+    "\u00d7": "*",  # multiplication sign
+    "\u22c5": "*",  # dot operator
+    "\u00b7": "*",  # middle dot
+    "\u2217": "*",  # asterisk operator
+    "\u00f7": "/",  # division sign
+    "\u2215": "/",  # division slash
+    "\uff08": "(",
+    "\uff09": ")",
+    "\uff0c": ",",
+}
+
+_ENDS_OPERAND = frozenset(("NUMBER", "NAME", "RPAR", "RSQB"))
+_STARTS_OPERAND = frozenset(("NUMBER", "NAME", "LPAR", "LSQB"))
+_OPENERS = frozenset(("LPAR", "LSQB"))
+_CLOSERS = frozenset(("RPAR", "RSQB"))
+
+
+def describe_char(ch: str) -> str:
+    if ch.isprintable() and not ch.isspace():
+        return f"'{ch}' (U+{ord(ch):04X})" if ord(ch) > 127 else f"'{ch}'"
+    return f"U+{ord(ch):04X}"
+
+
+class AgradLexer(Lexer):
+    """Scans the whole text with one regex; see the module docstring for newlines."""
+
+    __future_interface__ = 0
+
+    def __init__(self, lexer_conf):
+        strings, regexps = [], []
+        for term in lexer_conf.terminals:
+            pattern = term.pattern
+            if pattern.type == "str":
+                strings.append((term.name, pattern.value))
+            else:
+                regexps.append((term.name, pattern.to_regexp()))
+        # Longer literal strings first, so "**" wins over "*".
+        strings.sort(key=lambda item: -len(item[1]))
+        parts = [f"(?P<{name}>{regexp})" for name, regexp in regexps]
+        parts += [f"(?P<{name}>{re.escape(value)})" for name, value in strings]
+        parts += [r"(?P<_NL>\n)", r"(?P<_WS>[ \t\r\f\v]+)", r"(?P<_COMMENT>#[^\n]*)", r"(?P<_ERR>.)"]
+        self.regex = re.compile("|".join(parts), re.DOTALL)
+
+    def lex(self, text: str):
+        depth = 0
+        last = None  # type of the last significant token
+        pending_newline = None  # offset of a newline that ends a statement if an operand follows
+        for m in self.regex.finditer(text):
+            kind = m.lastgroup
+            if kind == "_WS" or kind == "_COMMENT":
+                continue
+            start = m.start()
+            if kind == "_NL":
+                if depth == 0 and last in _ENDS_OPERAND and pending_newline is None:
+                    pending_newline = start
+                continue
+            if kind == "_ERR":
+                raise _bad_character(text, start)
+            value = m.group()
+            if kind == "NUMBER":
+                _check_number_end(text, m.end(), value, start)
+            if pending_newline is not None:
+                if kind in _STARTS_OPERAND:
+                    yield Token("_SEP", "\n", pending_newline, end_pos=pending_newline + 1)
+                pending_newline = None
+            if kind in _OPENERS:
+                depth += 1
+            elif kind in _CLOSERS and depth:
+                depth -= 1
+            elif kind == "_SEP":
+                depth = 0
+            last = kind
+            yield Token(kind, value, start, end_pos=m.end())
+
+
+def _bad_character(text: str, start: int) -> AgradSyntaxError:
+    ch = text[start]
+    meant = CONFUSABLES.get(ch)
+    if meant:
+        message = f"unexpected character {describe_char(ch)}: did you mean '{meant}'?"
+    elif ch == "\x00":
+        message = "unexpected NUL byte (U+0000) in the expression"
+    elif ch in "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff\u200b":
+        message = f"unexpected invisible character {describe_char(ch)} (a direction mark or zero-width space): delete it"
+    elif ch == ".":
+        message = "unexpected '.': a number has at most one decimal point and needs a digit next to it"
+    else:
+        message = f"unexpected character {describe_char(ch)}"
+    return AgradSyntaxError(message, (start, start + 1), text)
+
+
+def _check_number_end(text: str, end: int, value: str, start: int) -> None:
+    """A number glued to a name (`2x`, `1e`) is an error with a hint, not two tokens."""
+    if end < len(text) and (text[end].isalpha() or text[end] == "_"):
+        if text[end] in "eE" and "e" not in value.lower():
+            tail = text[end:end + 2]
+            if len(tail) == 1 or not (tail[1].isalnum() or tail[1] == "_"):
+                raise AgradSyntaxError(
+                    f"malformed number '{value}{text[end]}': an exponent needs digits, as in {value}e3",
+                    (start, end + 1), text)
+        word = re.match(r"\w+", text[end:]).group()
+        raise AgradSyntaxError(
+            f"a number cannot be followed directly by a name: write {value}*{word} for a product",
+            (start, end + len(word)), text)
