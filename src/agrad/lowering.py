@@ -1,0 +1,163 @@
+"""AST to autograd tensors: walks the program once, running each op forward as it is reached
+(PyTorch's dynamic graph), with an explicit stack instead of recursion."""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+
+from . import ops
+from . import syntax_tree as st
+from .errors import ArityError, BindingError, UnboundVariableError, UnknownNameError
+from .tensor import Tensor
+
+CONSTANTS = {"pi": math.pi, "e": math.e}
+NAME_RE = re.compile(r"(?!\d)\w+\Z")
+_NUMBER_RE = re.compile(r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity|nan)\Z", re.IGNORECASE)
+
+
+def parse_number(text: str) -> float:
+    """A binding's value written as text: ints, floats, inf, nan, with a sign. ValueError otherwise."""
+    t = text.strip()
+    if not _NUMBER_RE.match(t):
+        raise ValueError(text)
+    return float(t)
+
+
+def make_variables(bindings: dict, no_grad: frozenset = frozenset()) -> dict[str, Tensor]:
+    """Leaf tensors for the bound variables: requires_grad True unless named in no_grad."""
+    variables = {}
+    for name, value in bindings.items():
+        if not NAME_RE.match(name):
+            raise BindingError(f"'{name}' is not a valid variable name (a letter or _, then letters, digits, _)")
+        if name in CONSTANTS:
+            raise BindingError(f"cannot bind '{name}': it is a constant ({CONSTANTS[name]!r})")
+        variables[name] = Tensor(_as_float(name, value), name not in no_grad, name=name)
+    return variables
+
+
+def _as_float(name: str, value) -> float:
+    if isinstance(value, bool):
+        raise BindingError(f"variable '{name}': expected a number, got {value!r}")
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return parse_number(value)
+        except ValueError:
+            raise BindingError(f"variable '{name}': '{value}' is not a number") from None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise BindingError(f"variable '{name}': expected a number, got {type(value).__name__}") from None
+
+
+class Lowered:
+    """The lowering's result: the output tensor and the names it met, in order of first use."""
+
+    __slots__ = ("output", "used", "assigned")
+
+    def __init__(self, output: Tensor, used: list[str], assigned: dict[str, Tensor]):
+        self.output = output
+        self.used = used
+        self.assigned = assigned
+
+
+def lower(program: st.Program, variables: dict[str, Tensor], source: str | None = None) -> Lowered:
+    assigned: dict[str, Tensor] = {}
+    will_assign = {s.name for s in program.statements if isinstance(s, st.Assign)}
+    used: list[str] = []
+    used_set: set[str] = set()
+    output = None
+    for statement in program.statements:
+        if isinstance(statement, st.Assign):
+            _check_assignable(statement, variables, source)
+            value = _lower_expr(statement.value, variables, assigned, will_assign, used, used_set, source)
+            if value.name is None and not value.is_number:
+                value.name = statement.name
+            assigned[statement.name] = value
+            output = value
+        else:
+            output = _lower_expr(statement, variables, assigned, will_assign, used, used_set, source)
+    return Lowered(output, used, assigned)
+
+
+def _check_assignable(statement: st.Assign, variables, source):
+    name = statement.name
+    if name in CONSTANTS:
+        raise BindingError(f"cannot assign to '{name}': it is a constant", statement.name_span, source)
+    if name in variables:
+        raise BindingError(f"cannot assign to '{name}': it is a variable given a value on the command line",
+                           statement.name_span, source)
+
+
+def _lower_expr(root, variables, assigned, will_assign, used, used_set, source) -> Tensor:
+    # Post-order walk: a node is visited twice, first to push its children, then to combine
+    # their results, which sit on `values` in source order.
+    values: list[Tensor] = []
+    stack = [(root, False)]
+    while stack:
+        node, ready = stack.pop()
+        kids = st.children(node)
+        if kids and not ready:
+            stack.append((node, True))
+            stack.extend((kid, False) for kid in reversed(kids))
+            continue
+        if kids:
+            args = values[len(values) - len(kids):]
+            del values[len(values) - len(kids):]
+        if isinstance(node, st.Number):
+            values.append(Tensor(node.value, is_number=True, label=node.text))
+        elif isinstance(node, st.Name):
+            values.append(_lookup(node, variables, assigned, will_assign, used, used_set, source))
+        elif isinstance(node, st.Binary):
+            values.append(ops.call(node.op, *args))
+        elif isinstance(node, st.Unary):
+            values.append(ops.call("neg", args[0]) if node.op == "neg" else args[0])
+        elif isinstance(node, st.Call):
+            _check_call(node, variables, source)
+            values.append(ops.call(node.func, *args))
+        else:
+            kind = "vector literals" if isinstance(node, st.Vector) else "indexing"
+            raise UnknownNameError(f"{kind} are not supported yet", node.span, source)
+        if kids and values[-1].is_number:
+            values[-1].label = source[node.span[0]:node.span[1]] if source is not None else None
+    return values[-1]
+
+
+def _lookup(node: st.Name, variables, assigned, will_assign, used, used_set, source) -> Tensor:
+    name = node.id
+    if name in assigned:
+        return assigned[name]
+    if name in variables:
+        if name not in used_set:
+            used_set.add(name)
+            used.append(name)
+        return variables[name]
+    if name in CONSTANTS:
+        return Tensor(CONSTANTS[name], is_number=True, label=name)
+    if name in will_assign:
+        raise UnknownNameError(f"'{name}' is used before it is assigned", node.span, source)
+    if name in ops.public_functions():
+        raise UnboundVariableError(
+            f"'{name}' is a function: call it as {name}(...), or bind a variable with --var {name}=VALUE",
+            node.span, source)
+    raise UnboundVariableError(f"variable '{name}' has no value: add --{name} VALUE", node.span, source)
+
+
+def _check_call(node: st.Call, variables, source):
+    functions = ops.public_functions()
+    op = functions.get(node.func)
+    if op is None:
+        if node.func in variables or node.func in CONSTANTS:
+            raise UnknownNameError(f"'{node.func}' is a {'variable' if node.func in variables else 'constant'}, "
+                                   f"not a function: write {node.func}*(...) for a product", node.name_span, source)
+        close = difflib.get_close_matches(node.func, list(functions), n=3, cutoff=0.6)
+        hint = f": did you mean {' or '.join(repr(c) for c in close)}?" if close else \
+            " (agrad functions lists them all)"
+        raise UnknownNameError(f"unknown function '{node.func}'{hint}", node.name_span, source)
+    if len(node.args) != op.arity:
+        plural = "argument" if op.arity == 1 else "arguments"
+        raise ArityError(f"{node.func}() takes {op.arity} {plural} ({node.func}({', '.join(op.params)})), "
+                         f"got {len(node.args)}", node.span, source)

@@ -1,0 +1,286 @@
+"""The op table: every operation agrad knows, in one place.
+
+Each entry has its name, arity, scalar kernel, one gradient rule per input, and PyTorch's grad_fn
+name; the parser's error messages, the lowering, `agrad functions`, the renderers and the tests
+all read it, so a new function is one entry. A gradient rule is `rule(g, out, *inputs)`: the
+gradient arriving at the op's output, the output, and the inputs, all Tensors; it returns the
+gradient for its input, written with the engine's own ops (so gradients are graphs under
+create_graph) and following PyTorch's tools/autograd/derivatives.yaml formula by formula, which
+is what makes edge cases (relu'(0), sqrt'(0), the pow cases) agree with torch.
+
+Some operations have variants torch picks by whether an operand is a Python number (`2 - x` is
+rsub, `x ** 2` pow with a scalar exponent, `2 / x` a reciprocal times 2); `call` makes that choice.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from . import kernels as K
+from . import shapes
+from .tensor import Tensor, apply, as_tensor
+
+Rule = Optional[Callable[..., Optional[Tensor]]]
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    arity: int
+    kernel: Callable
+    grads: tuple  # one Rule per input; None where the input is never differentiated
+    grad_fn: str
+    derivatives: tuple  # each input's partial derivative in words, for `agrad functions`
+    public: bool = True  # callable by name in the language
+    saves: bool = True  # keeps inputs or output for backward (what retain_graph is about)
+    notes: str = ""  # edge conventions, in words
+    symbol: Optional[str] = None  # the operator, for ops written infix
+    params: tuple = ("x",)  # argument names, for help texts
+    torch: str = ""  # the PyTorch call it mirrors
+    number_args: tuple = field(default=())  # inputs that must be Python numbers for this variant
+
+
+TABLE: dict[str, Op] = {}
+
+
+def _op(name, arity, kernel, grads, grad_fn, derivatives, **kw) -> Op:
+    op = Op(name, arity, kernel, tuple(grads), grad_fn, tuple(derivatives), **kw)
+    TABLE[name] = op
+    return op
+
+
+# -- helpers the rules are written with ------------------------------------------------------
+
+def fn(name: str, *args) -> Tensor:
+    return call(name, *args)
+
+
+def const(value) -> Tensor:
+    return Tensor(value)
+
+
+def mask(predicate, *tensors: Tensor) -> Tensor:
+    """A constant, non-differentiable condition computed from values (torch's comparisons)."""
+    return Tensor(predicate(*[t.value for t in tensors]))
+
+
+def where(cond: Tensor, a, b) -> Tensor:
+    return apply(WHERE, cond, as_tensor(a), as_tensor(b))
+
+
+def zeros_like(g: Tensor) -> Tensor:
+    return Tensor(shapes.zeros_like(g.value))
+
+
+# -- arithmetic ------------------------------------------------------------------------------
+
+ADD = _op("add", 2, K.add, [lambda g, out, a, b: g, lambda g, out, a, b: g], "AddBackward0",
+          ["1", "1"], saves=False, symbol="+", params=("a", "b"), torch="a + b", public=False)
+SUB = _op("sub", 2, K.sub, [lambda g, out, a, b: g, lambda g, out, a, b: -g], "SubBackward0",
+          ["1", "-1"], saves=False, symbol="-", params=("a", "b"), torch="a - b", public=False)
+RSUB = _op("rsub", 2, K.rsub, [None, lambda g, out, c, x: -g], "RsubBackward1",
+           ["-", "-1"], saves=False, symbol="-", params=("c", "x"), torch="c - x (c a Python number)",
+           public=False, number_args=(0,))
+MUL = _op("mul", 2, K.mul, [lambda g, out, a, b: g * b, lambda g, out, a, b: g * a], "MulBackward0",
+          ["b", "a"], symbol="*", params=("a", "b"), torch="a * b", public=False)
+DIV = _op("div", 2, K.div,
+          [lambda g, out, a, b: g / b, lambda g, out, a, b: -g * ((a / b) / b)], "DivBackward0",
+          ["1/b", "-a/b^2"], symbol="/", params=("a", "b"), torch="a / b", public=False,
+          notes="a/0 is inf with the sign of a, 0/0 is nan")
+RECIPROCAL = _op("reciprocal", 1, K.reciprocal, [lambda g, out, a: -g * (out * out)], "ReciprocalBackward0",
+                 ["-1/x^2"], public=False, torch="x.reciprocal() (c / x is c * x.reciprocal())",
+                 notes="torch computes c / x as x.reciprocal() * c: MulBackward0 over ReciprocalBackward0; "
+                       "1/0 = inf with gradient -inf; 1/-0 = -inf")
+NEG = _op("neg", 1, K.neg, [lambda g, out, a: -g], "NegBackward0", ["-1"], saves=False, symbol="-",
+          public=False, torch="-x")
+
+
+def _pow_base_rule(g, out, a, b):
+    # pow_backward_self: where(exponent == 0, 0, grad * exponent * self^(exponent - 1))
+    if b.is_number:
+        if b.value == 0:
+            return zeros_like(g)
+        return g * (b * a ** (b.value - 1.0))
+    return where(mask(lambda e: e == 0, b), 0.0, g * (b * a ** (b - 1.0)))
+
+
+def _pow_exponent_rule(g, out, a, b):
+    # pow_backward_exponent: where(self == 0 & exponent >= 0, 0, grad * result * log(self))
+    return where(mask(lambda s, e: (s == 0) & (e >= 0), a, b), 0.0, g * (out * fn("log", a)))
+
+
+POW = _op("pow", 2, K.pow, [_pow_base_rule, _pow_exponent_rule], "PowBackward1",
+          ["b*a^(b-1)", "a^b*log(a)"], symbol="^", params=("a", "b"), torch="torch.pow(a, b)",
+          notes="0^0 = 1; at a = 0 the exponent's gradient is 0 when b >= 0; a < 0 with b fractional is nan")
+POW_SCALAR = _op("pow_scalar", 2, K.pow, [_pow_base_rule, None], "PowBackward0",
+                 ["c*x^(c-1)", "-"], symbol="^", params=("x", "c"), public=False,
+                 torch="a ** b (b a Python number)", number_args=(1,),
+                 notes="x^0 has gradient 0 everywhere; x^0.5 at 0 has gradient inf")
+RPOW = _op("rpow", 2, K.pow, [None, _pow_exponent_rule], "PowBackward2",
+           ["-", "c^x*log(c)"], symbol="^", params=("c", "x"), public=False,
+           torch="a ** b (a a Python number)", number_args=(0,))
+
+# -- one-argument functions -----------------------------------------------------------------
+
+LN2 = math.log(2.0)
+LN10 = math.log(10.0)
+TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+def _unary(name, kernel, rule, grad_fn, derivative, notes="", saves=True, torch=None):
+    return _op(name, 1, kernel, [rule], grad_fn, [derivative], notes=notes, saves=saves,
+               torch=torch or f"torch.{name}(x)")
+
+
+def _zero_rule(g, out, a):
+    return zeros_like(g)
+
+
+_unary("abs", K.abs, lambda g, out, a: g * fn("sign", a), "AbsBackward0", "sign(x)",
+       notes="abs'(0) = 0")
+_unary("sign", K.sign, _zero_rule, "SignBackward0", "0", saves=False,
+       notes="gradient 0 everywhere; sign(0) = 0")
+_unary("sqrt", K.sqrt, lambda g, out, a: g / (2.0 * out), "SqrtBackward0", "1/(2*sqrt(x))",
+       notes="sqrt(0) = 0 with gradient inf; sqrt(-1) = nan")
+_unary("exp", K.exp, lambda g, out, a: g * out, "ExpBackward0", "exp(x)",
+       notes="exp(1000) = inf with gradient inf")
+_unary("log", K.log, lambda g, out, a: g / a, "LogBackward0", "1/x",
+       notes="log(0) = -inf with gradient inf; log(-1) = nan with gradient -1")
+_unary("log2", K.log2, lambda g, out, a: g / (a * LN2), "Log2Backward0", "1/(x*ln 2)")
+_unary("log10", K.log10, lambda g, out, a: g / (a * LN10), "Log10Backward0", "1/(x*ln 10)")
+_unary("log1p", K.log1p, lambda g, out, a: g / (a + 1.0), "Log1PBackward0", "1/(1+x)")
+_unary("expm1", K.expm1, lambda g, out, a: g * (out + 1.0), "Expm1Backward0", "exp(x)")
+_unary("sin", K.sin, lambda g, out, a: g * fn("cos", a), "SinBackward0", "cos(x)")
+_unary("cos", K.cos, lambda g, out, a: g * -fn("sin", a), "CosBackward0", "-sin(x)")
+_unary("tan", K.tan, lambda g, out, a: g * (1.0 + out ** 2.0), "TanBackward0", "1 + tan(x)^2")
+_unary("asin", K.asin, lambda g, out, a: g * fn("rsqrt", -a * a + 1.0), "AsinBackward0", "1/sqrt(1-x^2)",
+       notes="asin(1) has gradient inf")
+_unary("acos", K.acos, lambda g, out, a: g * -fn("rsqrt", -a * a + 1.0), "AcosBackward0", "-1/sqrt(1-x^2)")
+_unary("atan", K.atan, lambda g, out, a: g / (a * a + 1.0), "AtanBackward0", "1/(1+x^2)")
+_unary("sinh", K.sinh, lambda g, out, a: g * fn("cosh", a), "SinhBackward0", "cosh(x)")
+_unary("cosh", K.cosh, lambda g, out, a: g * fn("sinh", a), "CoshBackward0", "sinh(x)")
+_unary("tanh", K.tanh, lambda g, out, a: g * (1.0 - out * out), "TanhBackward0", "1 - tanh(x)^2")
+_unary("asinh", K.asinh, lambda g, out, a: g * fn("rsqrt", a ** 2.0 + 1.0), "AsinhBackward0",
+       "1/sqrt(x^2+1)")
+_unary("acosh", K.acosh, lambda g, out, a: g * fn("rsqrt", a ** 2.0 - 1.0), "AcoshBackward0",
+       "1/sqrt(x^2-1)")
+_unary("atanh", K.atanh, lambda g, out, a: g * 1.0 / (1.0 - a ** 2.0), "AtanhBackward0", "1/(1-x^2)")
+_unary("sigmoid", K.sigmoid, lambda g, out, a: g * (1.0 - out) * out, "SigmoidBackward0",
+       "sigmoid(x)*(1-sigmoid(x))", notes="sigmoid(0) = 0.5 with gradient 0.25")
+_unary("relu", K.relu, lambda g, out, a: where(mask(lambda y: y <= 0, out), 0.0, g), "ReluBackward0",
+       "1 if x > 0 else 0", notes="relu'(0) = 0; at nan the gradient passes through")
+
+
+def _softplus_rule(g, out, a):
+    z = fn("exp", a)
+    return where(mask(lambda v: v > 20.0, a), g, g * z / (z + 1.0))
+
+
+_unary("softplus", K.softplus, _softplus_rule, "SoftplusBackward0", "sigmoid(x)",
+       notes="beta 1, threshold 20 (linear above), as torch.nn.functional.softplus",
+       torch="torch.nn.functional.softplus(x)")
+_unary("erf", K.erf, lambda g, out, a: TWO_OVER_SQRT_PI * fn("exp", -(a ** 2.0)) * g, "ErfBackward0",
+       "2/sqrt(pi)*exp(-x^2)")
+_unary("floor", K.floor, _zero_rule, "FloorBackward0", "0", saves=False, notes="gradient 0")
+_unary("ceil", K.ceil, _zero_rule, "CeilBackward0", "0", saves=False, notes="gradient 0")
+_unary("round", K.round, _zero_rule, "RoundBackward0", "0", saves=False,
+       notes="halves round to even; gradient 0")
+RSQRT = _op("rsqrt", 1, K.rsqrt, [lambda g, out, a: -0.5 * g * out ** 3.0], "RsqrtBackward0",
+            ["-1/(2*x^(3/2))"], public=False, torch="torch.rsqrt(x)")
+
+# -- two and three arguments ------------------------------------------------------------------
+
+
+def _atan2_recip(a, b):
+    # 1 / (a^2 + b^2), with torch's 0 where both are 0 (so atan2'(0, 0) is (0, -0))
+    denom = a * a + b * b
+    return where(mask(lambda d: d == 0, denom), 0.0, 1.0 / denom)
+
+
+_op("atan2", 2, K.atan2,
+    [lambda g, out, a, b: g * b * _atan2_recip(a, b), lambda g, out, a, b: g * -a * _atan2_recip(a, b)],
+    "Atan2Backward0", ["x/(y^2+x^2)", "-y/(y^2+x^2)"], params=("y", "x"), torch="torch.atan2(y, x)",
+    notes="atan2(0, 0) has gradients (0, -0)")
+_op("hypot", 2, K.hypot, [lambda g, out, a, b: g * a / out, lambda g, out, a, b: g * b / out],
+    "HypotBackward0", ["a/hypot(a,b)", "b/hypot(a,b)"], params=("a", "b"), torch="torch.hypot(a, b)",
+    notes="hypot(0, 0) has gradients (nan, nan)")
+
+
+def _split_rule(first_loses):
+    # maximum/minimum: a tie splits the gradient in half
+    def rule(g, out, a, b):
+        half = where(mask(lambda x, y: x == y, a, b), g / 2.0, g)
+        return where(mask(first_loses, a, b), 0.0, half)
+
+    return rule
+
+
+_op("max", 2, K.maximum, [_split_rule(lambda x, y: x < y), _split_rule(lambda x, y: x > y)],
+    "MaximumBackward0", ["1 if a > b, 1/2 if a = b, else 0", "1 if b > a, 1/2 if a = b, else 0"],
+    params=("a", "b"), torch="torch.maximum(a, b)", notes="a tie splits the gradient 1/2 and 1/2")
+_op("min", 2, K.minimum, [_split_rule(lambda x, y: x > y), _split_rule(lambda x, y: x < y)],
+    "MinimumBackward0", ["1 if a < b, 1/2 if a = b, else 0", "1 if b < a, 1/2 if a = b, else 0"],
+    params=("a", "b"), torch="torch.minimum(a, b)", notes="a tie splits the gradient 1/2 and 1/2")
+
+
+def _clamp_x_rule(g, out, x, lo, hi):
+    return where(mask(lambda v, a, b: (v >= a) & (v <= b), x, lo, hi), g, 0.0)
+
+
+CLAMP = _op("clamp", 3, K.clamp, [_clamp_x_rule, None, None], "ClampBackward1",
+            ["1 if lo <= x <= hi else 0", "-", "-"], params=("x", "lo", "hi"),
+            torch="torch.clamp(x, lo, hi)", number_args=(1, 2),
+            notes="the gradient is 1 on the closed interval, boundaries included (unlike relu)")
+CLAMP_TENSOR = _op("clamp_tensor", 3, K.clamp,
+                   [_clamp_x_rule,
+                    lambda g, out, x, lo, hi: where(mask(lambda v, a, b: (v < a) & (a < b), x, lo, hi), g, 0.0),
+                    lambda g, out, x, lo, hi: where(mask(lambda v, a, b: (v > b) | (b < a), x, lo, hi), g, 0.0)],
+                   "ClampBackward0", ["1 if lo <= x <= hi else 0", "1 if x < lo", "1 if x > hi"],
+                   params=("x", "lo", "hi"), public=False, torch="torch.clamp(x, lo_tensor, hi_tensor)")
+
+# -- internal ---------------------------------------------------------------------------------
+
+WHERE = _op("where", 3, K.where,
+            [None, lambda g, out, c, a, b: where(c, g, 0.0), lambda g, out, c, a, b: where(c, 0.0, g)],
+            "WhereBackward0", ["-", "1 where cond", "1 where not cond"], params=("cond", "a", "b"),
+            public=False, saves=False, torch="torch.where(cond, a, b)")
+
+# -- the language's view of the table --------------------------------------------------------
+
+BINARY_OPERATORS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^"}
+
+
+def public_functions() -> dict[str, Op]:
+    """Functions callable by name in the language, in table order."""
+    return {name: op for name, op in TABLE.items() if op.public}
+
+
+def call(name: str, *args) -> Tensor:
+    """Apply the op called `name` to Tensors or numbers, picking torch's variant for Python
+    numbers as operands."""
+    a = [as_tensor(x) for x in args]
+    if name == "sub" and a[0].is_number and not a[1].is_number:
+        return apply(RSUB, *a)
+    if name == "div" and a[0].is_number and not a[1].is_number:
+        return apply(MUL, apply(RECIPROCAL, a[1]), a[0])  # torch: c / x is x.reciprocal() * c
+    if name == "pow":
+        if a[1].is_number and not a[0].is_number:
+            return apply(POW_SCALAR, *a)
+        if a[0].is_number and not a[1].is_number:
+            return apply(RPOW, *a)
+    if name == "clamp" and not (a[1].is_number and a[2].is_number):
+        return apply(CLAMP_TENSOR, *a)
+    return apply(TABLE[name], *a)
+
+
+def as_grad(value) -> Tensor:
+    return value if isinstance(value, Tensor) else Tensor(float(value))
+
+
+def seed_like(root: Tensor, gradient) -> Tensor:
+    g = as_grad(gradient)
+    if g.requires_grad:
+        return g
+    return Tensor(g.value)
