@@ -1,0 +1,203 @@
+"""The command line: thin Typer commands over agrad.evaluate and the renderers.
+
+`agrad eval EXPR --x 3 --w 1`: variables are bound by options that Typer does not know in
+advance, so `main` first rewrites every `--NAME VALUE` that is not one of eval's own options into
+`--var NAME=VALUE`, which also keeps values like `-3` and `-inf` from being read as options.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from typing import List, Optional
+
+import typer
+from typing_extensions import Annotated
+
+from . import __version__
+from .errors import AgradError, BindingError
+
+EXIT_OK, EXIT_COMPUTE, EXIT_USAGE = 0, 1, 2
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="Evaluate and differentiate math expressions with PyTorch's autograd semantics.")
+
+
+class Format(str, Enum):
+    pretty = "pretty"
+    json = "json"
+    plain = "plain"
+
+
+def _version(value: bool):
+    if value:
+        print(f"agrad {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True,
+                                                            help="Print the version and exit.")] = None):
+    """agrad: evaluate an expression, backpropagate, and show the graph and the gradients.
+
+    Exit codes: 0 success (an inf or nan result is a success), 1 understood but not computable,
+    2 input that could not be understood (syntax, unknown name, bad value, bad option).
+    """
+
+
+@app.command("eval")
+def eval_command(
+    expr: Annotated[str, typer.Argument(metavar="EXPR", help="The expression, e.g. \"(x+w)*2\".",
+                                        show_default=False)],
+    var: Annotated[Optional[List[str]], typer.Option(
+        "--var", metavar="NAME=VALUE",
+        help="Bind a variable; `--NAME VALUE` and `--NAME=VALUE` work too.")] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-F", help="pretty (a tree and a table), json or plain.")]
+    = Format.pretty,
+    grad: Annotated[Optional[str], typer.Option("--grad", metavar="NAME",
+                                                help="Print only NAME's gradient, as a bare number.")] = None,
+):
+    """Evaluate EXPR, backpropagate from its value, and print the graph and each leaf's gradient."""
+    from .api import evaluate
+
+    try:
+        bindings = parse_bindings(var or [])
+        result = evaluate(expr, **bindings)
+        if grad is not None:
+            print(_one_gradient(result, grad))
+        elif fmt is Format.json:
+            from .render_text import as_json
+
+            print(as_json(result))
+        elif fmt is Format.plain:
+            from .render_text import as_plain
+
+            print(as_plain(result))
+        else:
+            from .render_pretty import print_result
+
+            print_result(result)
+    except AgradError as exc:
+        fail(exc)
+
+
+def _one_gradient(result, name: str) -> str:
+    from . import numbers
+
+    if name in result.grads:
+        return numbers.text(result.grads[name])
+    if name in result.assigned:
+        from .tensor import NONLEAF_GRAD_WARNING
+
+        print(f"agrad: warning: {NONLEAF_GRAD_WARNING}", file=sys.stderr)
+        return "None"
+    known = ", ".join(result.grads) or "none"
+    raise BindingError(f"--grad {name}: no variable '{name}' (variables: {known})")
+
+
+@app.command("functions")
+def functions_command(
+    fmt: Annotated[Format, typer.Option("--format", "-F", help="pretty or json.")] = Format.pretty,
+):
+    """List the functions and operators: arity, derivatives, PyTorch grad_fn, edge conventions."""
+    from .function_list import print_functions
+
+    print_functions(fmt.value)
+
+
+def parse_bindings(specs: list[str]) -> dict[str, float]:
+    from .lowering import parse_number
+
+    bindings: dict[str, float] = {}
+    for spec in specs:
+        name, eq, value = spec.partition("=")
+        if not eq:
+            raise BindingError(f"--{name} needs a value: --{name} VALUE (or --var {name}=VALUE)")
+        if name in bindings:
+            raise BindingError(f"variable '{name}' is bound twice (--{name} {bindings[name]!r} and --{name} {value})")
+        try:
+            bindings[name] = parse_number(value)
+        except ValueError:
+            shown = value if value.strip() else "an empty string"
+            raise BindingError(f"bad value for --{name}: {shown!r} is not a number "
+                               "(use an int, a float, inf or nan)") from None
+    return bindings
+
+
+def fail(exc: AgradError) -> None:
+    """One clear line on stderr (plus the source line and a caret where there is a position)."""
+    lines = [f"agrad: {exc.kind} error: {exc.message}"]
+    caret = exc.caret()
+    if caret is not None:
+        lines.append(caret)
+    print("\n".join(lines), file=sys.stderr)
+    raise typer.Exit(exc.exit_code)
+
+
+# -- argv rewriting -------------------------------------------------------------------------
+
+def _eval_options() -> dict[str, bool]:
+    """eval's own options, and whether each takes a value."""
+    import typer.main
+
+    command = typer.main.get_command(app).commands["eval"]
+    options = {}
+    for param in command.params:
+        for opt in list(getattr(param, "opts", [])) + list(getattr(param, "secondary_opts", [])):
+            if opt.startswith("-"):
+                options[opt] = not getattr(param, "is_flag", False)
+    options["--help"] = False
+    return options
+
+
+def rewrite_argv(argv: list[str]) -> list[str]:
+    """Turn `--NAME VALUE` and `--NAME=VALUE` for unknown NAMEs into `--var NAME=VALUE`."""
+    if not argv or argv[0] != "eval":
+        return list(argv)
+    known = _eval_options()
+    out = [argv[0]]
+    positional: list[str] = []
+    i = 1
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            positional.extend(argv[i + 1:])
+            break
+        if arg.startswith("--") and len(arg) > 2:
+            option, eq, value = arg.partition("=")
+            if option in known:
+                out.append(arg)
+                if known[option] and not eq and i + 1 < len(argv):
+                    out.append(argv[i + 1])
+                    i += 1
+            elif eq:
+                out += ["--var", f"{option[2:]}={value}"]
+            elif i + 1 < len(argv):
+                out += ["--var", f"{option[2:]}={argv[i + 1]}"]
+                i += 1
+            else:
+                out += ["--var", option[2:]]
+        elif arg.startswith("-") and arg in known:
+            out.append(arg)
+            if known[arg] and i + 1 < len(argv):
+                out.append(argv[i + 1])
+                i += 1
+        else:
+            positional.append(arg)  # the expression, even one that starts with '-' ("-x^2")
+        i += 1
+    return out + ["--"] + positional if positional else out
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        app(args=rewrite_argv(args), prog_name="agrad")
+    except KeyboardInterrupt:
+        print("agrad: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except BrokenPipeError:
+        # The reader went away (`agrad ... | head -1`): leave quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(0)

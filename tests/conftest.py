@@ -1,0 +1,39 @@
+import math
+
+import pytest
+from typer.testing import CliRunner
+
+from agrad.cli import app, rewrite_argv
+
+
+class CLIResult:
+    def __init__(self, result):
+        self.stdout = result.stdout
+        self.stderr = result.stderr
+        self.exit_code = result.exit_code
+        self.exception = result.exception
+
+
+@pytest.fixture
+def cli():
+    """Run agrad's command line in-process, the way `main` does (argv rewriting included)."""
+    runner = CliRunner(env={"NO_COLOR": "1", "COLUMNS": "200"})
+
+    def run(*args, input=None):
+        result = runner.invoke(app, rewrite_argv(list(args)), input=input)
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return CLIResult(result)
+
+    return run
+
+
+def same_float(a, b, rel=1e-12, abs_=1e-300):
+    """Equal as torch prints them: nan matches nan, infinities by sign, finite numbers closely."""
+    if a is None or b is None:
+        return a is None and b is None
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    if math.isinf(a) or math.isinf(b):
+        return a == b
+    return math.isclose(a, b, rel_tol=rel, abs_tol=abs_)

@@ -1,0 +1,117 @@
+"""The command line through CliRunner, and once as a real subprocess of the installed agrad."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+
+def test_json_output(cli):
+    r = cli("eval", "(x+w)*2", "--x", "3", "--w", "1", "--format", "json")
+    assert r.exit_code == 0 and r.stderr == ""
+    assert json.loads(r.stdout) == {"expr": "(x+w)*2", "value": 8.0, "grad_fn": "MulBackward0",
+                                    "grads": {"x": 2.0, "w": 2.0}}
+
+
+def test_pretty_output_shows_tree_and_leaf_table(cli):
+    r = cli("eval", "(x+w)*2", "--x", "3", "--w", "1")
+    assert r.exit_code == 0
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("(x+w)*2  =  8.0")
+    assert lines[1].startswith("MulBackward0  value 8.0")
+    assert "├── AddBackward0  value 4.0" in lines[2]
+    assert "x  value 3.0  leaf  requires_grad True  grad 2.0" in r.stdout
+    assert "└── 2  value 2.0  constant leaf  requires_grad False" in r.stdout
+    table = [line.split() for line in lines if line.strip().startswith(("x ", "w "))]
+    assert ["x", "3.0", "True", "2.0"] in table and ["w", "1.0", "True", "2.0"] in table
+    assert "\x1b[" not in r.stdout  # no colour codes outside a terminal
+
+
+def test_shared_nodes_are_drawn_once(cli):
+    r = cli("eval", "a = x*w; a*a + x", "--x", "2", "--w", "3")
+    assert r.stdout.count("a = MulBackward0 #1  value 6.0") == 1
+    assert r.stdout.count("a = MulBackward0 #1 (drawn above)") == 1
+    assert r.stdout.count("x (drawn above)") == 1
+
+
+def test_plain_output_and_single_gradient(cli):
+    r = cli("eval", "x*w + sin(z)", "--z", "0", "--x", "3", "--w", "2", "-F", "plain")
+    assert r.stdout == "6.0\t2.0\t3.0\t1.0\n"  # value, then x, w, z in order of appearance
+    assert cli("eval", "x^2", "--x", "3", "--grad", "x").stdout == "6.0\n"
+
+
+@pytest.mark.parametrize("args", [
+    ["x^2", "--x", "-3"], ["x^2", "--x=-3"], ["x^2", "--var", "x=-3"], ["--x", "-3.0e0", "x^2"],
+    ["--x", "-3", "--", "x^2"],
+])
+def test_binding_forms(cli, args):
+    r = cli("eval", "--format", "json", *args)
+    assert json.loads(r.stdout)["grads"] == {"x": -6.0}
+
+
+def test_special_values_and_non_finite_json(cli):
+    r = cli("eval", "x*w", "--x", "inf", "--w", "-inf", "-F", "json")
+    assert json.loads(r.stdout) == {"expr": "x*w", "value": "-inf", "grad_fn": "MulBackward0",
+                                    "grads": {"x": "-inf", "w": "inf"}}
+    r = cli("eval", "x + 1", "--x", "nan", "-F", "plain")
+    assert r.stdout == "nan\t1.0\n" and r.exit_code == 0
+
+
+def test_expression_starting_with_minus_and_var_named_like_an_option(cli):
+    assert cli("eval", "-x^2", "--x", "3", "-F", "plain").stdout == "-9.0\t-6.0\n"
+    r = cli("eval", "format * 2", "--var", "format=4", "-F", "plain")
+    assert r.stdout == "8.0\t2.0\n"
+
+
+def test_unused_binding_is_not_an_error(cli):
+    r = cli("eval", "x*2", "--x", "1", "--w", "5", "-F", "json")
+    assert json.loads(r.stdout)["grads"] == {"x": 2.0, "w": None}
+
+
+def test_constants_only_prints_value_and_why_no_gradients(cli):
+    r = cli("eval", "2*pi")
+    assert r.exit_code == 0 and "6.283185307179586" in r.stdout and "No gradients" in r.stdout
+    assert json.loads(cli("eval", "2*3", "-F", "json").stdout) == {"expr": "2*3", "value": 6.0,
+                                                                  "grad_fn": None, "grads": {}}
+
+
+def test_markup_in_user_text_is_printed_literally(cli):
+    r = cli("eval", "x # [bold red]not markup[/]", "--x", "1")
+    assert "[bold red]not markup[/]" in r.stdout
+
+
+def test_functions_lists_the_op_table(cli):
+    r = cli("functions", "--format", "json")
+    rows = [json.loads(line) for line in r.stdout.splitlines()]
+    sin = next(row for row in rows if row["name"] == "sin(x)")
+    assert sin["derivatives"] == "d/dx sin(x) = cos(x)" and sin["grad_fn"] == "SinBackward0"
+    pretty = cli("functions").stdout
+    assert "ReluBackward0" in pretty and "relu'(0) = 0" in pretty
+
+
+def test_version(cli):
+    from agrad import __version__
+
+    assert cli("--version").stdout == f"agrad {__version__}\n"
+
+
+def _agrad_command():
+    exe = shutil.which("agrad", path=os.path.dirname(sys.executable))
+    return [exe] if exe else [sys.executable, "-m", "agrad"]
+
+
+def test_installed_command_runs_from_another_directory(tmp_path):
+    out = subprocess.run(_agrad_command() + ["eval", "(x+w)*2", "--x", "3", "--w", "1", "--format", "json"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["grads"] == {"x": 2.0, "w": 2.0}
+    bad = subprocess.run(_agrad_command() + ["eval", "x +* 2", "--x", "1"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert bad.stderr.splitlines()[1:] == ["x +* 2", "   ^"]
+    module = subprocess.run([sys.executable, "-m", "agrad", "eval", "x", "--x", "1", "-F", "plain"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert module.stdout == "1.0\t1.0\n"
