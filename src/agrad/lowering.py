@@ -7,12 +7,22 @@ import difflib
 import math
 import re
 
-from . import ops
+from . import ops, shapes
 from . import syntax_tree as st
 from .errors import ArityError, BindingError, UnboundVariableError, UnknownNameError
-from .tensor import Tensor
+from .tensor import Tensor, is_grad_enabled, rounded, set_grad_mode
+from .tensor import grad as autograd_grad
 
 CONSTANTS = {"pi": math.pi, "e": math.e}
+
+# Calls that act on the graph rather than on values; not ops, so not in the op table.
+# name -> (parameters, what it does)
+GRAPH_FUNCTIONS = {
+    "grad": (("f", "x"), "the derivative of f with respect to the variable x, itself differentiable "
+                         "(torch.autograd.grad with create_graph=True); 0 where f does not depend on x"),
+    "detach": (("e",), "the value of e, cut from the graph: no gradient flows into e (e.detach())"),
+    "no_grad": (("e",), "e computed as under torch.no_grad(): the result is a leaf that requires no grad"),
+}
 NAME_RE = re.compile(r"(?!\d)\w+\Z")
 _NUMBER_RE = re.compile(r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity|nan)\Z", re.IGNORECASE)
 
@@ -33,7 +43,7 @@ def make_variables(bindings: dict, no_grad: frozenset = frozenset()) -> dict[str
             raise BindingError(f"'{name}' is not a valid variable name (a letter or _, then letters, digits, _)")
         if name in CONSTANTS:
             raise BindingError(f"cannot bind '{name}': it is a constant ({CONSTANTS[name]!r})")
-        variables[name] = Tensor(_as_float(name, value), name not in no_grad, name=name)
+        variables[name] = Tensor(rounded(_as_float(name, value)), name not in no_grad, name=name)
     return variables
 
 
@@ -93,14 +103,27 @@ def _check_assignable(statement: st.Assign, variables, source):
 
 
 def _lower_expr(root, variables, assigned, will_assign, used, used_set, source) -> Tensor:
+    mode = is_grad_enabled()
+    try:
+        return _walk(root, variables, assigned, will_assign, used, used_set, source)
+    finally:
+        set_grad_mode(mode)  # an error inside no_grad(...) must not leave grad mode off
+
+
+def _walk(root, variables, assigned, will_assign, used, used_set, source) -> Tensor:
     # Post-order walk: a node is visited twice, first to push its children, then to combine
     # their results, which sit on `values` in source order.
     values: list[Tensor] = []
+    modes: list[bool] = []  # grad mode to restore when a no_grad(...) call is done
     stack = [(root, False)]
     while stack:
         node, ready = stack.pop()
         kids = st.children(node)
         if kids and not ready:
+            if isinstance(node, st.Call) and node.func in GRAPH_FUNCTIONS:
+                _check_graph_call(node, source)
+                if node.func == "no_grad":
+                    modes.append(set_grad_mode(False))
             stack.append((node, True))
             stack.extend((kid, False) for kid in reversed(kids))
             continue
@@ -108,21 +131,28 @@ def _lower_expr(root, variables, assigned, will_assign, used, used_set, source) 
             args = values[len(values) - len(kids):]
             del values[len(values) - len(kids):]
         if isinstance(node, st.Number):
-            values.append(Tensor(node.value, is_number=True, label=node.text))
+            values.append(Tensor(rounded(node.value), is_number=True, label=node.text))
         elif isinstance(node, st.Name):
             values.append(_lookup(node, variables, assigned, will_assign, used, used_set, source))
         elif isinstance(node, st.Binary):
             values.append(ops.call(node.op, *args))
         elif isinstance(node, st.Unary):
             values.append(ops.call("neg", args[0]) if node.op == "neg" else args[0])
+        elif isinstance(node, st.Call) and node.func in GRAPH_FUNCTIONS:
+            if not kids:
+                _check_graph_call(node, source)
+            if node.func == "no_grad":
+                set_grad_mode(modes.pop())
+            values.append(_graph_call(node, args, source))
         elif isinstance(node, st.Call):
             _check_call(node, variables, source)
             values.append(ops.call(node.func, *args))
         else:
             kind = "vector literals" if isinstance(node, st.Vector) else "indexing"
             raise UnknownNameError(f"{kind} are not supported yet", node.span, source)
-        if kids and values[-1].is_number:
-            values[-1].label = source[node.span[0]:node.span[1]] if source is not None else None
+        result = values[-1]
+        if kids and result.op is None and result.label is None and result.name is None and source is not None:
+            result.label = source[node.span[0]:node.span[1]]  # a value computed without a graph
     return values[-1]
 
 
@@ -136,7 +166,7 @@ def _lookup(node: st.Name, variables, assigned, will_assign, used, used_set, sou
             used.append(name)
         return variables[name]
     if name in CONSTANTS:
-        return Tensor(CONSTANTS[name], is_number=True, label=name)
+        return Tensor(rounded(CONSTANTS[name]), is_number=True, label=name)
     if name in will_assign:
         raise UnknownNameError(f"'{name}' is used before it is assigned", node.span, source)
     if name in ops.public_functions():
@@ -146,6 +176,37 @@ def _lookup(node: st.Name, variables, assigned, will_assign, used, used_set, sou
     raise UnboundVariableError(f"variable '{name}' has no value: add --{name} VALUE", node.span, source)
 
 
+def _check_graph_call(node: st.Call, source):
+    params = GRAPH_FUNCTIONS[node.func][0]
+    if len(node.args) != len(params):
+        plural = "argument" if len(params) == 1 else "arguments"
+        raise ArityError(f"{node.func}() takes {len(params)} {plural} ({node.func}({', '.join(params)})), "
+                         f"got {len(node.args)}", node.span, source)
+    if node.func == "grad" and not isinstance(node.args[1], st.Name):
+        raise UnknownNameError("grad(f, x): x must be a variable or an assigned name, not an expression",
+                               node.args[1].span, source)
+
+
+def _graph_call(node: st.Call, args: list[Tensor], source) -> Tensor:
+    text = source[node.span[0]:node.span[1]] if source is not None else node.func
+    if node.func in ("detach", "no_grad"):
+        (inner,) = args
+        out = Tensor(inner.value, is_number=inner.is_number, label=text)
+        out.cut = node.func
+        return out
+    f, x = args
+    if not f.requires_grad or not x.requires_grad:
+        return Tensor(shapes.zeros_like(f.value), label=text)  # f does not depend on x: the derivative is 0
+    (g,) = autograd_grad(f, [x], create_graph=True, allow_unused=True)
+    if g is None:
+        return Tensor(shapes.zeros_like(f.value), label=text)
+    if g.op is None:
+        g = Tensor(g.value, g.requires_grad, label=text)
+    elif g.name is None:
+        g.name = text
+    return g
+
+
 def _check_call(node: st.Call, variables, source):
     functions = ops.public_functions()
     op = functions.get(node.func)
@@ -153,7 +214,7 @@ def _check_call(node: st.Call, variables, source):
         if node.func in variables or node.func in CONSTANTS:
             raise UnknownNameError(f"'{node.func}' is a {'variable' if node.func in variables else 'constant'}, "
                                    f"not a function: write {node.func}*(...) for a product", node.name_span, source)
-        close = difflib.get_close_matches(node.func, list(functions), n=3, cutoff=0.6)
+        close = difflib.get_close_matches(node.func, list(functions) + list(GRAPH_FUNCTIONS), n=3, cutoff=0.6)
         hint = f": did you mean {' or '.join(repr(c) for c in close)}?" if close else \
             " (agrad functions lists them all)"
         raise UnknownNameError(f"unknown function '{node.func}'{hint}", node.name_span, source)

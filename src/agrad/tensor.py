@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from .errors import ComputeError
 
 _grad_enabled = True
+_round = None  # None for float64; a rounding function under dtype_mode("float32")
 
 NO_GRAD_FN = "element 0 of tensors does not require grad and does not have a grad_fn"
 SECOND_BACKWARD = (
@@ -43,6 +44,41 @@ def set_grad_enabled(mode: bool):
         yield
     finally:
         _grad_enabled = previous
+
+
+def set_grad_mode(mode: bool) -> bool:
+    """Switch grad mode without a context manager (for the lowering's explicit stack); returns
+    the previous mode, which the caller must restore."""
+    global _grad_enabled
+    previous = _grad_enabled
+    _grad_enabled = bool(mode)
+    return previous
+
+
+def _round_float32(value):
+    from . import precision
+
+    return precision.to_float32(value)
+
+
+@contextmanager
+def dtype_mode(dtype: str):
+    """float64 (the default), or float32: every value an op produces, and every leaf created,
+    is rounded to float32 as a torch float32 tensor would hold it."""
+    global _round
+    if dtype not in ("float64", "float32"):
+        raise ValueError(f"unknown dtype {dtype!r}: float64 or float32")
+    previous = _round
+    _round = _round_float32 if dtype == "float32" else None
+    try:
+        yield
+    finally:
+        _round = previous
+
+
+def rounded(value):
+    """value as the current dtype holds it."""
+    return value if _round is None else _round(value)
 
 
 def no_grad():
@@ -112,7 +148,7 @@ class Tensor:
     """
 
     __slots__ = ("value", "_grad", "requires_grad", "op", "inputs", "name", "is_number",
-                 "retains_grad", "hooks", "freed", "label", "__weakref__")
+                 "retains_grad", "hooks", "freed", "label", "cut", "__weakref__")
 
     def __init__(self, value, requires_grad: bool = False, *, name: str | None = None,
                  is_number: bool = False, label: str | None = None):
@@ -127,6 +163,7 @@ class Tensor:
         self.hooks = None
         self.freed = False
         self.label = label
+        self.cut = None  # "detach" or "no_grad": where the program cut the graph
 
     # -- torch's attributes -------------------------------------------------------------
     @property
@@ -249,6 +286,8 @@ def as_tensor(value) -> Tensor:
 def apply(op, *inputs: Tensor) -> Tensor:
     """Run one op forward; record it in the graph when grad mode is on and an input requires grad."""
     out = Tensor(op.kernel(*[t.value for t in inputs]))
+    if _round is not None:
+        out.value = _round(out.value)
     if _grad_enabled:
         for t in inputs:
             if t.requires_grad:
@@ -265,15 +304,17 @@ def apply(op, *inputs: Tensor) -> Tensor:
 def topological_order(root: Tensor) -> list[Tensor]:
     """Every tensor that requires grad and that root depends on, inputs before their users.
     Iterative depth-first search, so graphs of any depth work."""
+    # Inputs are searched last to first, so that after reversal the engine visits siblings in
+    # source order (x before w in x + w).
     order: list[Tensor] = []
     seen = {id(root)}
-    stack = [(root, iter(root.inputs))]
+    stack = [(root, reversed(root.inputs))]
     while stack:
         node, it = stack[-1]
         for child in it:
             if child.requires_grad and id(child) not in seen:
                 seen.add(id(child))
-                stack.append((child, iter(child.inputs)))
+                stack.append((child, reversed(child.inputs)))
                 break
         else:
             stack.pop()
@@ -293,11 +334,36 @@ def _seed(root: Tensor, gradient) -> Tensor:
 
 def backward(root: Tensor, gradient=None, retain_graph: bool | None = None, create_graph: bool = False,
              on_step=None) -> None:
-    """Backpropagate from root into the .grad of every leaf that requires grad.
+    """Backpropagate from root, adding into the .grad of every leaf that requires grad (and of
+    every non-leaf that retains its grad), like torch's Tensor.backward.
 
     `on_step(node, grad_in, contributions)` is called for each node processed, in the engine's
-    order, for tools that show the chain rule at work.
+    order, with the gradient that arrived (after hooks) and [(input index, gradient sent)], for
+    tools that show the chain rule at work.
     """
+    _run(root, gradient, retain_graph, create_graph, None, on_step)
+
+
+def grad(output: Tensor, inputs, gradient=None, retain_graph: bool | None = None,
+         create_graph: bool = False, allow_unused: bool = False) -> tuple:
+    """Like torch.autograd.grad: the gradients of output with respect to inputs, returned rather
+    than accumulated into .grad. An input output does not depend on gives None, or raises
+    unless allow_unused."""
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    for t in inputs:
+        if not t.requires_grad:
+            raise ComputeError("One of the differentiated Tensors does not require grad")
+    captured = {id(t): None for t in inputs}
+    _run(output, gradient, retain_graph, create_graph, captured, None)
+    result = tuple(captured[id(t)] for t in inputs)
+    if not allow_unused and any(g is None for g in result):
+        raise ComputeError("One of the differentiated Tensors appears to not have been used in the graph. "
+                           "Set allow_unused=True if this is the desired behavior.")
+    return result
+
+
+def _run(root: Tensor, gradient, retain_graph, create_graph, captured, on_step) -> None:
+    # captured: None to accumulate into .grad (backward), or {id(input): None} to fill (grad)
     if not root.requires_grad:
         raise ComputeError(NO_GRAD_FN)
     if retain_graph is None:
@@ -316,12 +382,15 @@ def backward(root: Tensor, gradient=None, retain_graph: bool | None = None, crea
                     if replaced is not None:
                         g = _ops.as_grad(replaced)
             op = node.op
-            if op is None or node.retains_grad:
+            if captured is not None:
+                if id(node) in captured:
+                    captured[id(node)] = g
+            elif op is None or node.retains_grad:
                 node._grad = g if node._grad is None else node._grad + g
-                if op is None:
-                    if on_step is not None:
-                        on_step(node, g, ())
-                    continue
+            if op is None:
+                if on_step is not None:
+                    on_step(node, g, ())
+                continue
             if node.freed:
                 raise ComputeError(SECOND_BACKWARD)
             contributions = []
