@@ -23,8 +23,9 @@ def test_pretty_output_shows_tree_and_leaf_table(cli):
     assert lines[0].startswith("(x+w)*2  =  8.0")
     assert lines[1].startswith("MulBackward0  value 8.0")
     assert "├── AddBackward0  value 4.0" in lines[2]
-    assert "x  value 3.0  leaf  requires_grad True  grad 2.0" in r.stdout
-    assert "└── 2  value 2.0  constant leaf  requires_grad False" in r.stdout
+    assert "x  value 3.0  is_leaf True  requires_grad True  grad 2.0" in r.stdout
+    assert "└── 2  value 2.0  is_leaf True  requires_grad False  (constant)" in r.stdout
+    assert "MulBackward0  value 8.0  is_leaf False  requires_grad True" in lines[1]
     table = [line.split() for line in lines if line.strip().startswith(("x ", "w "))]
     assert ["x", "3.0", "True", "2.0"] in table and ["w", "1.0", "True", "2.0"] in table
     assert "\x1b[" not in r.stdout  # no colour codes outside a terminal
@@ -32,7 +33,7 @@ def test_pretty_output_shows_tree_and_leaf_table(cli):
 
 def test_shared_nodes_are_drawn_once(cli):
     r = cli("eval", "a = x*w; a*a + x", "--x", "2", "--w", "3")
-    assert r.stdout.count("a = MulBackward0 #1  value 6.0") == 1
+    assert r.stdout.count("a = MulBackward0 #1  value 6.0  is_leaf False") == 1
     assert r.stdout.count("a = MulBackward0 #1 (drawn above)") == 1
     assert r.stdout.count("x (drawn above)") == 1
 
@@ -74,8 +75,9 @@ def test_unused_binding_is_not_an_error(cli):
 def test_constants_only_prints_value_and_why_no_gradients(cli):
     r = cli("eval", "2*pi")
     assert r.exit_code == 0 and "6.283185307179586" in r.stdout and "No gradients" in r.stdout
-    assert json.loads(cli("eval", "2*3", "-F", "json").stdout) == {"expr": "2*3", "value": 6.0,
-                                                                  "grad_fn": None, "grads": {}}
+    rec = json.loads(cli("eval", "2*3", "-F", "json").stdout)
+    assert rec["value"] == 6.0 and rec["grad_fn"] is None and rec["grads"] == {}
+    assert rec["notes"][0].startswith("No gradients: nothing in the output requires grad (it is built from constants only)")
 
 
 def test_markup_in_user_text_is_printed_literally(cli):

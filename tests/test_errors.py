@@ -58,7 +58,7 @@ def test_errors_through_the_cli(cli):
     (["x", "--x"], "--x needs a value"),
     (["pi", "--pi", "3"], "cannot bind 'pi': it is a constant"),
     (["x", "--var", "2x=3"], "'2x' is not a valid variable name"),
-    (["x", "--x", "1", "--grad", "q"], "--grad q: no variable 'q'"),
+    (["x", "--x", "1", "--grad", "q"], "--grad q: no variable or assigned name 'q'"),
 ])
 def test_binding_errors_exit_2(cli, args, message):
     r = cli("eval", *args)

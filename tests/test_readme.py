@@ -28,8 +28,15 @@ def test_install_command_runs_the_example():
 
 def _console_examples():
     for block in re.findall(r"```console\n(.*?)```", README, re.S):
-        lines = block.rstrip("\n").splitlines()
-        yield lines[0].removeprefix("$ "), lines[1:]
+        command, expected = None, []
+        for line in block.rstrip("\n").splitlines():
+            if line.startswith("$ "):
+                if command is not None:
+                    yield command, expected
+                command, expected = line[2:], []
+            else:
+                expected.append(line)
+        yield command, expected
 
 
 @pytest.mark.parametrize("command, expected", list(_console_examples()))

@@ -1,23 +1,26 @@
-"""agrad.evaluate: source text and bindings in, value and gradients out."""
+"""agrad.evaluate and agrad.run: source text and bindings in, value and gradients out."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .errors import AgradError
+from . import lessons
+from .errors import AgradError, BindingError
 from .lowering import lower, make_variables
 from .parser import parse
-from .tensor import Tensor, backward
+from .tensor import Tensor, backward, dtype_mode
 
 
 @dataclass
 class Result:
     """The output of one evaluation.
 
-    value: the output's value (a float); grads: each variable's gradient, in order of first
-    appearance in the source and then the unused bindings, None where it has none (it does not
-    require grad, or the output does not depend on it); output: the output Tensor, whose graph
-    can be walked; variables: the leaf Tensors by name; assigned: named intermediates.
+    value: the output's value; grads: each variable's gradient, in order of first appearance in
+    the source, then the unused bindings, then retained intermediates, None where there is none
+    (it does not require grad, or the output does not depend on it); output: the output Tensor,
+    whose graph can be walked; variables: the leaf Tensors by name; assigned: named intermediates.
+    With run()'s options: passes (the grads after each backward pass), trace (the steps of each
+    pass), derivatives ({name: [d1, d2, ...]}), hessian ((names, matrix)), notes (explanations).
     """
 
     source: str
@@ -27,6 +30,12 @@ class Result:
     variables: dict = field(default_factory=dict)
     assigned: dict = field(default_factory=dict)
     used: list = field(default_factory=list)
+    passes: list = field(default_factory=list)
+    trace: list = field(default_factory=list)
+    derivatives: dict | None = None
+    hessian: tuple | None = None
+    notes: list = field(default_factory=list)
+    dtype: str = "float64"
 
     @property
     def grad_fn(self) -> str | None:
@@ -40,26 +49,62 @@ class Result:
 def evaluate(source: str, /, **bindings) -> Result:
     """Parse `source`, run it forward with the bindings as leaves that require grad, and
     backpropagate from the output. Raises only AgradError subclasses."""
+    return run(source, bindings)
+
+
+def run(source: str, bindings: dict | None = None, *, no_grad=(), retain_grad=(), hooks=(), backward_passes=1,
+        zero_grad=False, trace=False, order=0, hessian=False, dtype="float64") -> Result:
+    """evaluate with the lessons' options: variables that do not require grad, retained
+    intermediates, hooks (name, expression in g), several backward passes with or without
+    zeroing, a trace of each pass, derivatives up to `order`, the Hessian, and float32."""
     try:
-        return _evaluate(source, bindings)
+        with dtype_mode(dtype):
+            return _run(source, dict(bindings or {}), frozenset(no_grad), tuple(retain_grad), tuple(hooks),
+                        int(backward_passes), zero_grad, trace, int(order), hessian, dtype)
     except AgradError as exc:
-        raise exc.with_source(source) from None
+        raise exc.with_source(source) if exc.source is None and exc.span is not None else exc from None
     except RecursionError:  # pragma: no cover - nothing recurses; a last line of defence
         raise AgradError("the expression is nested too deeply", None, source) from None
 
 
-def _evaluate(source: str, bindings: dict, no_grad: frozenset = frozenset()) -> Result:
+def _run(source, bindings, no_grad, retain_grad, hooks, passes, zero_grad, trace, order, hessian, dtype) -> Result:
     if not isinstance(source, str):
         raise AgradError(f"the source must be text, not {type(source).__name__}")
+    for name in no_grad:
+        if name not in bindings:
+            raise BindingError(f"--no-grad {name}: no variable '{name}' is bound")
     program = parse(source)
     variables = make_variables(bindings, no_grad)
     lowered = lower(program, variables, source)
     out = lowered.output
+    retained = {}
+    for name in retain_grad:
+        t = lessons.find_tensor(name, variables, lowered.assigned, "--retain-grad")
+        t.retain_grad()
+        if t.op is not None:
+            retained[name] = t
+    for name, expr in hooks:
+        lessons.find_tensor(name, variables, lowered.assigned, "--hook").register_hook(lessons.make_hook(name, expr))
+    used = set(lowered.used)
+    ordered = {name: variables[name] for name in lowered.used + [n for n in variables if n not in used]}
+    result = Result(source, out.value, {}, out, variables, lowered.assigned, lowered.used, dtype=dtype)
     if out.requires_grad:
-        backward(out)
-    ordered = lowered.used + [name for name in variables if name not in set(lowered.used)]
-    grads = {}
-    for name in ordered:
-        g = variables[name]._grad
-        grads[name] = None if g is None else g.value
-    return Result(source, out.value, grads, out, variables, lowered.assigned, lowered.used)
+        for k in range(passes):
+            if zero_grad:
+                lessons.zero_grads(list(variables.values()) + list(retained.values()))
+            keep = passes > 1 or order > 0 or hessian
+            if trace:
+                from .trace import record
+
+                result.trace.append(record(out, lambda on_step: backward(out, retain_graph=keep, on_step=on_step)))
+            else:
+                backward(out, retain_graph=keep)
+            result.passes.append(lessons.snapshot(ordered, retained))
+        if passes > 1:
+            result.notes.append(lessons.retain_graph_note(out, passes))
+        if order > 0:
+            result.derivatives = lessons.derivatives(out, ordered, order)
+        if hessian:
+            result.hessian = lessons.hessian(out, ordered)
+    result.grads = result.passes[-1] if result.passes else {name: None for name in list(ordered) + list(retained)}
+    return result

@@ -46,30 +46,61 @@ def _root(version: Annotated[Optional[bool], typer.Option("--version", callback=
     """
 
 
+class DType(str, Enum):
+    float64 = "float64"
+    float32 = "float32"
+
+
 @app.command("eval")
 def eval_command(
-    expr: Annotated[str, typer.Argument(metavar="EXPR", help="The expression, e.g. \"(x+w)*2\".",
-                                        show_default=False)],
+    expr: Annotated[Optional[str], typer.Argument(metavar="EXPR", help="The expression, e.g. \"(x+w)*2\".",
+                                                  show_default=False)] = None,
+    file: Annotated[Optional[str], typer.Option("--file", "-f", metavar="FILE",
+                                                help="Read the program from FILE ('-' for stdin).")] = None,
     var: Annotated[Optional[List[str]], typer.Option(
         "--var", metavar="NAME=VALUE",
         help="Bind a variable; `--NAME VALUE` and `--NAME=VALUE` work too.")] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-F", help="pretty (a tree and a table), json or plain.")]
+    fmt: Annotated[Format, typer.Option("--format", "-F", help="pretty (a tree and tables), json or plain.")]
     = Format.pretty,
     grad: Annotated[Optional[str], typer.Option("--grad", metavar="NAME",
                                                 help="Print only NAME's gradient, as a bare number.")] = None,
+    no_grad: Annotated[Optional[List[str]], typer.Option(
+        "--no-grad", metavar="NAME", help="Make variable NAME a leaf with requires_grad False.")] = None,
+    retain_grad: Annotated[Optional[List[str]], typer.Option(
+        "--retain-grad", metavar="NAME", help="Keep the grad of intermediate NAME (retain_grad()).")] = None,
+    backward: Annotated[int, typer.Option("--backward", metavar="N", min=1,
+                                          help="Run backward N times on the same graph; grads accumulate.")] = 1,
+    zero_grad: Annotated[bool, typer.Option("--zero-grad", help="Zero the grads before each backward pass.")]
+    = False,
+    trace: Annotated[bool, typer.Option("--trace", help="Show the backward pass step by step (the chain rule).")]
+    = False,
+    hook: Annotated[Optional[List[str]], typer.Option(
+        "--hook", metavar="NAME=EXPR", help="A hook on NAME: EXPR in g (the incoming gradient) replaces it.")]
+    = None,
+    order: Annotated[int, typer.Option("--order", metavar="N", min=0,
+                                       help="Derivatives up to order N for each variable.")] = 0,
+    hessian: Annotated[bool, typer.Option("--hessian", help="The matrix of second derivatives.")] = False,
+    dtype: Annotated[DType, typer.Option("--dtype", help="float64 (default) or float32 (torch's default).")]
+    = DType.float64,
 ):
     """Evaluate EXPR, backpropagate from its value, and print the graph and each leaf's gradient."""
-    from .api import evaluate
+    from .api import run
+    from .lessons import no_grad_reason
 
     try:
+        source = _program_text(expr, file)
         bindings = parse_bindings(var or [])
-        result = evaluate(expr, **bindings)
+        hooks = [_hook_spec(spec) for spec in hook or []]
+        result = run(source, bindings, no_grad=no_grad or (), retain_grad=retain_grad or (), hooks=hooks,
+                     backward_passes=backward, zero_grad=zero_grad, trace=trace, order=order, hessian=hessian,
+                     dtype=dtype.value)
+        reason = no_grad_reason(result)
         if grad is not None:
             print(_one_gradient(result, grad))
         elif fmt is Format.json:
             from .render_text import as_json
 
-            print(as_json(result))
+            print(as_json(result, reason))
         elif fmt is Format.plain:
             from .render_text import as_plain
 
@@ -77,9 +108,34 @@ def eval_command(
         else:
             from .render_pretty import print_result
 
-            print_result(result)
+            print_result(result, reason)
     except AgradError as exc:
         fail(exc)
+
+
+def _program_text(expr: str | None, file: str | None) -> str:
+    if file is not None and expr is not None:
+        raise BindingError("give either EXPR or -f FILE, not both")
+    if file is None:
+        if expr is None:
+            raise BindingError("no expression: give EXPR or -f FILE")
+        return expr
+    try:
+        if file == "-":
+            return sys.stdin.read()
+        with open(file, encoding="utf-8") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise BindingError(f"cannot read {file}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise BindingError(f"cannot read {file}: not UTF-8 text (byte {exc.start})") from None
+
+
+def _hook_spec(spec: str) -> tuple[str, str]:
+    name, eq, expr = spec.partition("=")
+    if not eq or not name.strip() or not expr.strip():
+        raise BindingError(f"--hook {spec}: write --hook NAME=EXPR, e.g. --hook x=g*10")
+    return name.strip(), expr
 
 
 def _one_gradient(result, name: str) -> str:
@@ -92,8 +148,8 @@ def _one_gradient(result, name: str) -> str:
 
         print(f"agrad: warning: {NONLEAF_GRAD_WARNING}", file=sys.stderr)
         return "None"
-    known = ", ".join(result.grads) or "none"
-    raise BindingError(f"--grad {name}: no variable '{name}' (variables: {known})")
+    known = ", ".join(list(result.grads) + list(result.assigned)) or "none"
+    raise BindingError(f"--grad {name}: no variable or assigned name '{name}' (known: {known})")
 
 
 @app.command("functions")

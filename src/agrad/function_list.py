@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .lowering import CONSTANTS
+from .lowering import CONSTANTS, GRAPH_FUNCTIONS
 from .ops import TABLE, Op
 
 OPERATORS = [
@@ -34,6 +34,9 @@ def rows() -> list[dict]:
             call = f"{name}({', '.join(op.params)})"
             out.append({"name": call, "kind": "function", "arity": op.arity, "grad_fn": op.grad_fn,
                         "derivatives": _derivatives(op, call), "notes": op.notes})
+    for name, (params, what) in GRAPH_FUNCTIONS.items():
+        out.append({"name": f"{name}({', '.join(params)})", "kind": "graph", "arity": len(params), "grad_fn": "",
+                    "derivatives": "", "notes": what})
     return out
 
 

@@ -12,7 +12,7 @@ from .tensor import Tensor
 class GraphNode:
     id: int  # position in topological order: inputs before the nodes that use them
     tensor: Tensor
-    kind: str  # "variable", "constant", "op", or "value" (computed, but cut from the graph)
+    kind: str  # "variable", "constant", "op", "cut" (detach/no_grad), or "value" (computed without a graph)
     label: str  # what to call it: a name, a literal's text, or the grad_fn
     inputs: tuple  # ids of the inputs
     uses: int  # how many edges lead out of it
@@ -68,6 +68,8 @@ def describe(output: Tensor) -> list[GraphNode]:
 def _kind(t: Tensor) -> str:
     if t.op is not None:
         return "op"
+    if t.cut is not None:
+        return "cut"
     if t.is_number:
         return "constant"
     if t.name is not None and t.label is None:

@@ -1,6 +1,7 @@
-"""The pretty output for people: a Rich tree of the graph from the output down, then a table of
-the leaves. Built from graph.describe, with an explicit stack; a node used twice is drawn once
-and referred to after that, and very deep or very large graphs are cut with a note."""
+"""The pretty output for people: a Rich tree of the graph from the output down, then tables of
+the leaves, of the passes, of the trace and of higher derivatives. Built from graph.describe,
+with an explicit stack; a node used twice is drawn once and referred to after that, and very
+deep or very large graphs are cut with a note."""
 
 from __future__ import annotations
 
@@ -18,32 +19,36 @@ from .graph import GraphNode, describe
 MAX_DEPTH = 40
 MAX_NODES = 400
 
-STYLES = {"op": "bold cyan", "variable": "bold green", "constant": "magenta", "value": "yellow"}
+STYLES = {"op": "bold cyan", "variable": "bold green", "constant": "magenta", "value": "yellow", "cut": "bold red"}
+CUT_WORDS = {"detach": "cut by detach: no gradient flows into it",
+             "no_grad": "computed under no_grad: no graph recorded"}
+WIDTH_IN_PIPES = 160  # Rich's 80 columns would wrap every tree line when stdout is not a terminal
 
 
 def _node_text(node: GraphNode, ref: str | None) -> Text:
     t = node.tensor
     text = Text()
-    if node.kind == "op":
-        if t.name:
-            text.append(t.name, style="bold")
-            text.append(" = ")
-        text.append(node.label, style=STYLES["op"])
-    else:
-        text.append(node.label, style=STYLES[node.kind])
+    if node.kind == "op" and t.name:
+        text.append(t.name, style="bold")
+        text.append(" = ")
+    text.append(node.label, style=STYLES[node.kind])
     if ref:
         text.append(f" {ref}", style="dim")
     text.append(f"  value {numbers.text(t.value)}")
+    text.append(f"  is_leaf {t.is_leaf}  requires_grad {t.requires_grad}", style="dim")
     if node.kind == "op":
-        text.append("  non-leaf", style="dim")
         if t.retains_grad:
-            text.append(f"  grad {numbers.text(node.grad)}")
-    else:
-        kind = {"variable": "leaf", "constant": "constant leaf", "value": "leaf"}[node.kind]
-        text.append(f"  {kind}", style="dim")
-        text.append(f"  requires_grad {t.requires_grad}")
-        if node.kind == "variable" or t.requires_grad:
-            text.append(f"  grad {numbers.text(node.grad)}")
+            text.append(f"  grad {numbers.text(node.grad)} (retained)")
+    elif node.kind == "variable" or t.requires_grad:
+        text.append(f"  grad {numbers.text(node.grad)}")
+    if node.kind == "constant":
+        text.append("  (constant)", style="dim")
+    elif node.kind == "cut":
+        text.append(f"  ({CUT_WORDS[t.cut]})", style="red")
+    elif node.kind == "value":
+        text.append("  (computed from inputs that do not require grad: no graph recorded)", style="dim")
+    if t.hooks:
+        text.append("  hooks " + ", ".join(getattr(h, "source", "fn") for h in t.hooks), style="yellow")
     return text
 
 
@@ -84,30 +89,101 @@ def graph_tree(nodes: list[GraphNode]) -> Tree:
     return tree
 
 
-def leaf_table(result: Result) -> Table:
+def _table(*columns: str) -> Table:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False)
-    for col, justify in (("leaf", "left"), ("value", "right"), ("requires_grad", "left"), ("grad", "right")):
-        table.add_column(col, justify=justify)
-    for name in result.grads:
-        t = result.variables[name]
-        table.add_row(escape(name), numbers.text(t.value), str(t.requires_grad), numbers.text(result.grads[name]))
+    for i, col in enumerate(columns):
+        table.add_column(col, justify="left" if i == 0 else "right")
     return table
 
 
-def render(result: Result) -> Group:
+def leaf_table(result: Result) -> Table:
+    table = _table("leaf", "value", "requires_grad", "grad")
+    for name, t in result.variables.items():
+        table.add_row(escape(name), numbers.text(t.value), str(t.requires_grad), numbers.text(result.grads.get(name)))
+    for name, g in result.grads.items():
+        if name not in result.variables:
+            t = result.assigned[name]
+            table.add_row(f"{escape(name)} (non-leaf, retained)", numbers.text(t.value), str(t.requires_grad),
+                          numbers.text(g))
+    return table
+
+
+def passes_table(result: Result) -> Table:
+    names = list(result.passes[0])
+    table = _table("pass", *[f"{n}.grad" for n in names])
+    for k, grads in enumerate(result.passes, 1):
+        table.add_row(str(k), *[numbers.text(grads[n]) for n in names])
+    return table
+
+
+def trace_table(steps: list[dict]) -> Table:
+    table = _table("step", "node", "grad in", "input", "local derivative", "sent (grad in x local)")
+    for k, step in enumerate(steps, 1):
+        if step["kind"] == "accumulate":
+            table.add_row(str(k), escape(step["node"]), numbers.text(step["grad_in"]), "",
+                          "", f"accumulated: {escape(step['node'])}.grad = {numbers.text(step['grad'])}")
+            continue
+        first = True
+        for inp in step["inputs"] or [{"input": "", "local": None, "sent": None}]:
+            table.add_row(str(k) if first else "", escape(step["node"]) if first else "",
+                          numbers.text(step["grad_in"]) if first else "", escape(inp["input"]),
+                          numbers.text(inp["local"]) if inp["input"] else "",
+                          numbers.text(inp["sent"]) if inp["input"] else "")
+            first = False
+    return table
+
+
+def derivatives_table(derivatives: dict) -> Table:
+    order = max((len(v) for v in derivatives.values()), default=0)
+    table = _table("variable", *[f"d{'^' + str(k) if k > 1 else ''}/dx{'^' + str(k) if k > 1 else ''}"
+                                 for k in range(1, order + 1)])
+    for name, values in derivatives.items():
+        table.add_row(escape(name), *[numbers.text(v) for v in values])
+    return table
+
+
+def hessian_table(hessian: tuple) -> Table:
+    names, matrix = hessian
+    table = _table("d2/d row d column", *[escape(n) for n in names])
+    for name, row in zip(names, matrix):
+        table.add_row(escape(name), *[numbers.text(v) for v in row])
+    return table
+
+
+def render(result: Result, no_grad_reason: str | None = None) -> Group:
     nodes = describe(result.output)
     header = Text()
     header.append(result.source.strip(), style="bold")
     header.append(f"  =  {numbers.text(result.value)}")
+    if result.dtype != "float64":
+        header.append(f"  ({result.dtype})", style="dim")
     parts = [header, graph_tree(nodes)]
-    if result.grads:
+    if result.variables or len(result.grads) > len(result.variables):
         parts.append(leaf_table(result))
-    if not result.output.requires_grad:
-        parts.append(Text("No gradients: the output does not depend on any input that requires grad "
-                          "(it is built from constants only), so there is nothing to backpropagate.",
-                          style="yellow"))
+    if no_grad_reason:
+        parts.append(Text(no_grad_reason, style="yellow"))
+    if len(result.passes) > 1:
+        parts += [Text("Backward passes on the same graph:", style="bold"), passes_table(result)]
+    for k, steps in enumerate(result.trace, 1):
+        title = "Backward, step by step (the chain rule)" + (f", pass {k}" if len(result.trace) > 1 else "")
+        parts += [Text(title + ":", style="bold"), trace_table(steps)]
+    if result.derivatives:
+        parts += [Text("Derivatives of the output:", style="bold"), derivatives_table(result.derivatives)]
+    if result.hessian:
+        parts += [Text("Hessian (second derivatives):", style="bold"), hessian_table(result.hessian)]
+    for note in result.notes:
+        parts.append(Text(note, style="dim"))
     return Group(*parts)
 
 
-def print_result(result: Result, console: Console | None = None) -> None:
-    (console or Console()).print(render(result))
+def console() -> Console:
+    import os
+    import sys
+
+    if sys.stdout.isatty() or os.environ.get("COLUMNS"):
+        return Console()
+    return Console(width=WIDTH_IN_PIPES)
+
+
+def print_result(result: Result, no_grad_reason: str | None = None, out: Console | None = None) -> None:
+    (out or console()).print(render(result, no_grad_reason))

@@ -1,0 +1,129 @@
+"""What `agrad eval` does beyond one backward pass, as plain data for the renderers: repeated
+passes (accumulation, zero_grad), hooks written as expressions in g, retained non-leaf grads,
+higher-order derivatives and the Hessian. No Typer or Rich here."""
+
+from __future__ import annotations
+
+from . import shapes
+from .errors import AgradError, BindingError, UnboundVariableError
+from .lowering import lower
+from .parser import parse
+from .tensor import Tensor, grad, no_grad
+
+
+def find_tensor(name: str, variables: dict, assigned: dict, option: str) -> Tensor:
+    """A bound variable or an assigned name, for options that name one."""
+    if name in assigned:
+        return assigned[name]
+    if name in variables:
+        return variables[name]
+    known = ", ".join(list(variables) + list(assigned)) or "none"
+    raise BindingError(f"{option} {name}: no variable or assigned name '{name}' (known: {known})")
+
+
+def make_hook(name: str, source: str):
+    """A hook from an expression in g: its value replaces the incoming gradient."""
+    try:
+        program = parse(source)
+    except AgradError as exc:  # the caret points into the hook's own text
+        exc.message = f"--hook {name}={source}: {exc.message}"
+        raise
+    g_holder = {"g": Tensor(1.0, name="g")}
+    try:
+        lower(program, g_holder, source)  # check it once: only g and constants may appear
+    except UnboundVariableError as exc:
+        raise UnboundVariableError(f"--hook {name}={source}: a hook is an expression in g only "
+                                   f"({exc.message})", exc.span, source) from None
+
+    def hook(g: Tensor):
+        with no_grad():
+            return lower(program, {"g": Tensor(g.value, name="g")}, source).output
+
+    hook.source = source
+    return hook
+
+
+def retain_graph_note(output: Tensor, passes: int) -> str:
+    """Why torch would (or would not) need retain_graph=True for more than one backward pass."""
+    from .tensor import topological_order
+
+    savers = []
+    for node in topological_order(output):
+        if node.op is not None and node.op.saves and node.op.grad_fn not in savers:
+            savers.append(node.op.grad_fn)
+    if savers:
+        return (f"PyTorch needs backward(retain_graph=True) to run backward {passes} times on this graph: "
+                f"{', '.join(savers)} saved values for backward, which the first pass frees. "
+                "Gradients add up in .grad until zeroed (--zero-grad).")
+    return (f"This graph saves nothing for backward (only add, sub, neg), so PyTorch runs backward {passes} "
+            "times without retain_graph=True. Gradients add up in .grad until zeroed (--zero-grad).")
+
+
+def derivatives(output: Tensor, variables: dict, order: int) -> dict:
+    """d^k output / dx^k for k = 1..order, for each variable that requires grad."""
+    out = {}
+    for name, x in variables.items():
+        if not x.requires_grad:
+            continue
+        values = []
+        current = output
+        for _ in range(order):
+            if not current.requires_grad:
+                values.append(shapes.zeros_like(output.value))
+                current = Tensor(values[-1])
+                continue
+            (g,) = grad(current, [x], create_graph=True, allow_unused=True)
+            if g is None:
+                g = Tensor(shapes.zeros_like(output.value))
+            values.append(g.value)
+            current = g
+        out[name] = values
+    return out
+
+
+def hessian(output: Tensor, variables: dict) -> tuple[list[str], list[list[float]]]:
+    """The matrix of second derivatives over the variables that require grad."""
+    names = [n for n, t in variables.items() if t.requires_grad]
+    tensors = [variables[n] for n in names]
+    matrix = []
+    for xi in tensors:
+        row = []
+        (gi,) = grad(output, [xi], create_graph=True, allow_unused=True) if output.requires_grad else (None,)
+        for xj in tensors:
+            if gi is None or not gi.requires_grad:
+                row.append(0.0)
+                continue
+            (h,) = grad(gi, [xj], create_graph=True, allow_unused=True)
+            row.append(0.0 if h is None else h.value)
+        matrix.append(row)
+    return names, matrix
+
+
+def snapshot(variables: dict, retained: dict) -> dict:
+    """The gradients stored now: each variable's .grad, then each retained intermediate's."""
+    grads = {}
+    for name, t in list(variables.items()) + list(retained.items()):
+        grads[name] = None if t._grad is None else t._grad.value
+    return grads
+
+
+def zero_grads(tensors) -> None:
+    for t in tensors:
+        t._grad = None
+
+
+
+def no_grad_reason(result) -> str | None:
+    """Why there are no gradients, in words, when the output does not require grad."""
+    if result.output.requires_grad:
+        return None
+    used = [result.variables[n] for n in result.used]
+    marked = [t.name for t in used if not t.requires_grad]
+    if not used:
+        why = "it is built from constants only"
+    elif len(marked) == len(used):
+        why = f"every variable it uses is marked --no-grad ({', '.join(marked)})"
+    else:
+        why = "detach() or no_grad() cut it from every variable that requires grad"
+    return (f"No gradients: nothing in the output requires grad ({why}). In PyTorch, backward() here "
+            "raises: element 0 of tensors does not require grad and does not have a grad_fn.")
