@@ -33,6 +33,7 @@ CONFUSABLES = {
 _ENDS_OPERAND = frozenset(("NUMBER", "NAME", "RPAR", "RSQB"))
 _STARTS_OPERAND = frozenset(("NUMBER", "NAME", "LPAR", "LSQB"))
 _OPENERS = frozenset(("LPAR", "LSQB"))
+_SKIP = frozenset(("_WS", "_COMMENT"))
 _CLOSERS = frozenset(("RPAR", "RSQB"))
 
 
@@ -63,35 +64,63 @@ class AgradLexer(Lexer):
         self.regex = re.compile("|".join(parts), re.DOTALL)
 
     def lex(self, text: str):
+        """Lark's interface: the tokens as Lark Tokens (agrad's parser drives the LALR table
+        itself with the lighter `tokens`)."""
+        for tok in self.tokens(text):
+            yield Token(tok.type, tok.value, tok.start_pos, end_pos=tok.end_pos)
+
+    def tokens(self, text: str) -> list:
+        out = []
+        append = out.append
         depth = 0
         last = None  # type of the last significant token
-        pending_newline = None  # offset of a newline that ends a statement if an operand follows
+        pending_newline = -1  # offset of a newline that ends a statement if an operand follows
         for m in self.regex.finditer(text):
             kind = m.lastgroup
-            if kind == "_WS" or kind == "_COMMENT":
+            if kind in _SKIP:
                 continue
             start = m.start()
             if kind == "_NL":
-                if depth == 0 and last in _ENDS_OPERAND and pending_newline is None:
+                if depth == 0 and last in _ENDS_OPERAND and pending_newline < 0:
                     pending_newline = start
                 continue
             if kind == "_ERR":
                 raise _bad_character(text, start)
-            value = m.group()
-            if kind == "NUMBER":
-                _check_number_end(text, m.end(), value, start)
-            if pending_newline is not None:
+            end = m.end()
+            if kind == "NUMBER" and end < len(text) and (text[end].isalpha() or text[end] == "_"):
+                _number_glued_to_name(text, end, m.group(), start)
+            if pending_newline >= 0:
                 if kind in _STARTS_OPERAND:
-                    yield Token("_SEP", "\n", pending_newline, end_pos=pending_newline + 1)
-                pending_newline = None
+                    append(Tok("_SEP", "\n", pending_newline, pending_newline + 1))
+                pending_newline = -1
             if kind in _OPENERS:
                 depth += 1
-            elif kind in _CLOSERS and depth:
-                depth -= 1
+            elif kind in _CLOSERS:
+                if depth:
+                    depth -= 1
             elif kind == "_SEP":
                 depth = 0
             last = kind
-            yield Token(kind, value, start, end_pos=m.end())
+            append(Tok(kind, m.group(), start, end))
+        return out
+
+
+class Tok:
+    """A token: lighter than Lark's Token, which agrad's parser driver does not need."""
+
+    __slots__ = ("type", "value", "start_pos", "end_pos")
+
+    def __init__(self, type, value, start_pos, end_pos):  # noqa: A002 - Lark's field name
+        self.type = type
+        self.value = value
+        self.start_pos = start_pos
+        self.end_pos = end_pos
+
+    def __str__(self):
+        return self.value
+
+    def __repr__(self):
+        return f"Tok({self.type}, {self.value!r}, {self.start_pos})"
 
 
 def _bad_character(text: str, start: int) -> AgradSyntaxError:
@@ -110,16 +139,15 @@ def _bad_character(text: str, start: int) -> AgradSyntaxError:
     return AgradSyntaxError(message, (start, start + 1), text)
 
 
-def _check_number_end(text: str, end: int, value: str, start: int) -> None:
+def _number_glued_to_name(text: str, end: int, value: str, start: int) -> None:
     """A number glued to a name (`2x`, `1e`) is an error with a hint, not two tokens."""
-    if end < len(text) and (text[end].isalpha() or text[end] == "_"):
-        if text[end] in "eE" and "e" not in value.lower():
-            tail = text[end:end + 2]
-            if len(tail) == 1 or not (tail[1].isalnum() or tail[1] == "_"):
-                raise AgradSyntaxError(
-                    f"malformed number '{value}{text[end]}': an exponent needs digits, as in {value}e3",
-                    (start, end + 1), text)
-        word = re.match(r"\w+", text[end:]).group()
-        raise AgradSyntaxError(
-            f"a number cannot be followed directly by a name: write {value}*{word} for a product",
-            (start, end + len(word)), text)
+    if text[end] in "eE" and "e" not in value.lower():
+        tail = text[end:end + 2]
+        if len(tail) == 1 or not (tail[1].isalnum() or tail[1] == "_"):
+            raise AgradSyntaxError(
+                f"malformed number '{value}{text[end]}': an exponent needs digits, as in {value}e3",
+                (start, end + 1), text)
+    word = re.match(r"\w+", text[end:]).group()
+    raise AgradSyntaxError(
+        f"a number cannot be followed directly by a name: write {value}*{word} for a product",
+        (start, end + len(word)), text)

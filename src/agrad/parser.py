@@ -1,22 +1,23 @@
-"""Source text to agrad's AST: Lark's LALR parser with agrad's lexer and an inline transformer.
+"""Source text to agrad's AST: Lark's LALR parse table, agrad's lexer, and a small driver.
 
-The transformer is passed to the parser, so Lark builds no parse tree and nothing recurses: each
-reduction builds one AST node. The parser is built once per process, on first use.
+Lark builds the LALR(1) table from grammar/agrad.lark once per process. agrad drives that table
+itself: its lexer hands over light tokens, and each reduction calls one method of ToAST with
+Lark's child-filtering rules (filtered terminals dropped, `?rule` inlined, `[optional]` as None,
+`_helper` rules spliced), precomputed per rule. No parse tree is built and nothing recurses.
 """
 
 from __future__ import annotations
 
-import os
 import re
 
-from lark import Lark, Transformer, v_args
-from lark.exceptions import UnexpectedInput, UnexpectedToken, VisitError
+from lark import Lark
+from lark.parsers.lalr_analysis import Shift
 
 from . import syntax_tree as st
-from .errors import AgradError, AgradSyntaxError
-from .lexer import AgradLexer
+from .errors import AgradSyntaxError
+from .lexer import AgradLexer, Tok
 
-_PARSER = None
+_DRIVER = None
 _BLANK = re.compile(r"(?:\s|#[^\n]*|;)*\Z")
 
 # What a terminal is, in words, for error messages.
@@ -45,15 +46,15 @@ def grammar_path() -> str:
     return _grammar_location.path()
 
 
-@v_args(inline=True)
-class ToAST(Transformer):
-    """One method per grammar alias; each returns an AST node with its source span."""
+class ToAST:
+    """One method per grammar alias (and per rule name without one); each returns an AST node
+    with its source span."""
 
     def number(self, tok):
-        return st.Number(float(tok), str(tok), (tok.start_pos, tok.end_pos))
+        return st.Number(float(tok.value), tok.value, (tok.start_pos, tok.end_pos))
 
     def name(self, tok):
-        return st.Name(str(tok), (tok.start_pos, tok.end_pos))
+        return st.Name(tok.value, (tok.start_pos, tok.end_pos))
 
     def _binary(op):  # noqa: N805 - a factory used while the class body runs
         def method(self, left, _tok, right):
@@ -79,7 +80,7 @@ class ToAST(Transformer):
         return expr
 
     def call(self, name, _lpar, args, rpar):
-        return st.Call(str(name), args or [], (name.start_pos, rpar.end_pos), (name.start_pos, name.end_pos))
+        return st.Call(name.value, args or [], (name.start_pos, rpar.end_pos), (name.start_pos, name.end_pos))
 
     def vector(self, lsqb, items, rsqb):
         return st.Vector(items or [], (lsqb.start_pos, rsqb.end_pos))
@@ -88,27 +89,120 @@ class ToAST(Transformer):
         return st.Index(target, idx, (target.span[0], rsqb.end_pos))
 
     def arguments(self, *items):
-        return [item for item in items if not (hasattr(item, "type") and item.type == "COMMA")]
+        return [item for item in items if type(item) is not Tok]
 
     def assign(self, name, _eq, value):
-        return st.Assign(str(name), value, (name.start_pos, value.span[1]), (name.start_pos, name.end_pos))
+        return st.Assign(name.value, value, (name.start_pos, value.span[1]), (name.start_pos, name.end_pos))
 
     def program(self, *statements):
         return st.Program(list(statements), (statements[0].span[0], statements[-1].span[1]))
 
 
 def build_parser(strict: bool = False) -> Lark:
+    """The Lark LALR parser for the grammar (strict=True fails on any conflict or collision)."""
     with open(grammar_path(), encoding="utf-8") as fh:
         grammar = fh.read()
-    return Lark(grammar, parser="lalr", lexer=AgradLexer, transformer=ToAST(),
-                maybe_placeholders=True, strict=strict)
+    return Lark(grammar, parser="lalr", lexer=AgradLexer, maybe_placeholders=True, strict=strict)
 
 
-def parser() -> Lark:
-    global _PARSER
-    if _PARSER is None:
-        _PARSER = build_parser()
-    return _PARSER
+class _Splice(list):
+    """The children of a `_helper` rule (Lark's `x*`, `x+` expansions), spliced into the parent."""
+
+    __slots__ = ()
+
+
+def _reducer(rule, builder: ToAST):
+    """A function from the values of rule's symbols to its result, or None where the rule just
+    passes its only child up (`?rule` with one child)."""
+    keep = tuple(not getattr(sym, "filter_out", False) for sym in rule.expansion)
+    empty = rule.options.empty_indices
+    inline = rule.origin.name.startswith("_")
+    expand1 = rule.options.expand1 and rule.alias is None
+    if expand1 and len(keep) == 1 and keep[0] and not empty:
+        return None
+    method = None if inline else getattr(builder, rule.alias or rule.origin.name)
+
+    def reduce(values):
+        children = []
+        for value, kept in zip(values, keep):
+            if kept:
+                if type(value) is _Splice:
+                    children.extend(value)
+                else:
+                    children.append(value)
+        if empty:
+            it = iter(children)
+            children = [None if is_empty else next(it) for is_empty in empty]
+        if inline:
+            return _Splice(children)
+        if expand1 and len(children) == 1:
+            return children[0]
+        return method(*children)
+
+    return reduce
+
+
+class Driver:
+    """Runs Lark's LALR table over agrad's tokens."""
+
+    def __init__(self, lark: Lark):
+        table = lark.parser.parser.parser.parse_table
+        self.start = table.start_states["start"]
+        self.end = table.end_states["start"]
+        self.lexer = lark.parser.lexer.lexer if hasattr(lark.parser.lexer, "lexer") else lark.parser.lexer
+        builder = ToAST()
+        reducers = {}
+        self.actions = {}
+        for state, row in table.states.items():
+            acts = {}
+            for symbol, (action, arg) in row.items():
+                # Lark's symbol names can be Token objects, whose __eq__ is slow: use plain str.
+                symbol = str.__str__(symbol)
+                if action is Shift:
+                    acts[symbol] = (True, arg, 0, None)
+                else:
+                    if arg not in reducers:
+                        reducers[arg] = _reducer(arg, builder)
+                    acts[symbol] = (False, str.__str__(arg.origin.name), len(arg.expansion), reducers[arg])
+            self.actions[state] = acts
+
+    def parse(self, text: str):
+        actions = self.actions
+        states = [self.start]
+        values: list = []
+        end_token = Tok("$END", "", len(text), len(text))
+        for tok in self.lexer.tokens(text) + [end_token]:
+            kind = tok.type
+            while True:
+                row = actions[states[-1]]
+                try:
+                    shift, target, size, reduce = row[kind]
+                except KeyError:
+                    raise _syntax_error(tok, [s for s in row if s.isupper()], text) from None
+                if shift:
+                    states.append(target)
+                    values.append(tok)
+                    break
+                if reduce is None:  # a unit rule: its one child becomes its value
+                    del states[-1]
+                else:
+                    if size:
+                        args = values[-size:]
+                        del values[-size:]
+                        del states[-size:]
+                    else:
+                        args = []
+                    values.append(reduce(args))
+                states.append(actions[states[-1]][target][1])
+                if kind == "$END" and states[-1] == self.end:
+                    return values[-1]
+
+
+def driver() -> Driver:
+    global _DRIVER
+    if _DRIVER is None:
+        _DRIVER = Driver(build_parser())
+    return _DRIVER
 
 
 def parse(source: str) -> st.Program:
@@ -117,27 +211,18 @@ def parse(source: str) -> st.Program:
         what = " (the input is only a comment)" if "#" in source else ""
         raise AgradSyntaxError(f"empty expression: nothing to evaluate{what}", (0, max(1, len(source))), source)
     try:
-        return parser().parse(source)
-    except AgradError as exc:
+        return driver().parse(source)
+    except AgradSyntaxError as exc:
         raise exc.with_source(source) from None
-    except VisitError as exc:  # an error raised inside a transformer method
-        orig = exc.orig_exc
-        if isinstance(orig, AgradError):
-            raise orig.with_source(source) from None
-        raise
-    except UnexpectedInput as exc:
-        raise _syntax_error(exc, source) from None
 
 
-def _syntax_error(exc: UnexpectedInput, source: str) -> AgradSyntaxError:
-    token = getattr(exc, "token", None)
-    expected = sorted(getattr(exc, "expected", ()) or (), key=_expect_order)
+def _syntax_error(token: Tok, expected: list[str], source: str) -> AgradSyntaxError:
+    expected = sorted(expected, key=_expect_order)
     words = [TOKEN_WORDS.get(name, name) for name in expected if name in TOKEN_WORDS]
-    if isinstance(exc, UnexpectedToken) and token is not None and token.type != "$END":
+    if token.type != "$END":
         start = token.start_pos
-        span = (start, max(start + 1, token.end_pos or start + 1))
-        what = _describe_token(token)
-        message = f"unexpected {what}"
+        span = (start, max(start + 1, token.end_pos))
+        message = f"unexpected {_describe_token(token)}"
         if token.type == "RPAR" and source[:start].rstrip().endswith("("):
             message += ": empty parentheses need an expression inside"
         elif token.type == "EQUAL":
@@ -164,12 +249,12 @@ def _expect_order(name: str) -> tuple:
 
 def _describe_token(token) -> str:
     if token.type == "NUMBER":
-        return f"number {token}"
+        return f"number {token.value}"
     if token.type == "NAME":
-        return f"name '{token}'"
+        return f"name '{token.value}'"
     if token.type == "_SEP":
-        return "';'" if token == ";" else "new line"
-    return f"'{token}'"
+        return "';'" if token.value == ";" else "new line"
+    return f"'{token.value}'"
 
 
 def _join(words: list[str]) -> str:
