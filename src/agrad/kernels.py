@@ -58,11 +58,32 @@ def pow(a, b):  # noqa: A001 - the op's name
         r = a ** b
     except ZeroDivisionError:  # 0 ** negative
         return -INF if (_copysign(1.0, a) < 0 and _is_odd_integer(b)) else INF
-    except OverflowError:
+    except OverflowError:  # also complex results too large: a negative base, a fractional exponent
+        if a < 0 and b != int(b):
+            return NAN
         return -INF if (a < 0 and _is_odd_integer(b)) else INF
     if type(r) is complex:  # negative base, fractional exponent
         return NAN
     return r
+
+
+def pow_scalar(a, b):
+    """x ** c with c a Python number: torch's pow(Tensor, Scalar) computes some exponents
+    another way (aten/src/ATen/native/cpu/PowKernel.cpp), which differs from pow in the last bit
+    or at signed zeros and infinities: (-0.0) ** 0.5 is -0.0, (-inf) ** 0.5 is nan."""
+    if b == 0.5:
+        return sqrt(a)
+    if b == -0.5:
+        return rsqrt(a)
+    if b == -1.0:
+        return reciprocal(a)
+    if b == 2.0:
+        return a * a
+    if b == 3.0:
+        return a * a * a
+    if b == -2.0:
+        return div(1.0, a * a)
+    return pow(a, b)
 
 
 def exp(a):
@@ -159,7 +180,8 @@ def sigmoid(a):
 
 
 def relu(a):
-    return a if (a > 0 or a != a) else 0.0
+    # torch: clamp_min(x, 0), i.e. x < 0 ? 0 : x, so relu(-0.0) is -0.0 and relu(nan) nan
+    return 0.0 if a < 0 else a
 
 
 def abs(a):  # noqa: A001

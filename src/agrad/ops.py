@@ -107,14 +107,15 @@ def _pow_base_rule(g, out, a, b):
 
 
 def _pow_exponent_rule(g, out, a, b):
-    # pow_backward_exponent: where(self == 0 & exponent >= 0, 0, grad * result * log(self))
-    return where(mask(lambda s, e: (s == 0) & (e >= 0), a, b), 0.0, g * (out * fn("log", a)))
+    # pow_backward_exponent: grad * where(self == 0 & exponent >= 0, 0, result * log(self)); the
+    # where sits inside the product, so an inf or nan grad still gives nan there
+    return g * where(mask(lambda s, e: (s == 0) & (e >= 0), a, b), 0.0, out * fn("log", a))
 
 
 POW = _op("pow", 2, K.pow, [_pow_base_rule, _pow_exponent_rule], "PowBackward1",
           ["b*a^(b-1)", "a^b*log(a)"], symbol="^", params=("a", "b"), torch="torch.pow(a, b)",
           notes="0^0 = 1; at a = 0 the exponent's gradient is 0 when b >= 0; a < 0 with b fractional is nan")
-POW_SCALAR = _op("pow_scalar", 2, K.pow, [_pow_base_rule, None], "PowBackward0",
+POW_SCALAR = _op("pow_scalar", 2, K.pow_scalar, [_pow_base_rule, None], "PowBackward0",
                  ["c*x^(c-1)", "-"], symbol="^", params=("x", "c"), public=False,
                  torch="a ** b (b a Python number)", number_args=(1,),
                  notes="x^0 has gradient 0 everywhere; x^0.5 at 0 has gradient inf")
@@ -125,7 +126,7 @@ RPOW = _op("rpow", 2, K.pow, [None, _pow_exponent_rule], "PowBackward2",
 # -- one-argument functions -----------------------------------------------------------------
 
 LN2 = math.log(2.0)
-LN10 = math.log(10.0)
+LN10 = 2.3025850929940456  # derivatives.yaml's literal; math.log(10.0) is one ulp above it
 TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
@@ -252,9 +253,15 @@ WHERE = _op("where", 3, K.where,
 BINARY_OPERATORS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^"}
 
 
+_PUBLIC: dict[str, Op] = {}
+
+
 def public_functions() -> dict[str, Op]:
-    """Functions callable by name in the language, in table order."""
-    return {name: op for name, op in TABLE.items() if op.public}
+    """Functions callable by name in the language, in table order (computed once: the table is
+    complete when this module has been imported)."""
+    if len(_PUBLIC) == 0:
+        _PUBLIC.update((name, op) for name, op in TABLE.items() if op.public)
+    return _PUBLIC
 
 
 def call(name: str, *args) -> Tensor:
