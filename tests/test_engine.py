@@ -160,3 +160,19 @@ def test_evaluate_raises_only_agrad_errors():
             agrad.evaluate(source, **kw)
     with pytest.raises(agrad.AgradError):
         agrad.evaluate(None)
+
+
+def test_backward_runs_in_torchs_order():
+    # Observed in torch 2.13 with hooks on the leaves: each leaf's accumulation runs as soon as
+    # its last user has run, in input order; ops run newest first.
+    def order(build):
+        a, b = tensor(3.0, requires_grad=True), tensor(1.0, requires_grad=True)
+        seen = []
+        a.register_hook(lambda g: seen.append("a"))
+        b.register_hook(lambda g: seen.append("b"))
+        build(a, b).backward()
+        return seen
+
+    assert order(lambda a, b: (a + b) * 2) == ["a", "b"]
+    assert order(lambda a, b: b * a + a) == ["b", "a"]
+    assert order(lambda a, b: agrad.sin(a) * agrad.exp(b)) == ["b", "a"]

@@ -45,10 +45,10 @@ def make_hook(name: str, source: str):
 
 def retain_graph_note(output: Tensor, passes: int) -> str:
     """Why torch would (or would not) need retain_graph=True for more than one backward pass."""
-    from .tensor import topological_order
+    from .tensor import execution_order
 
     savers = []
-    for node in topological_order(output):
+    for node in execution_order(output):
         if node.op is not None and node.op.saves and node.op.grad_fn not in savers:
             savers.append(node.op.grad_fn)
     if savers:

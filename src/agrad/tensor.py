@@ -8,12 +8,14 @@ No recursion: the topological sort keeps its own stack.
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from contextlib import contextmanager
 
 from .errors import ComputeError
 
 _grad_enabled = True
+_next_seq = itertools.count().__next__
 _round = None  # None for float64; a rounding function under dtype_mode("float32")
 
 NO_GRAD_FN = "element 0 of tensors does not require grad and does not have a grad_fn"
@@ -148,7 +150,7 @@ class Tensor:
     """
 
     __slots__ = ("value", "_grad", "requires_grad", "op", "inputs", "name", "is_number",
-                 "retains_grad", "hooks", "freed", "label", "cut", "__weakref__")
+                 "retains_grad", "hooks", "freed", "label", "cut", "seq", "__weakref__")
 
     def __init__(self, value, requires_grad: bool = False, *, name: str | None = None,
                  is_number: bool = False, label: str | None = None):
@@ -164,6 +166,7 @@ class Tensor:
         self.freed = False
         self.label = label
         self.cut = None  # "detach" or "no_grad": where the program cut the graph
+        self.seq = _next_seq()  # creation order, which the backward pass runs in reverse
 
     # -- torch's attributes -------------------------------------------------------------
     @property
@@ -301,25 +304,38 @@ def apply(op, *inputs: Tensor) -> Tensor:
 
 # -- backward --------------------------------------------------------------------------------
 
-def topological_order(root: Tensor) -> list[Tensor]:
-    """Every tensor that requires grad and that root depends on, inputs before their users.
-    Iterative depth-first search, so graphs of any depth work."""
-    # Inputs are searched last to first, so that after reversal the engine visits siblings in
-    # source order (x before w in x + w).
-    order: list[Tensor] = []
-    seen = {id(root)}
-    stack = [(root, reversed(root.inputs))]
+def execution_order(root: Tensor) -> list[Tensor]:
+    """Every tensor that requires grad and that root depends on, in the order torch's engine
+    runs them in backward: ops newest first (creation order reversed, a topological order since
+    an input always exists before the op that uses it), and each leaf's accumulation as soon as
+    its last user has run, in that user's input order. This also fixes the order in which
+    gradients arriving by several paths are added, so sums agree with torch to the last bit.
+    The search for what is reachable keeps its own stack."""
+    found = {id(root): root}
+    stack = [root]
     while stack:
-        node, it = stack[-1]
-        for child in it:
-            if child.requires_grad and id(child) not in seen:
-                seen.add(id(child))
-                stack.append((child, reversed(child.inputs)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
+        for child in stack.pop().inputs:
+            if child.requires_grad and id(child) not in found:
+                found[id(child)] = child
+                stack.append(child)
+    ops = sorted((t for t in found.values() if t.op is not None), key=_by_seq, reverse=True)
+    last_user: dict[int, Tensor] = {}
+    for node in ops:
+        for child in node.inputs:
+            if child.op is None and child.requires_grad:
+                last_user[id(child)] = node
+    order: list[Tensor] = [] if root.op is not None else [root]
+    for node in ops:
+        order.append(node)
+        for child in node.inputs:
+            if child.op is None and last_user.get(id(child)) is node:
+                del last_user[id(child)]
+                order.append(child)
     return order
+
+
+def _by_seq(t: Tensor) -> int:
+    return t.seq
 
 
 def _seed(root: Tensor, gradient) -> Tensor:
@@ -369,10 +385,10 @@ def _run(root: Tensor, gradient, retain_graph, create_graph, captured, on_step) 
     if retain_graph is None:
         retain_graph = create_graph
     seed = _seed(root, gradient)
-    order = topological_order(root)
+    order = execution_order(root)
     pending: dict[int, Tensor] = {id(root): seed}
     with set_grad_enabled(create_graph):
-        for node in reversed(order):
+        for node in order:
             g = pending.pop(id(node), None)
             if g is None:
                 continue
