@@ -68,3 +68,25 @@ def test_vector_literals_and_indexing_parse_for_later():
     (expr,) = parse("[1, x][0]").statements
     assert isinstance(expr, st.Index) and isinstance(expr.target, st.Vector)
     assert len(expr.target.items) == 2
+
+
+def test_shipped_parse_table_is_the_one_lark_builds_from_the_grammar():
+    # The package ships the LALR table (parse_table.json) so start-up needs no Lark; it must be
+    # regenerated (python -m agrad.parse_table) whenever the grammar changes.
+    import json
+
+    from agrad import parse_table
+
+    with open(parse_table.TABLE_PATH, encoding="utf-8") as fh:
+        shipped = json.load(fh)
+    assert shipped == json.loads(json.dumps(parse_table.build()))
+
+
+def test_a_changed_grammar_is_built_by_lark(monkeypatch):
+    from agrad import parse_table
+
+    edited = parse_table.grammar_text() + "\n// edited\n"
+    monkeypatch.setattr(parse_table, "grammar_text", lambda: edited)
+    table = parse_table.load()  # the shipped table's key no longer matches: Lark builds it
+    assert table["grammar_sha256"] == parse_table.grammar_key(edited)
+    assert table["states"] == parse_table.build()["states"]

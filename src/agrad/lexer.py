@@ -1,7 +1,7 @@
-"""agrad's lexer for Lark: one compiled regular expression built from the grammar's terminals.
+"""agrad's lexer: one compiled regular expression built from the grammar's terminals.
 
-Lark accepts a lexer class; this one keeps Lark's grammar and LALR parser while scanning with a
-single `re` alternation, and it decides which newlines end a statement: a newline outside
+It scans with a single `re` alternation (Lark accepts it as a lexer class too, see
+lark_lexer_class), and it decides which newlines end a statement: a newline outside
 brackets, after a token that can end an operand and before one that can start an operand, is a
 separator; every other newline is whitespace, so an expression may run over several lines.
 """
@@ -9,8 +9,6 @@ separator; every other newline is whitespace, so an expression may run over seve
 from __future__ import annotations
 
 import re
-
-from lark.lexer import Lexer, Token
 
 from .errors import AgradSyntaxError
 
@@ -43,31 +41,21 @@ def describe_char(ch: str) -> str:
     return f"U+{ord(ch):04X}"
 
 
-class AgradLexer(Lexer):
-    """Scans the whole text with one regex; see the module docstring for newlines."""
+class Lexer:
+    """Scans the whole text with one regex; see the module docstring for newlines.
 
-    __future_interface__ = 0
+    `terminals` are the grammar's: (name, "str" or "re", pattern), as parse_table.py records them.
+    """
 
-    def __init__(self, lexer_conf):
-        strings, regexps = [], []
-        for term in lexer_conf.terminals:
-            pattern = term.pattern
-            if pattern.type == "str":
-                strings.append((term.name, pattern.value))
-            else:
-                regexps.append((term.name, pattern.to_regexp()))
+    def __init__(self, terminals):
+        strings = [(name, value) for name, kind, value in terminals if kind == "str"]
+        regexps = [(name, value) for name, kind, value in terminals if kind != "str"]
         # Longer literal strings first, so "**" wins over "*".
         strings.sort(key=lambda item: -len(item[1]))
         parts = [f"(?P<{name}>{regexp})" for name, regexp in regexps]
         parts += [f"(?P<{name}>{re.escape(value)})" for name, value in strings]
         parts += [r"(?P<_NL>\n)", r"(?P<_WS>[ \t\r\f\v]+)", r"(?P<_COMMENT>#[^\n]*)", r"(?P<_ERR>.)"]
         self.regex = re.compile("|".join(parts), re.DOTALL)
-
-    def lex(self, text: str):
-        """Lark's interface: the tokens as Lark Tokens (agrad's parser drives the LALR table
-        itself with the lighter `tokens`)."""
-        for tok in self.tokens(text):
-            yield Token(tok.type, tok.value, tok.start_pos, end_pos=tok.end_pos)
 
     def tokens(self, text: str) -> list:
         out = []
@@ -103,6 +91,34 @@ class AgradLexer(Lexer):
             last = kind
             append(Tok(kind, m.group(), start, end))
         return out
+
+
+def terminals_of(lark_terminals) -> list:
+    """The grammar's terminals as (name, "str" or "re", pattern), from Lark's TerminalDefs."""
+    out = []
+    for term in lark_terminals:
+        pattern = term.pattern
+        out.append((term.name, "str" if pattern.type == "str" else "re",
+                    pattern.value if pattern.type == "str" else pattern.to_regexp()))
+    return out
+
+
+def lark_lexer_class():
+    """agrad's lexer behind Lark's Lexer interface, for building the parser with Lark."""
+    from lark.lexer import Lexer as LarkLexer
+    from lark.lexer import Token
+
+    class AgradLexer(LarkLexer):
+        __future_interface__ = 0
+
+        def __init__(self, lexer_conf):
+            self.lexer = Lexer(terminals_of(lexer_conf.terminals))
+
+        def lex(self, text: str):
+            for tok in self.lexer.tokens(text):
+                yield Token(tok.type, tok.value, tok.start_pos, end_pos=tok.end_pos)
+
+    return AgradLexer
 
 
 class Tok:

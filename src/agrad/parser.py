@@ -1,21 +1,19 @@
 """Source text to agrad's AST: Lark's LALR parse table, agrad's lexer, and a small driver.
 
-Lark builds the LALR(1) table from grammar/agrad.lark once per process. agrad drives that table
-itself: its lexer hands over light tokens, and each reduction calls one method of ToAST with
-Lark's child-filtering rules (filtered terminals dropped, `?rule` inlined, `[optional]` as None,
-`_helper` rules spliced), precomputed per rule. No parse tree is built and nothing recurses.
+Lark builds the LALR(1) table from grammar/agrad.lark (shipped prebuilt, see parse_table.py).
+agrad drives that table itself: its lexer hands over light tokens, and each reduction calls one
+method of ToAST with Lark's child-filtering rules (filtered terminals dropped, `?rule` inlined,
+`[optional]` as None, `_helper` rules spliced), precomputed per rule. No parse tree is built and
+nothing recurses.
 """
 
 from __future__ import annotations
 
 import re
 
-from lark import Lark
-from lark.parsers.lalr_analysis import Shift
-
 from . import syntax_tree as st
 from .errors import AgradSyntaxError
-from .lexer import AgradLexer, Tok
+from .lexer import Tok
 
 _DRIVER = None
 _BLANK = re.compile(r"(?:\s|#[^\n]*|;)*\Z")
@@ -98,11 +96,15 @@ class ToAST:
         return st.Program(list(statements), (statements[0].span[0], statements[-1].span[1]))
 
 
-def build_parser(strict: bool = False) -> Lark:
+def build_parser(strict: bool = False):
     """The Lark LALR parser for the grammar (strict=True fails on any conflict or collision)."""
+    from lark import Lark
+
+    from .lexer import lark_lexer_class
+
     with open(grammar_path(), encoding="utf-8") as fh:
         grammar = fh.read()
-    return Lark(grammar, parser="lalr", lexer=AgradLexer, maybe_placeholders=True, strict=strict)
+    return Lark(grammar, parser="lalr", lexer=lark_lexer_class(), maybe_placeholders=True, strict=strict)
 
 
 class _Splice(list):
@@ -111,16 +113,16 @@ class _Splice(list):
     __slots__ = ()
 
 
-def _reducer(rule, builder: ToAST):
-    """A function from the values of rule's symbols to its result, or None where the rule just
-    passes its only child up (`?rule` with one child)."""
-    keep = tuple(not getattr(sym, "filter_out", False) for sym in rule.expansion)
-    empty = rule.options.empty_indices
-    inline = rule.origin.name.startswith("_")
-    expand1 = rule.options.expand1 and rule.alias is None
+def _reducer(rule: dict, builder: ToAST):
+    """A function from the values of a rule's symbols to its result, or None where the rule just
+    passes its only child up (`?rule` with one child). `rule` is parse_table's description."""
+    keep = tuple(rule["keep"])
+    empty = tuple(rule["empty"])
+    inline = rule["origin"].startswith("_")
+    expand1 = rule["expand1"] and rule["alias"] is None
     if expand1 and len(keep) == 1 and keep[0] and not empty:
         return None
-    method = None if inline else getattr(builder, rule.alias or rule.origin.name)
+    method = None if inline else getattr(builder, rule["alias"] or rule["origin"])
 
     def reduce(values):
         children = []
@@ -143,28 +145,22 @@ def _reducer(rule, builder: ToAST):
 
 
 class Driver:
-    """Runs Lark's LALR table over agrad's tokens."""
+    """Runs Lark's LALR table (parse_table.py) over agrad's tokens."""
 
-    def __init__(self, lark: Lark):
-        table = lark.parser.parser.parser.parse_table
-        self.start = table.start_states["start"]
-        self.end = table.end_states["start"]
-        self.lexer = lark.parser.lexer.lexer if hasattr(lark.parser.lexer, "lexer") else lark.parser.lexer
+    def __init__(self, table: dict):
+        from .lexer import Lexer
+
+        self.lexer = Lexer(table["terminals"])
+        self.start = table["start"]
+        self.end = table["end"]
         builder = ToAST()
-        reducers = {}
-        self.actions = {}
-        for state, row in table.states.items():
+        rules = [(r["origin"], len(r["keep"]), _reducer(r, builder)) for r in table["rules"]]
+        self.actions = []
+        for row in table["states"]:
             acts = {}
-            for symbol, (action, arg) in row.items():
-                # Lark's symbol names can be Token objects, whose __eq__ is slow: use plain str.
-                symbol = str.__str__(symbol)
-                if action is Shift:
-                    acts[symbol] = (True, arg, 0, None)
-                else:
-                    if arg not in reducers:
-                        reducers[arg] = _reducer(arg, builder)
-                    acts[symbol] = (False, str.__str__(arg.origin.name), len(arg.expansion), reducers[arg])
-            self.actions[state] = acts
+            for symbol, (shift, arg) in row.items():
+                acts[symbol] = (True, arg, 0, None) if shift else (False,) + rules[arg]
+            self.actions.append(acts)
 
     def parse(self, text: str):
         actions = self.actions
@@ -201,7 +197,9 @@ class Driver:
 def driver() -> Driver:
     global _DRIVER
     if _DRIVER is None:
-        _DRIVER = Driver(build_parser())
+        from .parse_table import load
+
+        _DRIVER = Driver(load())
     return _DRIVER
 
 
