@@ -124,13 +124,14 @@ def test_trace_shows_the_chain_rule(cli):
     rec, _ = jrun(cli, "(x+w)*2", "--x", "3", "--w", "1", "--trace")
     steps = rec["trace"]
     assert steps[0]["node"] == "MulBackward0" and steps[0]["grad_in"] == 1.0
-    assert steps[0]["inputs"] == [{"id": 2, "input": "AddBackward0", "local": 2.0, "sent": 2.0}]
+    assert steps[0]["inputs"] == [{"id": 2, "input": "AddBackward0", "slot": 0, "local": 2.0, "sent": 2.0}]
     assert steps[1]["node"] == "AddBackward0" and steps[1]["grad_in"] == 2.0
     assert [(i["input"], i["local"], i["sent"]) for i in steps[1]["inputs"]] == [("x", 1.0, 2.0), ("w", 1.0, 2.0)]
     assert [(s["kind"], s["node"], s["grad"]) for s in steps[2:]] == [("accumulate", "x", 2.0), ("accumulate", "w", 2.0)]
     rec, _ = jrun(cli, "a = sin(x); a*a", "--x", "0.5", "--trace")
     mul = rec["trace"][0]
     assert mul["node"] == "MulBackward0" and [i["local"] for i in mul["inputs"]] == [math.sin(0.5)] * 2
+    assert [(i["id"], i["slot"]) for i in mul["inputs"]] == [(1, 0), (1, 1)]  # one node a, two edges
     sin = rec["trace"][1]
     assert sin["node"] == "a (SinBackward0)" and sin["grad_in"] == 2 * math.sin(0.5)
     assert sin["inputs"][0]["local"] == math.cos(0.5)

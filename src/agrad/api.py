@@ -36,6 +36,7 @@ class Result:
     hessian: tuple | None = None
     notes: list = field(default_factory=list)
     dtype: str = "float64"
+    _graph: list | None = field(default=None, repr=False)
 
     @property
     def grad_fn(self) -> str | None:
@@ -44,6 +45,16 @@ class Result:
     @property
     def requires_grad(self) -> bool:
         return self.output.requires_grad
+
+    @property
+    def graph(self) -> list:
+        """graph.describe(output), walked once and kept: the tree, the trace and the pictures
+        all read this one description."""
+        if self._graph is None:
+            from .graph import describe
+
+            self._graph = describe(self.output)
+        return self._graph
 
 
 def evaluate(source: str, /, **bindings) -> Result:
@@ -96,7 +107,8 @@ def _run(source, bindings, no_grad, retain_grad, hooks, passes, zero_grad, trace
             if trace:
                 from .trace import record
 
-                result.trace.append(record(out, lambda on_step: backward(out, retain_graph=keep, on_step=on_step)))
+                result.trace.append(record(out, lambda on_step: backward(out, retain_graph=keep, on_step=on_step),
+                                           result.graph))
             else:
                 backward(out, retain_graph=keep)
             result.passes.append(lessons.snapshot(ordered, retained))

@@ -1,5 +1,5 @@
-"""One description of a computed graph, which every renderer reads (the tree, the tables,
-and later the pictures), so the graph is walked once, without recursion."""
+"""One description of a computed graph, which every renderer reads (the tree, the tables, the
+trace, and the DOT, Mermaid and HTML pictures), so the graph is walked once, without recursion."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from .tensor import Tensor
 
 @dataclass(slots=True)
 class GraphNode:
-    id: int  # position in topological order: inputs before the nodes that use them
+    id: int  # position in evaluation order: inputs before the nodes that use them, output last
     tensor: Tensor
     kind: str  # "variable", "constant", "op", "cut" (detach/no_grad), or "value" (computed without a graph)
     label: str  # what to call it: a name, a literal's text, or the grad_fn
-    inputs: tuple  # ids of the inputs
+    inputs: tuple  # ids of the inputs, in argument order (x*x has the same id twice)
     uses: int  # how many edges lead out of it
 
     @property
@@ -37,22 +37,32 @@ class GraphNode:
 
 
 def describe(output: Tensor) -> list[GraphNode]:
-    """Every tensor output depends on, in topological order (output last)."""
-    order: list[Tensor] = []
-    index: dict[int, int] = {}
-    stack = [(output, iter(output.inputs))]
+    """Every tensor output depends on, in evaluation order (output last).
+
+    Ops come in the order they were computed, which is the order of the statements rather than
+    of a walk from the output; each leaf comes just before the first op that uses it.
+    """
+    found: list[Tensor] = []
     seen = {id(output)}
+    stack = [output]
     while stack:
-        node, it = stack[-1]
-        for child in it:
+        t = stack.pop()
+        found.append(t)
+        for child in t.inputs:
             if id(child) not in seen:
                 seen.add(id(child))
-                stack.append((child, iter(child.inputs)))
-                break
-        else:
-            stack.pop()
-            index[id(node)] = len(order)
-            order.append(node)
+                stack.append(child)
+    order: list[Tensor] = []
+    placed: set[int] = set()
+    for t in sorted((t for t in found if t.op is not None), key=lambda t: t.seq):
+        for child in t.inputs:
+            if child.op is None and id(child) not in placed:
+                placed.add(id(child))
+                order.append(child)
+        order.append(t)
+    if output.op is None:
+        order.append(output)
+    index = {id(t): i for i, t in enumerate(order)}
     uses = [0] * len(order)
     nodes = []
     for i, t in enumerate(order):

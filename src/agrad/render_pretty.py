@@ -14,7 +14,7 @@ from rich.tree import Tree
 
 from . import numbers
 from .api import Result
-from .graph import GraphNode, describe
+from .graph import GraphNode
 
 MAX_DEPTH = 40
 MAX_NODES = 400
@@ -151,7 +151,7 @@ def hessian_table(hessian: tuple) -> Table:
 
 
 def render(result: Result, no_grad_reason: str | None = None) -> Group:
-    nodes = describe(result.output)
+    nodes = result.graph
     header = Text()
     header.append(result.source.strip(), style="bold")
     header.append(f"  =  {numbers.text(result.value)}")

@@ -9,3 +9,11 @@ def is_scalar(value) -> bool:
 
 def zeros_like(value):
     return 0.0 if is_scalar(value) else value * 0.0
+
+
+def ones_like(value):
+    if is_scalar(value):
+        return 1.0
+    import numpy  # only vectors pay for it
+
+    return numpy.ones_like(value)

@@ -4,6 +4,7 @@ each leaf the accumulation into .grad. Read by `--trace` and by the graph pictur
 
 from __future__ import annotations
 
+from . import shapes
 from .graph import GraphNode, describe
 from .tensor import Tensor, backward, no_grad
 
@@ -29,10 +30,11 @@ def record(output: Tensor, run=None, nodes: list[GraphNode] | None = None) -> li
             return
         inputs = []
         with no_grad():
+            one = Tensor(shapes.ones_like(g.value))  # the local derivative: the rule with a seed of 1
             for i, sent in contributions:
                 inp = tensor.inputs[i]
-                local = tensor.op.grads[i](Tensor(1.0), tensor, *tensor.inputs)
-                inputs.append({"id": ids[id(inp)].id, "input": node_label(ids[id(inp)]),
+                local = tensor.op.grads[i](one, tensor, *tensor.inputs)
+                inputs.append({"id": ids[id(inp)].id, "input": node_label(ids[id(inp)]), "slot": i,
                                "local": local.value, "sent": sent.value})
         steps.append({"kind": "node", "id": node.id, "node": node_label(node), "grad_fn": tensor.op.grad_fn,
                       "grad_in": g.value, "inputs": inputs})
