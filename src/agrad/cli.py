@@ -1,8 +1,9 @@
 """The command line: thin Typer commands over agrad.evaluate and the renderers.
 
-`agrad eval EXPR --x 3 --w 1`: variables are bound by options that Typer does not know in
-advance, so `main` first rewrites every `--NAME VALUE` that is not one of eval's own options into
-`--var NAME=VALUE`, which also keeps values like `-3` and `-inf` from being read as options.
+`agrad eval EXPR --x 3 --w 1` (and `agrad graph`, which takes the same bindings): variables are
+bound by options that Typer does not know in advance, so `main` first rewrites every `--NAME VALUE`
+that is not one of the command's own options into `--var NAME=VALUE`, which also keeps values like
+`-3` and `-inf` from being read as options.
 """
 
 from __future__ import annotations
@@ -51,49 +52,70 @@ class DType(str, Enum):
     float32 = "float32"
 
 
+class GraphFormat(str, Enum):
+    dot = "dot"
+    mermaid = "mermaid"
+    html = "html"
+
+
+# -- the options eval and graph share: how a program and its bindings become an evaluation ------
+
+Expr = Annotated[Optional[str], typer.Argument(metavar="EXPR", help="The expression, e.g. \"(x+w)*2\".",
+                                               show_default=False)]
+FileOption = Annotated[Optional[str], typer.Option("--file", "-f", metavar="FILE",
+                                                   help="Read the program from FILE ('-' for stdin).")]
+VarOption = Annotated[Optional[List[str]], typer.Option(
+    "--var", metavar="NAME=VALUE", help="Bind a variable; `--NAME VALUE` and `--NAME=VALUE` work too.")]
+NoGradOption = Annotated[Optional[List[str]], typer.Option(
+    "--no-grad", metavar="NAME", help="Make variable NAME a leaf with requires_grad False.")]
+RetainGradOption = Annotated[Optional[List[str]], typer.Option(
+    "--retain-grad", metavar="NAME", help="Keep the grad of intermediate NAME (retain_grad()).")]
+HookOption = Annotated[Optional[List[str]], typer.Option(
+    "--hook", metavar="NAME=EXPR", help="A hook on NAME: EXPR in g (the incoming gradient) replaces it.")]
+DTypeOption = Annotated[DType, typer.Option("--dtype", help="float64 (default) or float32 (torch's default).")]
+
+
+def evaluation(expr, file, var, no_grad, retain_grad, hook, dtype: DType, **more):
+    """Run the program the shared options describe (api.run): the text, the bindings, --no-grad,
+    --retain-grad, --hook and --dtype; `more` carries a command's own options of api.run."""
+    from .api import run
+
+    source = _program_text(expr, file)
+    bindings = parse_bindings(var or [])
+    hooks = [_hook_spec(spec) for spec in hook or []]
+    return run(source, bindings, no_grad=no_grad or (), retain_grad=retain_grad or (), hooks=hooks,
+               dtype=dtype.value, **more)
+
+
 @app.command("eval")
 def eval_command(
-    expr: Annotated[Optional[str], typer.Argument(metavar="EXPR", help="The expression, e.g. \"(x+w)*2\".",
-                                                  show_default=False)] = None,
-    file: Annotated[Optional[str], typer.Option("--file", "-f", metavar="FILE",
-                                                help="Read the program from FILE ('-' for stdin).")] = None,
-    var: Annotated[Optional[List[str]], typer.Option(
-        "--var", metavar="NAME=VALUE",
-        help="Bind a variable; `--NAME VALUE` and `--NAME=VALUE` work too.")] = None,
+    expr: Expr = None,
+    file: FileOption = None,
+    var: VarOption = None,
     fmt: Annotated[Format, typer.Option("--format", "-F", help="pretty (a tree and tables), json or plain.")]
     = Format.pretty,
     grad: Annotated[Optional[str], typer.Option("--grad", metavar="NAME",
                                                 help="Print only NAME's gradient, as a bare number.")] = None,
-    no_grad: Annotated[Optional[List[str]], typer.Option(
-        "--no-grad", metavar="NAME", help="Make variable NAME a leaf with requires_grad False.")] = None,
-    retain_grad: Annotated[Optional[List[str]], typer.Option(
-        "--retain-grad", metavar="NAME", help="Keep the grad of intermediate NAME (retain_grad()).")] = None,
+    no_grad: NoGradOption = None,
+    retain_grad: RetainGradOption = None,
     backward: Annotated[int, typer.Option("--backward", metavar="N", min=1,
                                           help="Run backward N times on the same graph; grads accumulate.")] = 1,
     zero_grad: Annotated[bool, typer.Option("--zero-grad", help="Zero the grads before each backward pass.")]
     = False,
     trace: Annotated[bool, typer.Option("--trace", help="Show the backward pass step by step (the chain rule).")]
     = False,
-    hook: Annotated[Optional[List[str]], typer.Option(
-        "--hook", metavar="NAME=EXPR", help="A hook on NAME: EXPR in g (the incoming gradient) replaces it.")]
-    = None,
+    hook: HookOption = None,
     order: Annotated[int, typer.Option("--order", metavar="N", min=0,
                                        help="Derivatives up to order N for each variable.")] = 0,
     hessian: Annotated[bool, typer.Option("--hessian", help="The matrix of second derivatives.")] = False,
-    dtype: Annotated[DType, typer.Option("--dtype", help="float64 (default) or float32 (torch's default).")]
-    = DType.float64,
+    dtype: DTypeOption = DType.float64,
 ):
     """Evaluate EXPR, backpropagate from its value, and print the graph and each leaf's gradient."""
-    from .api import run
     from .lessons import no_grad_reason
 
     try:
-        source = _program_text(expr, file)
-        bindings = parse_bindings(var or [])
-        hooks = [_hook_spec(spec) for spec in hook or []]
-        result = run(source, bindings, no_grad=no_grad or (), retain_grad=retain_grad or (), hooks=hooks,
-                     backward_passes=backward, zero_grad=zero_grad, trace=trace, order=order, hessian=hessian,
-                     dtype=dtype.value)
+        result = evaluation(expr, file, var, no_grad, retain_grad, hook, dtype, backward_passes=backward,
+                            zero_grad=zero_grad, trace=trace, order=order, hessian=hessian)
         reason = no_grad_reason(result)
         if grad is not None:
             print(_one_gradient(result, grad))
@@ -152,6 +174,65 @@ def _one_gradient(result, name: str) -> str:
     raise BindingError(f"--grad {name}: no variable or assigned name '{name}' (known: {known})")
 
 
+@app.command("graph")
+def graph_command(
+    expr: Expr = None,
+    file: FileOption = None,
+    var: VarOption = None,
+    fmt: Annotated[Optional[GraphFormat], typer.Option(
+        "--format", "-F", show_default=False,
+        help="dot (Graphviz), mermaid (for GitHub Markdown) or html (a page that plays both passes). "
+             "Default: from the -o file's extension, else dot.")] = None,
+    output: Annotated[Optional[str], typer.Option("--output", "-o", metavar="FILE",
+                                                  help="Write to FILE instead of stdout.")] = None,
+    no_grad: NoGradOption = None,
+    retain_grad: RetainGradOption = None,
+    hook: HookOption = None,
+    dtype: DTypeOption = DType.float64,
+):
+    """Draw the graph of EXPR with every value and gradient: Graphviz DOT, Mermaid, or an HTML page
+    that plays the forward pass and then the backward pass step by step."""
+    try:
+        result = evaluation(expr, file, var, no_grad, retain_grad, hook, dtype, trace=True)
+        chosen = fmt or _format_from_name(output)
+        from .picture import build
+
+        picture = build(result)
+        if chosen is GraphFormat.html:
+            from .render_html import render
+        elif chosen is GraphFormat.mermaid:
+            from .render_mermaid import MAX_EDGES, render
+
+            if len(picture.edges) > MAX_EDGES:
+                print(f"agrad: warning: this graph has {len(picture.edges)} edges; Mermaid (and GitHub) draws "
+                      f"at most {MAX_EDGES} by default: --format dot or html draws any size", file=sys.stderr)
+        else:
+            from .render_dot import render
+        _write(render(picture) + "\n", output)
+    except AgradError as exc:
+        fail(exc)
+
+
+GRAPH_SUFFIXES = {".dot": GraphFormat.dot, ".gv": GraphFormat.dot, ".mmd": GraphFormat.mermaid,
+                  ".mermaid": GraphFormat.mermaid, ".html": GraphFormat.html, ".htm": GraphFormat.html}
+
+
+def _format_from_name(output: str | None) -> GraphFormat:
+    suffix = os.path.splitext(output or "")[1].lower()
+    return GRAPH_SUFFIXES.get(suffix, GraphFormat.dot)
+
+
+def _write(text: str, output: str | None) -> None:
+    if output is None or output == "-":
+        sys.stdout.write(text)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise BindingError(f"cannot write {output}: {exc.strerror}") from None
+
+
 @app.command("functions")
 def functions_command(
     fmt: Annotated[Format, typer.Option("--format", "-F", help="pretty or json.")] = Format.pretty,
@@ -193,11 +274,14 @@ def fail(exc: AgradError) -> None:
 
 # -- argv rewriting -------------------------------------------------------------------------
 
-def _eval_options() -> dict[str, bool]:
-    """eval's own options, and whether each takes a value."""
+BINDING_COMMANDS = ("eval", "graph")  # the commands that take `--NAME VALUE` bindings
+
+
+def _command_options(name: str) -> dict[str, bool]:
+    """A command's own options, and whether each takes a value."""
     import typer.main
 
-    command = typer.main.get_command(app).commands["eval"]
+    command = typer.main.get_command(app).commands[name]
     options = {}
     for param in command.params:
         for opt in list(getattr(param, "opts", [])) + list(getattr(param, "secondary_opts", [])):
@@ -209,9 +293,9 @@ def _eval_options() -> dict[str, bool]:
 
 def rewrite_argv(argv: list[str]) -> list[str]:
     """Turn `--NAME VALUE` and `--NAME=VALUE` for unknown NAMEs into `--var NAME=VALUE`."""
-    if not argv or argv[0] != "eval":
+    if not argv or argv[0] not in BINDING_COMMANDS:
         return list(argv)
-    known = _eval_options()
+    known = _command_options(argv[0])
     out = [argv[0]]
     positional: list[str] = []
     i = 1

@@ -1,0 +1,141 @@
+"""What the pictures show (picture.build): node texts, edge labels, and both passes in words,
+with the numbers of agrad eval and the chain rule holding on every edge."""
+
+import math
+
+import pytest
+
+from agrad import numbers
+from agrad.api import run
+from agrad.picture import build
+
+
+def picture_of(source, bindings, **options):
+    return build(run(source, bindings, trace=True, **options))
+
+
+def test_the_tutorial_graph():
+    p = picture_of("(x+w)*2", {"x": 3, "w": 1})
+    assert [(n.title, n.role, n.value, n.grad_line) for n in p.nodes] == [
+        ("x", "input", "3.0", "grad 2.0"), ("w", "input", "1.0", "grad 2.0"),
+        ("AddBackward0", "op", "4.0", "grad in 2.0"), ("2", "constant", "2.0", "no grad"),
+        ("MulBackward0", "output", "8.0", "grad in 1.0")]
+    assert [n.subtitle for n in p.nodes][2:] == ["x + w", "constant", "(x + w) * 2"]
+    assert [(e.source, e.target, e.slot, e.label) for e in p.edges] == [
+        (0, 2, 0, "grad 2.0 (×1.0)"), (1, 2, 1, "grad 2.0 (×1.0)"), (2, 4, 0, "grad 2.0 (×2.0)"), (3, 4, 1, "")]
+    assert [s.node for s in p.forward] == [0, 1, 2, 3, 4]
+    assert p.forward[2].words[0] == "x + w = 3.0 + 1.0 = 4.0"
+    assert p.forward[4].words[0] == "(x + w) * 2 = 4.0 * 2.0 = 8.0"
+    assert "grad_fn=MulBackward0" in p.forward[4].words[1] and "(2 requires no grad)" in p.forward[4].words[1]
+    assert [s.node for s in p.backward] == [4, 2, 0, 1]  # the engine's order
+    assert p.backward[0].words == [
+        "Backward starts at the output (x + w) * 2: its gradient is ∂out/∂out = 1.0.",
+        "MulBackward0 multiplies it by each local derivative (the chain rule):",
+        "∂out/∂(x + w) = 2.0, so the gradient sent to x + w is 1.0 × 2.0 = 2.0.",
+        "2 requires no grad: nothing is sent to it."]
+    assert p.backward[1].words[-1] == "∂(x + w)/∂w = 1.0, so the gradient sent to w is 2.0 × 1.0 = 2.0."
+    assert p.backward[2].words == ["x is a leaf: AccumulateGrad stores its gradient, x.grad = 2.0."]
+    assert p.backward[0].edges == [2] and p.backward[1].edges == [0, 1]
+    assert p.summary == ["Backward is done. The leaves hold their gradients: x.grad = 2.0, w.grad = 2.0."]
+
+
+def test_named_intermediates_are_used_in_the_words():
+    p = picture_of("a = x + w; y = a * 2", {"x": 3, "w": 1})
+    assert [n.title for n in p.nodes] == ["x", "w", "a", "2", "y"] and p.nodes[2].subtitle == "AddBackward0"
+    assert p.output_name == "y"
+    assert p.forward[2].words[0] == "a = x + w = 3.0 + 1.0 = 4.0"
+    assert "∂y/∂a = 2.0, so the gradient sent to a is 1.0 × 2.0 = 2.0." in p.backward[0].words
+    assert p.backward[1].words[0] == "a (AddBackward0) receives ∂y/∂a = 2.0."
+
+
+def test_a_shared_input_adds_up_what_its_edges_carry():
+    p = picture_of("x*x", {"x": 3})
+    assert len(p.nodes) == 2 and [(e.source, e.slot, e.label) for e in p.edges] == [
+        (0, 0, "grad 3.0 (×3.0)"), (0, 1, "grad 3.0 (×3.0)")]
+    assert p.backward[-1].words == ["x is a leaf: AccumulateGrad stores its gradient, x.grad = 3.0 + 3.0 = 6.0."]
+    p = picture_of("a = x*w; a*a + x", {"x": 2, "w": 3})
+    a = next(s for s in p.backward if s.node == 2)
+    assert a.words[0] == "a (MulBackward0) receives ∂out/∂a = 6.0 + 6.0 = 12.0."
+    x = next(s for s in p.backward if s.node == 0)
+    assert x.words == ["x is a leaf: AccumulateGrad stores its gradient, x.grad = 1.0 + 36.0 = 37.0."]
+
+
+def test_a_long_sum_of_gradients_is_shortened():
+    p = picture_of(" + ".join(f"x*{k}" for k in range(1, 9)), {"x": 1})
+    assert p.backward[-1].words == ["x is a leaf: AccumulateGrad stores its gradient, "
+                                    "x.grad = 8.0 + 7.0 + 6.0 + … + 2.0 + 1.0 (8 gradients) = 36.0."]
+
+
+def test_negative_numbers_are_bracketed_as_operands():
+    p = picture_of("x - sin(w)^2", {"x": 1, "w": -0.5})
+    sub = p.backward[0].words
+    assert any("1.0 × (-1.0) = -1.0" in w for w in sub)
+    assert p.forward[-1].words[0].startswith("x - sin(w)^2 = 1.0 - 0.22984884706593015")
+    sin = next(s for s in p.forward if p.nodes[s.node].title == "SinBackward0")
+    assert sin.words[0] == "sin(w) = sin(-0.5) = -0.479425538604203"
+
+
+@pytest.mark.parametrize("source, shown", [
+    ("x - (w - 1)", "x - (w - 1)"), ("(x - w) - 1", "x - w - 1"), ("x^w^2", "x^w^2"), ("(x^w)^2", "(x^w)^2"),
+    ("-x^2", "-x^2"), ("(-x)^2", "(-x)^2"), ("2/x", "1/x * 2"), ("max(x, w*2)", "max(x, w * 2)"),
+    ("clamp(x, w, 3)", "clamp(x, w, 3)"),
+])
+def test_each_op_is_described_by_its_part_of_the_expression(source, shown):
+    p = picture_of(source, {"x": 1.5, "w": 0.5})
+    assert p.nodes[-1].subtitle == shown
+
+
+def test_long_parts_are_called_by_grad_fn_and_id():
+    source = " + ".join(f"sin(x*{k})" for k in range(1, 12))
+    p = picture_of(source, {"x": 0.1})
+    out = p.nodes[-1]
+    assert out.handle == f"AddBackward0 #{out.id}" and out.subtitle == f"#{out.id}"
+    assert p.nodes[3].handle == "sin(x * 1)"
+
+
+def test_no_grad_retain_grad_and_hooks():
+    p = picture_of("x*w", {"x": 2, "w": 3}, no_grad=["w"])
+    assert [n.role for n in p.nodes] == ["input", "input-no-grad", "output"]
+    assert "w requires no grad: nothing is sent to it." in p.backward[0].words
+    assert p.nodes[1].grad_line == "no grad" and p.nodes[0].grad_line == "grad 3.0"
+    p = picture_of("a = x*2; a*a", {"x": 1}, retain_grad=["a"])
+    a = next(s for s in p.backward if s.node == 2)
+    assert a.grad_line == "grad 4.0 (retained)" and "retain_grad() keeps it: a.grad = 4.0." in a.words
+    p = picture_of("x*2", {"x": 3}, hooks=[("x", "g*10")])
+    assert p.backward[-1].words == ["A hook on x (g*10) replaces the gradient arriving, 2.0, with 20.0.",
+                                    "x is a leaf: AccumulateGrad stores its gradient, x.grad = 20.0."]
+
+
+def test_a_graph_without_gradients_plays_forward_only():
+    p = picture_of("2*pi", {})
+    assert len(p.forward) == 1 and p.backward == []
+    assert p.summary == ["No backward pass: nothing in the output requires grad."]
+    p = picture_of("detach(x) * 2", {"x": 1})  # computed from a cut: a leaf, one node
+    assert [(n.role, n.grad_line) for n in p.nodes] == [("output", "no grad")] and p.backward == []
+    p = picture_of("detach(x*w) * x", {"x": 2, "w": 3})
+    assert [n.role for n in p.nodes] == ["cut", "input", "output"]
+    assert "detach(x*w) requires no grad: nothing is sent to it." in p.backward[0].words
+
+
+EXPRESSIONS = ["(x+w)*2", "a = x*w; a*a + x", "x/w - exp(-x*w) + x^3", "sin(x)*cos(x) + tanh(w*x)",
+               "max(x, w) * min(x, w) + sqrt(x*x + w*w)", "log(x) - 2/w + atan2(x, w)"]
+
+
+@pytest.mark.parametrize("source", EXPRESSIONS)
+def test_the_chain_rule_holds_on_every_edge_and_the_numbers_are_evals(source):
+    bindings = {"x": 1.3, "w": 0.4}
+    result = run(source, bindings, trace=True)
+    p = build(result)
+    for n, node in zip(result.graph, p.nodes):
+        assert node.value == numbers.text(n.value)
+        if n.kind == "variable":
+            assert node.grad == numbers.text(result.grads[n.name])
+    arrived = {}
+    for step in p.backward:
+        node = p.nodes[step.node]
+        for e in step.edges:
+            edge = p.edges[e]
+            assert math.isclose(float(edge.grad), float(node.grad) * float(edge.local), rel_tol=1e-12)
+            arrived.setdefault(edge.source, []).append(float(edge.grad))
+    for i, grads in arrived.items():
+        assert math.isclose(sum(grads), float(p.nodes[i].grad), rel_tol=1e-12, abs_tol=1e-15)
