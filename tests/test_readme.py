@@ -53,3 +53,16 @@ def test_shell_examples(cli):
         '"grads": {"x": 0.0, "w": 4.0}}\n')
     assert cli("eval", "x*w", "--x", "3", "--w", "2", "--format", "plain").stdout == "6.0\t2.0\t3.0\n"
     assert cli("eval", "sqrt(x)", "--x", "4", "--grad", "x").stdout == "0.25\n"
+
+
+def test_mermaid_example_is_what_agrad_graph_prints(cli):
+    (block,) = re.findall(r"```mermaid\n(.*?)```", README, re.S)
+    shown = re.search(r"This is `(agrad graph [^`]*)`", README).group(1)
+    assert cli(*shlex.split(shown)[1:]).stdout == block
+
+
+def test_pictures_exist():
+    pictures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README)
+    assert pictures == ["docs/graph-dot.svg", "docs/graph-page.png"]
+    assert (ROOT / pictures[0]).read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    assert (ROOT / pictures[1]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
