@@ -101,6 +101,11 @@ def test_no_grad_retain_grad_and_hooks():
     p = picture_of("a = x*2; a*a", {"x": 1}, retain_grad=["a"])
     a = next(s for s in p.backward if s.node == 2)
     assert a.grad_line == "grad 4.0 (retained)" and "retain_grad() keeps it: a.grad = 4.0." in a.words
+    assert p.summary == ["Backward is done. The leaves hold their gradients: x.grad = 8.0. Retained: a.grad = 4.0."]
+    p = picture_of("y = x*3", {"x": 1}, hooks=[("y", "g*10")])
+    assert p.backward[0].words[:2] == ["Backward starts at the output y: its gradient is ∂y/∂y = 1.0.",
+                                       "A hook on y (g*10) replaces the gradient arriving, 1.0, with 10.0."]
+    assert "∂y/∂x = 3.0, so the gradient sent to x is 10.0 × 3.0 = 30.0." in p.backward[0].words
     p = picture_of("x*2", {"x": 3}, hooks=[("x", "g*10")])
     assert p.backward[-1].words == ["A hook on x (g*10) replaces the gradient arriving, 2.0, with 20.0.",
                                     "x is a leaf: AccumulateGrad stores its gradient, x.grad = 20.0."]

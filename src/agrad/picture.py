@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import numbers
+from . import numbers, shapes
 from .graph import GraphNode
 
 MAX_EXPR = 40  # longer sub-expressions are not spelled out; the node is called by its grad_fn and id
 
 # Operator precedence, for writing a node's part of the expression with the parentheses it needs.
-LOOSEST, SUM, PRODUCT, SIGN, POWER, ATOM = 0, 1, 2, 3, 4, 5
+SUM, PRODUCT, SIGN, POWER, ATOM = 1, 2, 3, 4, 5
 INFIX = {"+": SUM, "-": SUM, "*": PRODUCT, "/": PRODUCT, "^": POWER}
 FUNCTION_NAMES = {"clamp_tensor": "clamp"}  # internal variants shown by the name the user wrote
 
@@ -101,7 +101,7 @@ def build(result) -> Picture:
     nodes = result.graph
     steps = result.trace[0] if result.trace else []
     out = nodes[-1]
-    output_name = out.name if out.kind == "op" and out.name and _is_word(out.name) else "out"
+    output_name = out.name if out.kind == "op" and out.name and out.name.isidentifier() else "out"
     texts = _expressions(nodes)
     refs = [texts[n.id] or (f"{n.label} #{n.id}", ATOM) for n in nodes]  # how words refer to each node
     handles = [r[0] for r in refs]
@@ -124,10 +124,6 @@ def build(result) -> Picture:
 
 
 # -- names and texts ----------------------------------------------------------------------------
-
-def _is_word(text: str) -> bool:
-    return text.isidentifier()
-
 
 def _role(n: GraphNode, out: GraphNode) -> str:
     if n is out:
@@ -290,16 +286,17 @@ def _backward(picture: Picture, nodes: list[GraphNode], steps: list, edge_at: di
         grad_in = numbers.text(step["grad_in"])
         words = []
         arrived = received.get(n.id, [])
-        if k == 0 and n is out:
+        starts = k == 0 and n is out
+        if starts:  # the seed: d out / d out, ones in the output's shape
+            arrived = [numbers.text(shapes.ones_like(step["grad_in"]))]
             words.append(f"Backward starts at the output {h}: its gradient is "
-                         f"∂{picture.output_name}/∂{picture.output_name} = {grad_in}.")
-            arriving_sum = grad_in
+                         f"∂{picture.output_name}/∂{picture.output_name} = {arrived[0]}.")
+            arriving_sum = arrived[0]
         else:
             arriving_sum = _sum(arrived) + (f" = {grad_in}" if len(arrived) > 1 else "")
         if n.tensor.hooks:
             hooks = ", ".join(getattr(fn, "source", "a function") for fn in n.tensor.hooks)
-            words.append(f"A hook on {h} ({hooks}) replaces the gradient arriving, "
-                         f"{_sum(arrived) or grad_in}, with {grad_in}.")
+            words.append(f"A hook on {h} ({hooks}) replaces the gradient arriving, {_sum(arrived)}, with {grad_in}.")
         if step["kind"] == "accumulate":
             grad = numbers.text(step["grad"])
             total = arriving_sum if not n.tensor.hooks else grad_in
@@ -309,7 +306,7 @@ def _backward(picture: Picture, nodes: list[GraphNode], steps: list, edge_at: di
             picture.backward.append(BackwardStep(n.id, [], line, words))
             picture.nodes[n.id].grad_line = line
             continue
-        if not (k == 0 and n is out):
+        if not starts:
             words.append(f"{h} ({n.label}) receives ∂{picture.output_name}/{_d(refs[n.id])} = "
                          f"{arriving_sum if not n.tensor.hooks else grad_in}.")
         words.append(f"{n.label} multiplies it by each local derivative (the chain rule):")
@@ -339,11 +336,15 @@ def _backward(picture: Picture, nodes: list[GraphNode], steps: list, edge_at: di
         picture.nodes[n.id].grad_line = line
         picture.backward.append(BackwardStep(n.id, sent_edges, line, words))
     if steps:
-        stored = [f"{p.handle}.grad = {p.grad}" for p in picture.nodes
+        leaves = [f"{p.handle}.grad = {p.grad}" for p in picture.nodes
                   if p.role in ("input", "output") and nodes[p.id].tensor.is_leaf and p.grad is not None]
-        stored += [f"{p.handle}.grad = {p.grad}" for p in picture.nodes
-                   if nodes[p.id].tensor.retains_grad and p.grad is not None]
-        picture.summary = [f"Backward is done. The leaves hold their gradients: {', '.join(stored)}."
-                           if stored else "Backward is done."]
+        retained = [f"{p.handle}.grad = {p.grad}" for p in picture.nodes
+                    if nodes[p.id].tensor.retains_grad and p.grad is not None]
+        done = "Backward is done."
+        if leaves:
+            done += f" The leaves hold their gradients: {', '.join(leaves)}."
+        if retained:
+            done += f" Retained: {', '.join(retained)}."
+        picture.summary = [done]
     elif not out.tensor.requires_grad:
         picture.summary = ["No backward pass: nothing in the output requires grad."]
