@@ -175,6 +175,15 @@ def test_graph_errors_are_one_line(cli, tmp_path):
     assert r.exit_code == 2 and "'png' is not one of" in r.stderr
 
 
+def test_evals_own_options_are_refused_not_bound(cli):
+    r = cli("graph", "x*2", "--x", "1", "--trace")
+    assert r.exit_code == 2 and "No such option: --trace" in r.stderr
+    assert "No such option: --backward" in cli("graph", "x*2", "--x", "1", "--backward", "2").stderr
+    assert 'label="trace\\nleaf' in graph(cli, "trace*2", "--var", "trace=1")
+    # and eval still takes a variable named like graph's own --output
+    assert json.loads(cli("eval", "output*2", "--output", "3", "-F", "json").stdout)["grads"] == {"output": 2.0}
+
+
 def test_graph_of_constants_and_of_a_lone_leaf(cli):
     assert 'n0 [label="2*pi\\nconstant\\nvalue 6.283185307179586\\nno grad", fillcolor="#ffe8cc"' in graph(cli, "2*pi")
     assert 'n0 [label="x\\nleaf, requires_grad\\nvalue 5.0\\ngrad 1.0"' in graph(cli, "x", "--x", "5")

@@ -67,7 +67,8 @@ def test_columns_rows_and_bends(source, bindings):
         for (y0, h0), (y1, h1) in zip(items, items[1:]):
             gap = layout.GAP_NODES if h0 and h1 else layout.GAP_BEND
             assert y1 - y0 >= (h0 + h1) / 2 + gap - 1e-9
-    assert min(lay.y) >= 0.5 - 1e-9
+    assert min([y - 0.5 for y in lay.y] + [y for r in lay.bends for _, y in r]) == pytest.approx(0)  # top at 0
+    assert lay.height() >= max(lay.y) + 0.5 - 1e-9 and all(y <= lay.height() for r in lay.bends for _, y in r)
 
 
 def test_a_tree_is_drawn_without_crossings():

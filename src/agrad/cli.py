@@ -296,6 +296,9 @@ def rewrite_argv(argv: list[str]) -> list[str]:
     if not argv or argv[0] not in BINDING_COMMANDS:
         return list(argv)
     known = _command_options(argv[0])
+    # eval's options that graph has not (--trace, --backward, ...) are refused by graph rather
+    # than taken for variables; eval keeps taking graph's --output as a variable, as it always did.
+    elsewhere = set(_command_options("eval")) - set(known) if argv[0] == "graph" else set()
     out = [argv[0]]
     positional: list[str] = []
     i = 1
@@ -311,6 +314,8 @@ def rewrite_argv(argv: list[str]) -> list[str]:
                 if known[option] and not eq and i + 1 < len(argv):
                     out.append(argv[i + 1])
                     i += 1
+            elif option in elsewhere:
+                out.append(arg)  # Typer answers: No such option: --trace
             elif eq:
                 out += ["--var", f"{option[2:]}={value}"]
             elif i + 1 < len(argv):

@@ -37,7 +37,8 @@ def render(picture: Picture) -> str:
         "picture": picture.as_data(),
         "roles": [[role, *ROLES[role]] for role in present],
         "layout": {"layer": lay.layer, "y": [round(v, 3) for v in lay.y],
-                   "bends": [[[c, round(y, 3)] for c, y in route] for route in lay.bends], "columns": lay.columns},
+                   "bends": [[[c, round(y, 3)] for c, y in route] for route in lay.bends], "columns": lay.columns,
+                   "height": round(lay.height(), 3)},
     }
     fill = {"TITLE": html.escape(picture.source.strip(), quote=True), "STYLE": _role_styles(),
             "DATA": script_json(data)}
