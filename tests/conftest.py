@@ -1,4 +1,8 @@
 import math
+import os
+import shutil
+import subprocess
+import sys
 
 import pytest
 from typer.testing import CliRunner
@@ -47,3 +51,28 @@ def missing_tool(reason):
     if os.environ.get("AGRAD_REQUIRE_TOOLS") == "1":
         pytest.fail(f"{reason} (AGRAD_REQUIRE_TOOLS=1: .ci/run installs it)")
     pytest.skip(reason)
+
+
+def agrad_command() -> list[str]:
+    """The installed agrad command (the console script beside this Python), else python -m agrad."""
+    exe = shutil.which("agrad", path=os.path.dirname(sys.executable))
+    return [exe] if exe else [sys.executable, "-m", "agrad"]
+
+
+@pytest.fixture
+def agrad_exe():
+    return agrad_command()
+
+
+@pytest.fixture
+def run_agrad():
+    """Run the installed agrad as a real subprocess: bytes on stdin, a CompletedProcess with
+    bytes stdout and stderr back."""
+
+    def run(*args, input=b"", timeout=120, cwd=None, env=None):
+        if isinstance(input, str):
+            input = input.encode("utf-8")
+        return subprocess.run(agrad_command() + list(args), input=input, capture_output=True,
+                              timeout=timeout, cwd=cwd, env=env)
+
+    return run

@@ -1,8 +1,6 @@
 """The command line through CliRunner, and once as a real subprocess of the installed agrad."""
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 
@@ -100,17 +98,12 @@ def test_version(cli):
     assert cli("--version").stdout == f"agrad {__version__}\n"
 
 
-def _agrad_command():
-    exe = shutil.which("agrad", path=os.path.dirname(sys.executable))
-    return [exe] if exe else [sys.executable, "-m", "agrad"]
-
-
-def test_installed_command_runs_from_another_directory(tmp_path):
-    out = subprocess.run(_agrad_command() + ["eval", "(x+w)*2", "--x", "3", "--w", "1", "--format", "json"],
+def test_installed_command_runs_from_another_directory(tmp_path, agrad_exe):
+    out = subprocess.run(agrad_exe + ["eval", "(x+w)*2", "--x", "3", "--w", "1", "--format", "json"],
                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["grads"] == {"x": 2.0, "w": 2.0}
-    bad = subprocess.run(_agrad_command() + ["eval", "x +* 2", "--x", "1"], cwd=tmp_path,
+    bad = subprocess.run(agrad_exe + ["eval", "x +* 2", "--x", "1"], cwd=tmp_path,
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert bad.stderr.splitlines()[1:] == ["x +* 2", "   ^"]

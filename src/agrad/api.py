@@ -64,27 +64,30 @@ def evaluate(source: str, /, **bindings) -> Result:
 
 
 def run(source: str, bindings: dict | None = None, *, no_grad=(), retain_grad=(), hooks=(), backward_passes=1,
-        zero_grad=False, trace=False, order=0, hessian=False, dtype="float64") -> Result:
+        zero_grad=False, trace=False, order=0, hessian=False, dtype="float64", program=None) -> Result:
     """evaluate with the lessons' options: variables that do not require grad, retained
     intermediates, hooks (name, expression in g), several backward passes with or without
-    zeroing, a trace of each pass, derivatives up to `order`, the Hessian, and float32."""
+    zeroing, a trace of each pass, derivatives up to `order`, the Hessian, and float32.
+    program: `source` already parsed (a batch parses each distinct source once)."""
     try:
         with dtype_mode(dtype):
             return _run(source, dict(bindings or {}), frozenset(no_grad), tuple(retain_grad), tuple(hooks),
-                        int(backward_passes), zero_grad, trace, int(order), hessian, dtype)
+                        int(backward_passes), zero_grad, trace, int(order), hessian, dtype, program)
     except AgradError as exc:
         raise exc.with_source(source) if exc.source is None and exc.span is not None else exc from None
     except RecursionError:  # pragma: no cover - nothing recurses; a last line of defence
         raise AgradError("the expression is nested too deeply", None, source) from None
 
 
-def _run(source, bindings, no_grad, retain_grad, hooks, passes, zero_grad, trace, order, hessian, dtype) -> Result:
+def _run(source, bindings, no_grad, retain_grad, hooks, passes, zero_grad, trace, order, hessian, dtype,
+         program=None) -> Result:
     if not isinstance(source, str):
         raise AgradError(f"the source must be text, not {type(source).__name__}")
     for name in no_grad:
         if name not in bindings:
             raise BindingError(f"--no-grad {name}: no variable '{name}' is bound")
-    program = parse(source)
+    if program is None:
+        program = parse(source)
     variables = make_variables(bindings, no_grad)
     lowered = lower(program, variables, source)
     out = lowered.output

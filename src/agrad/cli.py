@@ -17,7 +17,7 @@ import typer
 from typing_extensions import Annotated
 
 from . import __version__
-from .errors import AgradError, BindingError
+from .errors import AgradError, BindingError, UsageError
 
 EXIT_OK, EXIT_COMPUTE, EXIT_USAGE = 0, 1, 2
 
@@ -29,6 +29,7 @@ class Format(str, Enum):
     pretty = "pretty"
     json = "json"
     plain = "plain"
+    csv = "csv"
 
 
 def _version(value: bool):
@@ -89,11 +90,16 @@ def evaluation(expr, file, var, no_grad, retain_grad, hook, dtype: DType, **more
 
 @app.command("eval")
 def eval_command(
-    expr: Expr = None,
+    exprs: Annotated[Optional[List[str]], typer.Argument(
+        metavar="EXPR", show_default=False,
+        help="The expression, e.g. \"(x+w)*2\"; several are a batch; - reads one job per line from stdin.")]
+    = None,
     file: FileOption = None,
     var: VarOption = None,
-    fmt: Annotated[Format, typer.Option("--format", "-F", help="pretty (a tree and tables), json or plain.")]
-    = Format.pretty,
+    fmt: Annotated[Optional[Format], typer.Option(
+        "--format", "-F", show_default=False,
+        help="pretty (a tree and tables), json, plain or csv. Default: pretty, or json for stdin and --points.")]
+    = None,
     grad: Annotated[Optional[str], typer.Option("--grad", metavar="NAME",
                                                 help="Print only NAME's gradient, as a bare number.")] = None,
     no_grad: NoGradOption = None,
@@ -109,30 +115,100 @@ def eval_command(
                                        help="Derivatives up to order N for each variable.")] = 0,
     hessian: Annotated[bool, typer.Option("--hessian", help="The matrix of second derivatives.")] = False,
     dtype: DTypeOption = DType.float64,
+    points: Annotated[Optional[str], typer.Option(
+        "--points", metavar="FILE",
+        help="Evaluate EXPR at each row of a CSV file (- for stdin) whose header names the variables.")] = None,
+    fail_fast: Annotated[bool, typer.Option("--fail-fast", help="Stop a batch at the first job that fails.")]
+    = False,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, metavar="N",
+                                      help="Worker processes for a batch; 0 = one per core.")] = 1,
+    progress: Annotated[Optional[bool], typer.Option(
+        "--progress/--quiet", show_default=False,
+        help="Force the progress bar of a batch on stderr, or never show it. "
+             "Default: shown for long batches when stderr is a terminal.")] = None,
 ):
-    """Evaluate EXPR, backpropagate from its value, and print the graph and each leaf's gradient."""
-    from .lessons import no_grad_reason
+    """Evaluate EXPR, backpropagate from its value, and print the graph and each leaf's gradient.
 
+    Batches (several EXPRs, - for stdin, or --points) give one result per job, in order; exit
+    status 0 when every job succeeded, 1 when any failed, 2 for a bad command line.
+    """
+    exprs = exprs or []
+    more = dict(backward_passes=backward, zero_grad=zero_grad, trace=trace, order=order, hessian=hessian)
     try:
-        result = evaluation(expr, file, var, no_grad, retain_grad, hook, dtype, backward_passes=backward,
-                            zero_grad=zero_grad, trace=trace, order=order, hessian=hessian)
-        reason = no_grad_reason(result)
-        if grad is not None:
-            print(_one_gradient(result, grad))
-        elif fmt is Format.json:
-            from .render_text import as_json
-
-            print(as_json(result, reason))
-        elif fmt is Format.plain:
-            from .render_text import as_plain
-
-            print(as_plain(result))
-        else:
-            from .render_pretty import print_result
-
-            print_result(result, reason)
+        if points is None and len(exprs) <= 1 and exprs != ["-"]:
+            _eval_one(exprs[0] if exprs else None, file, var, no_grad, retain_grad, hook, dtype, more,
+                      fmt or Format.pretty, grad)
+            return
+        run_options = dict(no_grad=tuple(no_grad or ()), retain_grad=tuple(retain_grad or ()),
+                           hooks=tuple(_hook_spec(spec) for spec in hook or []), dtype=dtype.value, **more)
+        status = _eval_batch(exprs, file, points, parse_bindings(var or []), run_options, fmt, grad, fail_fast,
+                             jobs, progress)
     except AgradError as exc:
         fail(exc)
+    raise typer.Exit(status)
+
+
+def _eval_one(expr, file, var, no_grad, retain_grad, hook, dtype, more: dict, fmt: Format, grad) -> None:
+    """One program: its output, or (raised) one error with the exit code of its kind."""
+    from .lessons import no_grad_reason
+
+    if fmt is Format.csv and grad is None:
+        from .batch import Options, check_options
+
+        check_options(Options(fmt="csv", run=more))
+    result = evaluation(expr, file, var, no_grad, retain_grad, hook, dtype, **more)
+    reason = no_grad_reason(result)
+    if grad is not None:
+        from .render_text import one_gradient
+
+        text, warning = one_gradient(result, grad)
+        if warning:
+            print(warning, file=sys.stderr)
+        print(text)
+    elif fmt is Format.json:
+        from .render_text import as_json
+
+        print(as_json(result, reason))
+    elif fmt is Format.plain:
+        from .render_text import as_plain
+
+        print(as_plain(result))
+    elif fmt is Format.csv:
+        from .records import Formatter
+
+        formatter = Formatter("csv", tuple(result.grads))
+        sys.stdout.write(formatter.header() + formatter.result(1, result).out)
+    else:
+        from .render_pretty import print_result
+
+        print_result(result, reason)
+
+
+def _eval_batch(exprs, file, points, bindings, run_options, fmt, grad, fail_fast, jobs, progress) -> int:
+    """Several EXPRs, - (stdin) or --points: one result per job; returns the exit status."""
+    if points is not None:
+        if len(exprs) > 1 or exprs == ["-"]:
+            raise UsageError("--points takes exactly one expression (or -f FILE)")
+        if file == "-" and points == "-":
+            raise UsageError("-f - and --points - cannot both read stdin")
+        source = _program_text(exprs[0] if exprs else None, file)
+    elif "-" in exprs and len(exprs) > 1:
+        raise UsageError("- (read jobs from stdin) cannot be mixed with expressions")
+    elif file is not None:
+        raise UsageError("give either EXPR (several, or - for stdin) or -f FILE, not both")
+    from . import batch
+
+    kind = "points" if points is not None else "stdin" if exprs == ["-"] else "arguments"
+    default = Format.pretty if kind == "arguments" else Format.json
+    options = batch.Options(fmt="grad" if grad is not None else (fmt or default).value, grad=grad,
+                            fail_fast=fail_fast, jobs=jobs, run=run_options,
+                            progress={None: "auto", True: "on", False: "off"}[progress])
+    batch.check_options(options)
+    if kind == "points":
+        return batch.run_points(source, points, bindings, options)
+    if kind == "stdin":
+        return batch.run_stdin(bindings, options)
+    return batch.run_arguments(exprs, bindings, options)
 
 
 def _program_text(expr: str | None, file: str | None) -> str:
@@ -158,20 +234,6 @@ def _hook_spec(spec: str) -> tuple[str, str]:
     if not eq or not name.strip() or not expr.strip():
         raise BindingError(f"--hook {spec}: write --hook NAME=EXPR, e.g. --hook x=g*10")
     return name.strip(), expr
-
-
-def _one_gradient(result, name: str) -> str:
-    from . import numbers
-
-    if name in result.grads:
-        return numbers.text(result.grads[name])
-    if name in result.assigned:
-        from .tensor import NONLEAF_GRAD_WARNING
-
-        print(f"agrad: warning: {NONLEAF_GRAD_WARNING}", file=sys.stderr)
-        return "None"
-    known = ", ".join(list(result.grads) + list(result.assigned)) or "none"
-    raise BindingError(f"--grad {name}: no variable or assigned name '{name}' (known: {known})")
 
 
 @app.command("graph")
@@ -240,6 +302,8 @@ def functions_command(
     """List the functions and operators: arity, derivatives, PyTorch grad_fn, edge conventions."""
     from .function_list import print_functions
 
+    if fmt not in (Format.pretty, Format.json):
+        fail(UsageError(f"--format {fmt.value}: agrad functions prints pretty or json"))
     print_functions(fmt.value)
 
 

@@ -102,3 +102,25 @@ class ComputeError(AgradError):
 
     kind = "compute"
     exit_code = 1
+
+
+class InputError(AgradError):
+    """A batch's input line that cannot be read as a job: not UTF-8, too long, a JSON line that
+    is not valid JSON or not of the form {"expr": ..., "vars": {...}}, a points row with the
+    wrong number of fields. The batch goes on with the next line."""
+
+    kind = "input"
+
+
+class InternalError(AgradError):
+    """A bug in agrad met while running one job of a batch: reported as that job's error (with
+    the Python exception's type and message) so the rest of the batch goes on."""
+
+    kind = "internal"
+    exit_code = 1
+
+
+class UsageError(AgradError):
+    """A command line whose options cannot go together (the batch has not started)."""
+
+    kind = "usage"

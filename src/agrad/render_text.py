@@ -6,6 +6,7 @@ import json
 
 from . import numbers
 from .api import Result
+from .errors import BindingError
 
 
 def _grads(grads: dict) -> dict:
@@ -77,3 +78,16 @@ def as_plain(result: Result) -> str:
         for row in result.hessian[1]:
             lines.append("\t".join(numbers.text(v) for v in row))
     return "\n".join(lines)
+
+
+def one_gradient(result: Result, name: str) -> tuple[str, str | None]:
+    """`--grad NAME`: NAME's gradient as a bare number, and a warning to print, if any (reading
+    the grad of a non-leaf that does not retain it). BindingError when NAME is not known."""
+    if name in result.grads:
+        return numbers.text(result.grads[name]), None
+    if name in result.assigned:
+        from .tensor import NONLEAF_GRAD_WARNING
+
+        return "None", f"agrad: warning: {NONLEAF_GRAD_WARNING}"
+    known = ", ".join(list(result.grads) + list(result.assigned)) or "none"
+    raise BindingError(f"--grad {name}: no variable or assigned name '{name}' (known: {known})")

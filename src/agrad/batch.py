@@ -1,0 +1,487 @@
+"""Batches: many jobs in, exactly one result each out, in input order.
+
+A job is a line of stdin (`agrad eval -`), an EXPR argument, or a row of `--points`. Lines are
+read in binary and judged one at a time: a line that cannot be read or computed gives an error
+record in its place and the batch goes on (`--fail-fast` stops it). Jobs are cut into chunks,
+computed in this process or over worker processes (`--jobs`), and written in order; a chunk is
+also cut whenever the input would block, so a slow producer gets each result as soon as its line
+is in. Exit status: 0 when every job succeeded, 1 when any failed, 130 on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import stat
+import sys
+from collections import deque
+from dataclasses import dataclass, field
+
+from .api import run
+from .errors import AgradError, BindingError, InputError, InternalError, UsageError
+from .input_lines import MAX_LINE_BYTES, LineReader
+from .lowering import parse_number
+from .output import Output
+from .parallel import make_executor
+from .parser import parse
+from .progress import Progress
+from .records import SKIPPED, Formatter
+
+CHUNK_LINES = 256  # jobs per chunk: large enough to amortize a worker round trip
+CHUNK_BYTES = 1 << 20  # ... and at most about this much input text
+PENDING_PER_WORKER = 4  # chunks in flight per worker: keeps workers busy, memory bounded
+PARSE_CACHE_SIZE = 512  # distinct sources whose parsed programs are kept
+PARSE_CACHE_MAX_CHARS = 4096  # longer sources are parsed each time, not kept
+JSON_KEYS = ("expr", "vars")
+UTF8_BOM = b"\xef\xbb\xbf"
+EXIT_INTERRUPTED = 130
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to run a batch: the output format (json, plain, csv, pretty; `grad` for --grad NAME),
+    --grad's NAME, --fail-fast, --jobs, the progress bar's mode (auto, on, off), and the options
+    of api.run applied to every job (--no-grad, --retain-grad, --hook, --backward, --dtype, ...)."""
+
+    fmt: str = "json"
+    grad: str | None = None
+    fail_fast: bool = False
+    jobs: int = 1
+    progress: str = "auto"
+    run: dict = field(default_factory=dict)
+
+
+# api.run's options whose output takes several lines per job in plain text, or has no csv column
+SEVERAL_LINES = {"backward_passes": ("--backward", 1), "trace": ("--trace", False), "order": ("--order", 0),
+                 "hessian": ("--hessian", False)}
+
+
+def check_options(options: Options) -> None:
+    """plain, csv and --grad give one line per job: refuse the options that would break that."""
+    if options.fmt in ("json", "pretty"):
+        return
+    for key, (flag, default) in SEVERAL_LINES.items():
+        if options.run.get(key, default) != default:
+            shown = "--grad" if options.fmt == "grad" else f"--format {options.fmt}"
+            raise UsageError(f"{flag} gives more than one line per job, which {shown} cannot keep in a batch: "
+                             "use --format json (one record per job) or pretty")
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What every process running a batch's jobs needs to know; sent once to each worker."""
+
+    kind: str  # "expressions" or "points"
+    bindings: dict  # the command line's
+    formatter: Formatter
+    options: dict  # api.run's
+    lines: bool = True  # input lines (not EXPR arguments): blank lines and # comments are not jobs,
+    # and a line that starts with { is a JSON job
+    source: str | None = None  # points: the expression
+    names: tuple = ()  # points: the header's variables
+
+
+# -- reading one job ----------------------------------------------------------------------------
+
+def decode(data, number: int, skip_blank: bool) -> str | None:
+    """A job's text; None for a line that is not a job (blank, or a # comment)."""
+    if data is None:
+        raise InputError(f"the line is longer than {MAX_LINE_BYTES} bytes (the limit for one line)")
+    if isinstance(data, bytes):
+        if number == 1 and data.startswith(UTF8_BOM):
+            data = data[len(UTF8_BOM):]
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            column = len(data[:exc.start].decode("utf-8")) + 1
+            raise InputError(f"the line is not valid UTF-8 (byte 0x{data[exc.start]:02x} at column {column})",
+                             (column - 1, column)) from None
+    else:
+        text = data  # an EXPR argument; undecodable bytes in argv arrive as lone surrogates
+        bad = next((i for i, ch in enumerate(text) if "\udc80" <= ch <= "\udcff"), None)
+        if bad is not None:
+            raise InputError(f"the argument is not valid UTF-8 (byte 0x{ord(text[bad]) - 0xdc00:02x} "
+                             f"at column {bad + 1})", (bad, bad + 1))
+    if skip_blank:
+        stripped = text.strip()
+        if not stripped or stripped.startswith("#"):
+            return None
+    return text
+
+
+def _unique_keys(pairs):
+    seen = {}
+    for key, value in pairs:
+        if key in seen:
+            raise InputError(f"bad JSON: the key {key!r} appears twice")
+        seen[key] = value
+    return seen
+
+
+def read_json_line(text: str) -> tuple[str, dict]:
+    """A JSON job, {"expr": "...", "vars": {"x": 3}}: its source and its raw bindings."""
+    try:
+        obj = json.loads(text, object_pairs_hook=_unique_keys)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"bad JSON: {exc.msg}", (exc.pos, exc.pos + 1), text) from None
+    except RecursionError:
+        raise InputError("bad JSON: nested too deeply") from None
+    if not isinstance(obj, dict):  # pragma: no cover - a line starting with '{' parses to an object
+        raise InputError("a JSON line must be an object")
+    unknown = [key for key in obj if key not in JSON_KEYS]
+    if unknown:
+        raise InputError(f"unknown key {unknown[0]!r} in the JSON line "
+                         '(it may have "expr", a string, and "vars", an object)')
+    if "expr" not in obj:
+        raise InputError('the JSON line has no "expr" (the expression to evaluate)')
+    source, variables = obj["expr"], obj.get("vars", {})
+    if not isinstance(source, str):
+        raise InputError(f'"expr" must be a string, not {_json_type(source)}')
+    if not isinstance(variables, dict):
+        raise InputError(f'"vars" must be an object, not {_json_type(variables)}')
+    return source, variables
+
+
+def json_binding(name: str, value) -> float:
+    """A value from a JSON line's "vars": a number, or a string such as "inf" or "-1e3"."""
+    if isinstance(value, bool) or value is None or isinstance(value, dict):
+        raise BindingError(f"variable '{name}': expected a number, got {_json_type(value)}")
+    if isinstance(value, list):
+        raise BindingError(f"variable '{name}': vectors are not supported yet")
+    if isinstance(value, int):
+        try:
+            return float(value)
+        except OverflowError:
+            raise BindingError(f"variable '{name}': {value} is too large for a float64") from None
+    if isinstance(value, float):
+        return value
+    try:
+        return parse_number(value)
+    except ValueError:
+        raise BindingError(f"variable '{name}': {value!r} is not a number") from None
+
+
+def _json_type(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return {dict: "an object", list: "an array", str: "a string"}.get(type(value), "a number")
+
+
+@functools.lru_cache(maxsize=PARSE_CACHE_SIZE)
+def _parse_cached(source: str):
+    return parse(source)
+
+
+def parse_once(source: str):
+    """Parse, keeping the programs of short sources: a batch repeating an expression parses it
+    once. (Lowering only reads the AST, so one parsed program serves any number of runs.)"""
+    return _parse_cached(source) if len(source) <= PARSE_CACHE_MAX_CHARS else parse(source)
+
+
+# -- running a chunk of jobs (in this process or in a worker) ------------------------------------
+
+class ExpressionJobs:
+    """Runs chunks of expression jobs: stdin lines and EXPR arguments."""
+
+    def __init__(self, spec: Spec):
+        self.spec = spec
+        self.formatter = spec.formatter
+
+    def __call__(self, chunk) -> list:
+        return [self.one(number, data) for number, data in chunk]
+
+    def one(self, number: int, data):
+        spec = self.spec
+        source = None
+        try:
+            text = decode(data, number, spec.lines)
+            if text is None:
+                return SKIPPED
+            bindings = spec.bindings
+            if spec.lines and text.lstrip().startswith("{"):
+                source, variables = read_json_line(text)
+                bindings = dict(bindings)
+                for name, value in variables.items():
+                    bindings[name] = json_binding(name, value)
+                self._check_columns(bindings)
+            else:
+                source = text
+            result = run(source, bindings, program=parse_once(source), **spec.options)
+            return self.formatter.result(number, result)
+        except AgradError as exc:
+            if source is not None and exc.kind != "input":
+                exc.with_source(source)
+            return self.formatter.error(number, source, exc)
+        except Exception as exc:  # a bug: report it in this job's place, and go on
+            return self.formatter.error(number, source, internal_error(exc))
+
+    def _check_columns(self, bindings: dict) -> None:
+        columns = self.formatter.columns
+        if self.formatter.fmt != "csv" or columns is None:
+            return
+        extra = [name for name in bindings if name not in columns]
+        if extra:
+            listed = ", ".join(columns) or "none"
+            raise InputError(f"variable '{extra[0]}' has no column in the CSV output (its gradient columns "
+                             f"are the command line's variables: {listed}); bind it on the command line "
+                             "too, or use --format json")
+
+
+class PointJobs:
+    """Runs chunks of --points rows: parses the expression once per process, reads each row's
+    values, and evaluates the chunk's rows as one block (points.evaluate_rows)."""
+
+    def __init__(self, spec: Spec):
+        self.spec = spec
+        self.formatter = spec.formatter
+        self.program = parse(spec.source)
+
+    def __call__(self, chunk) -> list:
+        from .points import evaluate_rows, read_row
+
+        spec = self.spec
+        outcomes: list = [None] * len(chunk)
+        places, rows = [], []
+        for i, (number, data) in enumerate(chunk):
+            try:
+                text = decode(data, number, True)
+                if text is None:
+                    outcomes[i] = SKIPPED
+                    continue
+                rows.append(read_row(text, spec.names))
+                places.append(i)
+            except AgradError as exc:
+                outcomes[i] = self.formatter.error(number, spec.source, exc)
+        try:
+            results = evaluate_rows(self.program, spec.source, spec.names, rows, spec.bindings, spec.options)
+        except Exception as exc:  # a bug: every row of the block reports it
+            results = [internal_error(exc)] * len(rows)
+        for i, result in zip(places, results):
+            number = chunk[i][0]
+            if isinstance(result, AgradError):
+                outcomes[i] = self.formatter.error(number, spec.source, result)
+            else:
+                try:
+                    outcomes[i] = self.formatter.result(number, result)
+                except AgradError as exc:
+                    outcomes[i] = self.formatter.error(number, spec.source, exc)
+        return outcomes
+
+
+def make_jobs(spec: Spec):
+    return PointJobs(spec) if spec.kind == "points" else ExpressionJobs(spec)
+
+
+def internal_error(exc: BaseException) -> InternalError:
+    if isinstance(exc, RecursionError):
+        return InternalError("the expression is nested too deeply")
+    return InternalError(f"internal error ({type(exc).__name__}: {exc}); please report it")
+
+
+# -- the batch loop ----------------------------------------------------------------------------
+
+class _Stop(Exception):
+    """--fail-fast met a failed job."""
+
+
+class Runner:
+    """Feeds chunks to the executor, writes their outcomes in input order, counts failures."""
+
+    def __init__(self, spec: Spec, options: Options, output: Output, progress: Progress):
+        self.spec = spec
+        self.options = options
+        self.output = output
+        self.progress = progress
+        self.failed = False
+        self.pending: deque = deque()
+        self.executor = None
+
+    def run(self, items, would_block=None) -> int:
+        """items: (number, data, end offset or None) for each line or argument. Returns the
+        exit status."""
+        output = self.output
+        try:
+            self.executor = make_executor(make_jobs, self.spec, self.options.jobs)
+            self.max_pending = PENDING_PER_WORKER * self.executor.jobs
+            output.write(self.spec.formatter.header())
+            chunk, size, end = [], 0, None
+            for number, data, end in items:
+                chunk.append((number, data))
+                size += len(data) if data is not None else 0
+                idle = would_block is not None and would_block()
+                if idle or len(chunk) >= CHUNK_LINES or size >= CHUNK_BYTES:
+                    self._submit(chunk, end)
+                    chunk, size = [], 0
+                    if idle:  # nothing more to read yet: finish what is in flight and show it
+                        self._drain(everything=True)
+                        output.flush()
+            if chunk:
+                self._submit(chunk, end)
+            self._drain(everything=True)
+            self.executor.close()
+            output.flush()
+        except _Stop:
+            self.executor.terminate()
+            self._finish(output.flush)
+        except KeyboardInterrupt:
+            self._stop_workers()
+            self._finish(output.flush)
+            self.progress.stop()
+            output.error("agrad: interrupted\n")
+            return EXIT_INTERRUPTED
+        except BrokenPipeError:  # the reader went away (`| head -1`): leave quietly
+            self._stop_workers()
+            output.abandon()
+        finally:
+            self.progress.stop()
+            self._stop_workers()  # a no-op after close(); after anything unexpected, no stray workers
+        return 1 if self.failed else 0
+
+    def _stop_workers(self):
+        if self.executor is not None:
+            self.executor.terminate()
+
+    def _finish(self, flush):
+        try:
+            flush()
+        except (BrokenPipeError, OSError):
+            self.output.abandon()
+
+    def _submit(self, chunk, end):
+        while len(self.pending) >= self.max_pending:
+            self._write(self.pending.popleft())
+        self.pending.append((self.executor.submit(chunk), len(chunk), end))
+        self._drain(everything=False)
+
+    def _drain(self, everything: bool):
+        while self.pending and (everything or self.pending[0][0].ready()):
+            self._write(self.pending.popleft())
+
+    def _write(self, entry):
+        handle, count, end = entry
+        output = self.output
+        lines = []
+        for outcome in handle.get():
+            lines.append(outcome.out)
+            if outcome.err:
+                output.write("".join(lines))
+                lines = []
+                output.error(outcome.err)
+            if outcome.failed:
+                self.failed = True
+                if self.options.fail_fast:
+                    output.write("".join(lines))
+                    raise _Stop
+        output.write("".join(lines))
+        self.progress.advance(count, end)
+
+
+# -- the three kinds of batch ----------------------------------------------------------------------
+
+def _formatter(options: Options, columns=None, points=False) -> Formatter:
+    console = None
+    if options.fmt == "pretty":
+        from rich.console import Console
+
+        c = Console(file=sys.stdout)
+        console = (c.width, None if c.no_color else c.color_system, c.is_terminal)
+    return Formatter(options.fmt, columns, points, options.grad, console)
+
+
+def _columns(bindings: dict, options: Options) -> tuple:
+    """The gradient columns of csv output: the bound variables, then --retain-grad's names."""
+    retained = tuple(name for name in options.run.get("retain_grad", ()) if name not in bindings)
+    return tuple(bindings) + retained
+
+
+def _file_size(stream) -> int | None:
+    try:
+        st = os.fstat(stream.fileno())
+    except (AttributeError, OSError, ValueError):
+        return None
+    return st.st_size if stat.S_ISREG(st.st_mode) and st.st_size > 0 else None
+
+
+def _lines(reader: LineReader):
+    for line in reader:
+        yield line.number, line.data, line.end
+
+
+def run_arguments(exprs: list[str], bindings: dict, options: Options) -> int:
+    """`agrad eval EXPR EXPR ...`: each argument is a job; its "line" is its position."""
+    spec = Spec("expressions", bindings, _formatter(options, _columns(bindings, options)), options.run, lines=False)
+    output = Output()
+    progress = Progress(options.progress, output, total=len(exprs), unit="lines")
+    items = ((i, expr, None) for i, expr in enumerate(exprs, 1))
+    return Runner(spec, options, output, progress).run(items)
+
+
+def run_stdin(bindings: dict, options: Options, stdin=None) -> int:
+    """`agrad eval -`: each non-blank line that does not start with # is a job."""
+    stream = _binary(stdin or sys.stdin)
+    spec = Spec("expressions", bindings, _formatter(options, _columns(bindings, options)), options.run)
+    output = Output()
+    size = _file_size(stream)
+    progress = Progress(options.progress, output, total=size, unit="bytes" if size else "lines")
+    reader = LineReader(stream)
+    return Runner(spec, options, output, progress).run(_lines(reader), reader.would_block)
+
+
+def run_points(source: str, path: str, bindings: dict, options: Options, stdin=None) -> int:
+    """`agrad eval EXPR --points FILE` (`-` for stdin). Raises AgradError, before any output,
+    when the expression does not parse or the header cannot name variables."""
+    parse(source)  # a syntax error is a bad command line, not a failed row
+    if path == "-":
+        stream, owned = _binary(stdin or sys.stdin), False
+    else:
+        try:
+            stream, owned = open(path, "rb", buffering=0), True
+        except OSError as exc:
+            raise InputError(f"--points {path}: cannot read it ({exc.strerror})") from None
+    try:
+        reader = LineReader(stream)
+        names = None
+        for line in reader:
+            try:
+                text = decode(line.data, line.number, True)
+                if text is None:
+                    continue
+                from .points import read_header
+
+                names = read_header(text)
+            except InputError as exc:
+                raise InputError(f"--points {path}: line {line.number}: {exc.message}") from None
+            break
+        if names is None:
+            raise InputError(f"--points {path}: no header line: the first line must name the variables, "
+                             "as in x,w")
+        columns = _columns({**dict.fromkeys(names), **bindings}, options)
+        if options.grad is not None:
+            _check_grad_name(options.grad, columns, source)
+        spec = Spec("points", bindings, _formatter(options, columns, points=True), options.run, source=source,
+                    names=names)
+        output = Output()
+        size = _file_size(stream)
+        progress = Progress(options.progress, output, total=size, unit="bytes" if size else "lines")
+        return Runner(spec, options, output, progress).run(_lines(reader), reader.would_block)
+    finally:
+        if owned:
+            stream.close()
+
+
+def _check_grad_name(name: str, columns: tuple, source: str) -> None:
+    from . import syntax_tree as st
+
+    assigned = [s.name for s in parse(source).statements if isinstance(s, st.Assign)]
+    if name not in columns and name not in assigned:
+        known = ", ".join(list(columns) + assigned) or "none"
+        raise BindingError(f"--grad {name}: no variable or assigned name '{name}' (known: {known})")
+
+
+def _binary(stream):
+    if stream is None:
+        raise InputError("there is no standard input to read")
+    return getattr(stream, "buffer", stream)

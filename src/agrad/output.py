@@ -1,0 +1,72 @@
+"""Where a batch's results go: stdout, written as UTF-8 as results come.
+
+On a terminal every job's output is flushed at once (line-buffered); in a pipe or a file it is
+buffered, and the batch flushes whenever its input would block and at the end, so a slow
+producer (`tail -f log | agrad eval - | ...`) still sees each result as soon as its line has
+been read. Text that cannot be encoded (a lone surrogate from a JSON escape) is written with
+backslash escapes, never an exception.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+class Output:
+    def __init__(self, stdout=None, stderr=None):
+        self.stdout = stdout or sys.stdout
+        self.stderr = stderr or sys.stderr
+        self.binary = getattr(self.stdout, "buffer", None)
+        self.tty = isatty(self.stdout)
+        self.live = None  # a Rich console whose live display (the progress bar) shares the terminal
+
+    def write(self, text: str) -> None:
+        if not text:
+            return
+        if self.live is not None:
+            from rich.text import Text
+
+            self.live.print(Text.from_ansi(text), end="", soft_wrap=True)
+            return
+        if self.binary is not None:
+            self.binary.write(text.encode("utf-8", "backslashreplace"))
+        else:
+            self.stdout.write(text)
+        if self.tty:
+            self.flush()
+
+    def error(self, text: str) -> None:
+        if not text:
+            return
+        if self.live is not None:
+            from rich.text import Text
+
+            self.live.print(Text(text), end="", soft_wrap=True)
+            return
+        self.flush()  # keep stdout and stderr in order on a shared terminal
+        try:
+            self.stderr.write(text)
+            self.stderr.flush()
+        except (OSError, ValueError):
+            pass  # nobody is reading stderr any more; the records and the exit code still tell
+
+    def flush(self) -> None:
+        (self.binary or self.stdout).flush()
+
+    def abandon(self) -> None:
+        """The reader went away (`| head -1`): send what is left, and the interpreter's final
+        flush, to /dev/null so that nothing complains about the broken pipe."""
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.stdout.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError):
+            pass
+
+
+def isatty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
