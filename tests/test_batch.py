@@ -224,6 +224,8 @@ def test_the_lesson_options_apply_to_every_job(run_agrad, tmp_path):
     assert got[1]["grads"] == {"x": 1.0, "w": None}  # w does not require grad
     r = run_agrad("eval", "x^3", "x^2", "--x", "2", "--backward", "2", "-F", "json")
     assert [rec["passes"] for rec in records(r.stdout)] == [[{"x": 12.0}, {"x": 24.0}], [{"x": 4.0}, {"x": 8.0}]]
+    r = run_agrad("eval", "x^3", "x^2", "--x", "2", "--backward", "2", "--grad", "x")
+    assert r.stdout == b"24.0\n8.0\n"  # the accumulated gradient, as for one expression
     r = run_agrad("eval", "-", "--x", "2", "--w", "3", "--retain-grad", "a", "-F", "csv", input="a = x*w; a*a\n")
     assert r.stdout == b"line,expr,value,d/dx,d/dw,d/da\n1,a = x*w; a*a,36.0,36.0,24.0,12.0\n"
     program = tmp_path / "program.txt"
@@ -233,10 +235,10 @@ def test_the_lesson_options_apply_to_every_job(run_agrad, tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["-", "--trace", "-F", "plain"], "agrad: usage error: --trace gives more than one line per job, which "
-                                      "--format plain cannot keep in a batch: use --format json"),
-    (["x", "y", "--order", "2", "-F", "csv"], "agrad: usage error: --order gives more than one line per job"),
-    (["-", "--hessian", "--grad", "x"], "agrad: usage error: --hessian gives more than one line per job, which --grad"),
+    (["-", "--trace", "-F", "plain"], "agrad: usage error: --trace gives more than one line per job in a batch: "
+                                      "use --format json (one record per job) or pretty\n"),
+    (["x", "y", "--order", "2", "-F", "csv"], "agrad: usage error: --order has no columns in csv output"),
+    (["x", "--hessian", "-F", "csv"], "agrad: usage error: --hessian has no columns in csv output"),
     (["-", "-f", "p.txt"], "agrad: usage error: give either EXPR (several, or - for stdin) or -f FILE, not both"),
 ])
 def test_options_that_break_one_line_per_job_exit_2(run_agrad, args, message):

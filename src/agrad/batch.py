@@ -52,20 +52,22 @@ class Options:
     run: dict = field(default_factory=dict)
 
 
-# api.run's options whose output takes several lines per job in plain text, or has no csv column
-SEVERAL_LINES = {"backward_passes": ("--backward", 1), "trace": ("--trace", False), "order": ("--order", 0),
-                 "hessian": ("--hessian", False)}
+# api.run's options that add to the output: more lines per job in plain text, no csv column
+EXTRA_OUTPUT = {"backward_passes": ("--backward", 1), "trace": ("--trace", False), "order": ("--order", 0),
+                "hessian": ("--hessian", False)}
 
 
 def check_options(options: Options) -> None:
-    """plain, csv and --grad give one line per job: refuse the options that would break that."""
-    if options.fmt in ("json", "pretty"):
+    """A batch's plain output has one line per job and csv has value and gradient columns only:
+    refuse the options whose output could not be kept (json and pretty show all of it; --grad
+    shows the final gradient, as for one expression)."""
+    if options.fmt not in ("plain", "csv"):
         return
-    for key, (flag, default) in SEVERAL_LINES.items():
+    for key, (flag, default) in EXTRA_OUTPUT.items():
         if options.run.get(key, default) != default:
-            shown = "--grad" if options.fmt == "grad" else f"--format {options.fmt}"
-            raise UsageError(f"{flag} gives more than one line per job, which {shown} cannot keep in a batch: "
-                             "use --format json (one record per job) or pretty")
+            why = "gives more than one line per job in a batch" if options.fmt == "plain" else \
+                "has no columns in csv output"
+            raise UsageError(f"{flag} {why}: use --format json (one record per job) or pretty")
 
 
 @dataclass(frozen=True)
@@ -419,9 +421,9 @@ def run_arguments(exprs: list[str], bindings: dict, options: Options) -> int:
     return Runner(spec, options, output, progress).run(items)
 
 
-def run_stdin(bindings: dict, options: Options, stdin=None) -> int:
+def run_stdin(bindings: dict, options: Options) -> int:
     """`agrad eval -`: each non-blank line that does not start with # is a job."""
-    stream = _binary(stdin or sys.stdin)
+    stream = _binary(sys.stdin)
     spec = Spec("expressions", bindings, _formatter(options, _columns(bindings, options)), options.run)
     output = Output()
     size = _file_size(stream)
@@ -430,12 +432,12 @@ def run_stdin(bindings: dict, options: Options, stdin=None) -> int:
     return Runner(spec, options, output, progress).run(_lines(reader), reader.would_block)
 
 
-def run_points(source: str, path: str, bindings: dict, options: Options, stdin=None) -> int:
+def run_points(source: str, path: str, bindings: dict, options: Options) -> int:
     """`agrad eval EXPR --points FILE` (`-` for stdin). Raises AgradError, before any output,
     when the expression does not parse or the header cannot name variables."""
     parse(source)  # a syntax error is a bad command line, not a failed row
     if path == "-":
-        stream, owned = _binary(stdin or sys.stdin), False
+        stream, owned = _binary(sys.stdin), False
     else:
         try:
             stream, owned = open(path, "rb", buffering=0), True

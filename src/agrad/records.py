@@ -29,8 +29,8 @@ SKIPPED = Outcome("", "", False)
 
 
 def error_fields(exc: AgradError) -> dict:
-    """The "error" object of an error record. column is 1-based, counted in characters from the
-    start of "expr" (from the start of the line when the record's "expr" is null)."""
+    """The "error" object of an error record. column counts characters from 1: in the job's
+    expression, or, for an input error, in the input line; None without a position."""
     column = exc.span[0] + 1 if exc.span is not None else None
     return {"kind": exc.kind, "message": exc.message, "column": column}
 
