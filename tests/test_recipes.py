@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import missing_tool
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -29,9 +30,9 @@ def test_every_bash_block_of_the_readme_is_a_tested_recipe():
 
 @pytest.mark.parametrize("script, output", RECIPES, ids=[f"recipe{i + 1}" for i in range(len(RECIPES))])
 def test_readme_recipe(agrad_exe, tmp_path, script, output):
-    for tool in ("jq", "awk", "xargs"):
+    for tool, package in (("jq", "jq"), ("awk", "gawk"), ("xargs", "findutils")):
         if re.search(rf"\b{tool}\b", script) and shutil.which(tool) is None:
-            pytest.skip(f"{tool} is not installed")
+            missing_tool(f"{tool} is not installed (apt-get install {package})")
     r = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=_env(agrad_exe), capture_output=True,
                        text=True, timeout=120)
     assert r.stdout == output, r.stderr
@@ -67,8 +68,9 @@ def test_parts_through_separate_agrads_give_the_whole_runs_results(agrad_exe, ru
         assert record["expr"] == expr
 
 
-@pytest.mark.skipif(shutil.which("parallel") is None, reason="GNU parallel is not installed")
 def test_gnu_parallel_pipe(agrad_exe, run_agrad, tmp_path):
+    if shutil.which("parallel") is None:
+        missing_tool("GNU parallel is not installed (apt-get install parallel)")
     jobs = _jobs(600)
     (tmp_path / "jobs.jsonl").write_text(jobs)
     whole = run_agrad("eval", "-", "--format", "json", "--x", "0.5", input=jobs).stdout.decode()
