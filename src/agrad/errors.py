@@ -121,6 +121,6 @@ class InternalError(AgradError):
 
 
 class UsageError(AgradError):
-    """A command line whose options cannot go together (the batch has not started)."""
+    """A command line whose options cannot go together; nothing was evaluated."""
 
     kind = "usage"
