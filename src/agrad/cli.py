@@ -14,7 +14,7 @@ from enum import Enum
 from typing import List, Optional
 
 import typer
-from typing_extensions import Annotated
+from typing import Annotated
 
 from . import __version__
 from .errors import AgradError, BindingError, UsageError
