@@ -57,9 +57,8 @@ class Lexer:
         parts += [r"(?P<_NL>\n)", r"(?P<_WS>[ \t\r\f\v]+)", r"(?P<_COMMENT>#[^\n]*)", r"(?P<_ERR>.)"]
         self.regex = re.compile("|".join(parts), re.DOTALL)
 
-    def tokens(self, text: str) -> list:
-        out = []
-        append = out.append
+    def tokens(self, text: str):
+        """The tokens of text, one at a time (a 10 MB expression never holds all its tokens)."""
         depth = 0
         last = None  # type of the last significant token
         pending_newline = -1  # offset of a newline that ends a statement if an operand follows
@@ -79,7 +78,7 @@ class Lexer:
                 _number_glued_to_name(text, end, m.group(), start)
             if pending_newline >= 0:
                 if kind in _STARTS_OPERAND:
-                    append(Tok("_SEP", "\n", pending_newline, pending_newline + 1))
+                    yield Tok("_SEP", "\n", pending_newline, pending_newline + 1)
                 pending_newline = -1
             if kind in _OPENERS:
                 depth += 1
@@ -89,8 +88,7 @@ class Lexer:
             elif kind == "_SEP":
                 depth = 0
             last = kind
-            append(Tok(kind, m.group(), start, end))
-        return out
+            yield Tok(kind, m.group(), start, end)
 
 
 def terminals_of(lark_terminals) -> list:

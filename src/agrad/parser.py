@@ -9,6 +9,7 @@ nothing recurses.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from . import syntax_tree as st
@@ -167,7 +168,7 @@ class Driver:
         states = [self.start]
         values: list = []
         end_token = Tok("$END", "", len(text), len(text))
-        for tok in self.lexer.tokens(text) + [end_token]:
+        for tok in itertools.chain(self.lexer.tokens(text), (end_token,)):
             kind = tok.type
             while True:
                 row = actions[states[-1]]
