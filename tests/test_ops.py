@@ -58,7 +58,8 @@ STEP_VALUES = {"sign": lambda v: 1.0, "relu": lambda v: v, "floor": math.floor, 
 
 
 def test_every_public_function_is_covered():
-    covered = set(SMOOTH) | set(BINARY) | {"clamp"}
+    vector_reductions = {"sum", "mean", "prod", "dot", "norm"}  # tests/test_vectors.py
+    covered = set(SMOOTH) | set(BINARY) | {"clamp"} | vector_reductions
     assert covered == set(public_functions())
 
 

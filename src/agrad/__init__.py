@@ -4,23 +4,25 @@
     >>> r = agrad.evaluate("(x+w)*2", x=3, w=1)
     >>> r.value, r.grads, r.grad_fn
     (8.0, {'x': 2.0, 'w': 2.0}, 'MulBackward0')
+    >>> agrad.vjp("x * 2", [1.0, 0.5], x=[1, 2]).grads
+    {'x': [2.0, 1.0]}
 
 The engine for library use mirrors torch: `agrad.tensor(3.0, requires_grad=True)`, operators and
 functions (`agrad.sin(t)`), `.backward(gradient, retain_graph, create_graph)`, `.grad`,
 `.is_leaf`, `.grad_fn`, `retain_grad()`, `detach()`, `with agrad.no_grad(): ...`.
 """
 
-from .api import Result, evaluate
-from .errors import (AgradError, AgradSyntaxError, ArityError, BindingError, ComputeError,
-                     UnboundVariableError, UnknownNameError)
+from .api import Result, evaluate, jacobian, vjp
+from .errors import (AgradError, AgradSyntaxError, ArityError, BindingError, ComputeError, IndexingError,
+                     ShapeError, UnboundVariableError, UnknownNameError)
 from .tensor import Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled, tensor
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "AgradError", "AgradSyntaxError", "ArityError", "BindingError", "ComputeError", "Result",
-    "Tensor", "UnboundVariableError", "UnknownNameError", "enable_grad", "evaluate", "is_grad_enabled",
-    "no_grad", "set_grad_enabled", "tensor", "__version__",
+    "AgradError", "AgradSyntaxError", "ArityError", "BindingError", "ComputeError", "IndexingError", "Result",
+    "ShapeError", "Tensor", "UnboundVariableError", "UnknownNameError", "enable_grad", "evaluate",
+    "is_grad_enabled", "jacobian", "no_grad", "set_grad_enabled", "tensor", "vjp", "__version__",
 ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import lessons
+from . import lessons, shapes
 from .errors import AgradError, BindingError
 from .lowering import lower, make_variables
 from .parser import parse
@@ -15,16 +15,20 @@ from .tensor import Tensor, backward, dtype_mode
 class Result:
     """The output of one evaluation.
 
-    value: the output's value; grads: each variable's gradient, in order of first appearance in
-    the source, then the unused bindings, then retained intermediates, None where there is none
-    (it does not require grad, or the output does not depend on it); output: the output Tensor,
-    whose graph can be walked; variables: the leaf Tensors by name; assigned: named intermediates.
+    value: the output's value, a float for a scalar and a list of floats for a vector; grads:
+    each variable's gradient (a float, or a list of floats for a vector), in order of first
+    appearance in the source, then the unused bindings, then retained intermediates, None where
+    there is none (it does not require grad, or the output does not depend on it); output: the
+    output Tensor, whose graph can be walked (its values are floats and numpy arrays); variables:
+    the leaf Tensors by name; assigned: named intermediates.
     With run()'s options: passes (the grads after each backward pass), trace (the steps of each
-    pass), derivatives ({name: [d1, d2, ...]}), hessian ((names, matrix)), notes (explanations).
+    pass), derivatives ({name: [d1, d2, ...]}), hessian ((names, matrix)), notes (explanations),
+    gradient (the seed backward started from; None for 1.0), jacobian ({name: the Jacobian of the
+    output with respect to it, as nested lists}).
     """
 
     source: str
-    value: float
+    value: float | list
     grads: dict
     output: Tensor
     variables: dict = field(default_factory=dict)
@@ -37,6 +41,8 @@ class Result:
     notes: list = field(default_factory=list)
     dtype: str = "float64"
     _graph: list | None = field(default=None, repr=False)
+    gradient: float | list | None = None
+    jacobian: dict | None = None
 
     @property
     def grad_fn(self) -> str | None:
@@ -59,20 +65,38 @@ class Result:
 
 def evaluate(source: str, /, **bindings) -> Result:
     """Parse `source`, run it forward with the bindings as leaves that require grad, and
-    backpropagate from the output. Raises only AgradError subclasses."""
+    backpropagate from the output, which must be a scalar (see vjp and jacobian for vectors).
+    A binding is a number, or a sequence of numbers (or text such as "1,2,3") for a vector.
+    Raises only AgradError subclasses."""
     return run(source, bindings)
 
 
+def vjp(source: str, gradient, /, **bindings) -> Result:
+    """Like evaluate, but backpropagate from `gradient`, a value of the output's shape: the
+    vector-Jacobian product, torch's `y.backward(gradient)`. The grads are the product."""
+    return run(source, bindings, gradient=gradient)
+
+
+def jacobian(source: str, /, **bindings) -> Result:
+    """Evaluate and compute the full Jacobian of the output with respect to every variable,
+    in result.jacobian, shaped as torch.autograd.functional.jacobian's: the output's shape
+    followed by the variable's (a number, a list, or a list of rows)."""
+    return run(source, bindings, jacobian=True)
+
+
 def run(source: str, bindings: dict | None = None, *, no_grad=(), retain_grad=(), hooks=(), backward_passes=1,
-        zero_grad=False, trace=False, order=0, hessian=False, dtype="float64", program=None) -> Result:
+        zero_grad=False, trace=False, order=0, hessian=False, dtype="float64", program=None, gradient=None,
+        jacobian=False) -> Result:
     """evaluate with the lessons' options: variables that do not require grad, retained
     intermediates, hooks (name, expression in g), several backward passes with or without
-    zeroing, a trace of each pass, derivatives up to `order`, the Hessian, and float32.
+    zeroing, a trace of each pass, derivatives up to `order`, the Hessian, and float32; and for
+    vectors a gradient to start backward from, or the full Jacobian instead of backward.
     program: `source` already parsed (a batch parses each distinct source once)."""
     try:
         with dtype_mode(dtype):
             return _run(source, dict(bindings or {}), frozenset(no_grad), tuple(retain_grad), tuple(hooks),
-                        int(backward_passes), zero_grad, trace, int(order), hessian, dtype, program)
+                        int(backward_passes), zero_grad, trace, int(order), hessian, dtype, program, gradient,
+                        jacobian)
     except AgradError as exc:
         raise exc.with_source(source) if exc.source is None and exc.span is not None else exc from None
     except RecursionError:  # pragma: no cover - nothing recurses; a last line of defence
@@ -80,7 +104,7 @@ def run(source: str, bindings: dict | None = None, *, no_grad=(), retain_grad=()
 
 
 def _run(source, bindings, no_grad, retain_grad, hooks, passes, zero_grad, trace, order, hessian, dtype,
-         program=None) -> Result:
+         program=None, gradient=None, jacobian=False) -> Result:
     if not isinstance(source, str):
         raise AgradError(f"the source must be text, not {type(source).__name__}")
     for name in no_grad:
@@ -101,8 +125,18 @@ def _run(source, bindings, no_grad, retain_grad, hooks, passes, zero_grad, trace
         lessons.find_tensor(name, variables, lowered.assigned, "--hook").register_hook(lessons.make_hook(name, expr))
     used = set(lowered.used)
     ordered = {name: variables[name] for name in lowered.used + [n for n in variables if n not in used]}
-    result = Result(source, out.value, {}, out, variables, lowered.assigned, lowered.used, dtype=dtype)
-    if out.requires_grad:
+    seed = None
+    if gradient is not None:
+        from .ops import seed_like
+
+        seed = seed_like(out, gradient)
+    result = Result(source, shapes.to_python(out.value), {}, out, variables, lowered.assigned, lowered.used,
+                    dtype=dtype, gradient=None if seed is None else shapes.to_python(seed.value))
+    if jacobian:
+        from .jacobians import jacobian as compute
+
+        result.jacobian = {name: shapes.to_python(j) for name, j in compute(out, list(ordered.values())).items()}
+    elif out.requires_grad:
         for k in range(passes):
             if zero_grad:
                 lessons.zero_grads(list(variables.values()) + list(retained.values()))
@@ -110,10 +144,10 @@ def _run(source, bindings, no_grad, retain_grad, hooks, passes, zero_grad, trace
             if trace:
                 from .trace import record
 
-                result.trace.append(record(out, lambda on_step: backward(out, retain_graph=keep, on_step=on_step),
-                                           result.graph))
+                result.trace.append(record(out, lambda on_step: backward(out, seed, retain_graph=keep,
+                                                                         on_step=on_step), result.graph))
             else:
-                backward(out, retain_graph=keep)
+                backward(out, seed, retain_graph=keep)
             result.passes.append(lessons.snapshot(ordered, retained))
         if passes > 1:
             result.notes.append(lessons.retain_graph_note(out, passes))

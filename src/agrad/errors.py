@@ -124,3 +124,23 @@ class UsageError(AgradError):
     """A command line whose options cannot go together; nothing was evaluated."""
 
     kind = "usage"
+
+
+class ShapeError(ComputeError):
+    """Understood, but the shapes do not fit: vectors of different lengths in an elementwise
+    operation, dot() of unequal lengths, a --gradient seed of the wrong shape, a vector where
+    a scalar must be (PyTorch's size-mismatch RuntimeErrors). `argument`, where set, is the
+    position of the operand at fault, so the caret can point at it."""
+
+    kind = "shape"
+
+    def __init__(self, message: str, span=None, source=None, argument: int | None = None):
+        super().__init__(message, span, source)
+        self.argument = argument
+
+
+class IndexingError(ShapeError):
+    """Understood, but the index does not fit the vector (PyTorch's IndexError): out of range,
+    into a scalar, not a whole number, or a variable."""
+
+    kind = "index"

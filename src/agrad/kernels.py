@@ -247,3 +247,24 @@ def clamp(x, lo, hi):
 
 def where(cond, a, b):
     return a if cond else b
+
+
+# -- reductions, dot and indexing of a scalar (torch's 0-d tensor) ----------------------------
+
+def identity(a):
+    """sum, mean, prod, max and min of a single number: the number itself."""
+    return a
+
+
+def dot(a, b):
+    from .errors import ShapeError
+
+    raise ShapeError("dot() needs two vectors (torch: 1D tensors expected, but got 0D and 0D tensors)",
+                     argument=0)
+
+
+def select(a, i):
+    from .errors import IndexingError
+
+    raise IndexingError("cannot index a scalar (torch: invalid index of a 0-dim tensor. Use `tensor.item()` in "
+                        "Python or `tensor.item<T>()` in C++ to convert a 0-dim tensor to a number)", argument=0)

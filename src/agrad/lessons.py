@@ -103,7 +103,7 @@ def snapshot(variables: dict, retained: dict) -> dict:
     """The gradients stored now: each variable's .grad, then each retained intermediate's."""
     grads = {}
     for name, t in list(variables.items()) + list(retained.items()):
-        grads[name] = None if t._grad is None else t._grad.value
+        grads[name] = None if t._grad is None else shapes.to_python(t._grad.value)
     return grads
 
 

@@ -9,7 +9,8 @@ import re
 
 from . import ops, shapes
 from . import syntax_tree as st
-from .errors import ArityError, BindingError, UnboundVariableError, UnknownNameError
+from .errors import (AgradError, ArityError, BindingError, IndexingError, ShapeError, UnboundVariableError,
+                     UnknownNameError)
 from .tensor import Tensor, is_grad_enabled, rounded, set_grad_mode
 from .tensor import grad as autograd_grad
 
@@ -43,24 +44,28 @@ def make_variables(bindings: dict, no_grad: frozenset = frozenset()) -> dict[str
             raise BindingError(f"'{name}' is not a valid variable name (a letter or _, then letters, digits, _)")
         if name in CONSTANTS:
             raise BindingError(f"cannot bind '{name}': it is a constant ({CONSTANTS[name]!r})")
-        variables[name] = Tensor(rounded(_as_float(name, value)), name not in no_grad, name=name)
+        variables[name] = Tensor(rounded(_as_value(name, value)), name not in no_grad, name=name)
     return variables
 
 
-def _as_float(name: str, value) -> float:
+def _as_value(name: str, value):
+    """A number gives a scalar; a sequence or 1-D array of numbers, or text such as '1,2,3' or
+    '[1, 2, 3]', a vector."""
     if isinstance(value, bool):
         raise BindingError(f"variable '{name}': expected a number, got {value!r}")
     if isinstance(value, (int, float)):
         return float(value)
     if isinstance(value, str):
+        from .binding_values import parse_value
+
         try:
-            return parse_number(value)
-        except ValueError:
-            raise BindingError(f"variable '{name}': '{value}' is not a number") from None
+            return parse_value(value)
+        except ValueError as exc:
+            raise BindingError(f"variable '{name}': {exc}") from None
     try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise BindingError(f"variable '{name}': expected a number, got {type(value).__name__}") from None
+        return shapes.as_value(value)
+    except (TypeError, ValueError) as exc:
+        raise BindingError(f"variable '{name}': {exc}") from None
 
 
 class Lowered:
@@ -127,33 +132,76 @@ def _walk(root, variables, assigned, will_assign, used, used_set, source) -> Ten
             stack.append((node, True))
             stack.extend((kid, False) for kid in reversed(kids))
             continue
+        args = ()
         if kids:
             args = values[len(values) - len(kids):]
             del values[len(values) - len(kids):]
-        if isinstance(node, st.Number):
-            values.append(Tensor(rounded(node.value), is_number=True, label=node.text))
-        elif isinstance(node, st.Name):
-            values.append(_lookup(node, variables, assigned, will_assign, used, used_set, source))
-        elif isinstance(node, st.Binary):
-            values.append(ops.call(node.op, *args))
-        elif isinstance(node, st.Unary):
-            values.append(ops.call("neg", args[0]) if node.op == "neg" else args[0])
-        elif isinstance(node, st.Call) and node.func in GRAPH_FUNCTIONS:
-            if not kids:
-                _check_graph_call(node, source)
-            if node.func == "no_grad":
-                set_grad_mode(modes.pop())
-            values.append(_graph_call(node, args, source))
-        elif isinstance(node, st.Call):
-            _check_call(node, variables, source)
-            values.append(ops.call(node.func, *args))
-        else:
-            kind = "vector literals" if isinstance(node, st.Vector) else "indexing"
-            raise UnknownNameError(f"{kind} are not supported yet", node.span, source)
+        try:
+            if isinstance(node, st.Number):
+                values.append(Tensor(rounded(node.value), is_number=True, label=node.text))
+            elif isinstance(node, st.Name):
+                values.append(_lookup(node, variables, assigned, will_assign, used, used_set, source))
+            elif isinstance(node, st.Binary):
+                values.append(ops.call(node.op, *args))
+            elif isinstance(node, st.Unary):
+                values.append(ops.call("neg", args[0]) if node.op == "neg" else args[0])
+            elif isinstance(node, st.Call) and node.func in GRAPH_FUNCTIONS:
+                if not kids:
+                    _check_graph_call(node, source)
+                if node.func == "no_grad":
+                    set_grad_mode(modes.pop())
+                values.append(_graph_call(node, args, source))
+            elif isinstance(node, st.Call):
+                _check_call(node, variables, source)
+                values.append(ops.call(node.func, *args))
+            elif isinstance(node, st.Vector):
+                values.append(_vector(node, args, source))
+            else:
+                values.append(_index(node, args, source))
+        except ShapeError as exc:
+            raise _at(exc, node, source) from None
         result = values[-1]
         if kids and result.op is None and result.label is None and result.name is None and source is not None:
             result.label = source[node.span[0]:node.span[1]]  # a value computed without a graph
     return values[-1]
+
+
+def _vector(node: st.Vector, items, source) -> Tensor:
+    """A vector literal: the items stacked (StackBackward0 when one requires grad), or a
+    constant vector when none does."""
+    out = ops.stack(items)
+    if not items and source is not None:  # [] has no items for the walk to label it by
+        out.label = source[node.span[0]:node.span[1]]
+    return out
+
+
+def _index(node: st.Index, args, source) -> Tensor:
+    target, index = args
+    if not index.is_number:
+        what = f"the variable '{index.name}'" if index.name else "a computed tensor"
+        raise IndexingError(f"an index must be a whole number written in the expression, not {what} (torch: "
+                            "tensors used as indices must be long, int, byte or bool tensors)", argument=1)
+    return ops.call("select", target, index)
+
+
+def _at(exc: AgradError, node, source) -> AgradError:
+    """Give a shape error found while running `node` the position of what it is about: the
+    operator, the function's name, the vector item at fault, or the index (the indexed value
+    when that is a scalar)."""
+    if exc.span is None:
+        kids = st.children(node)
+        argument = getattr(exc, "argument", None)
+        if isinstance(node, st.Binary):
+            exc.span = node.op_span or node.span
+        elif isinstance(node, st.Call):
+            exc.span = node.name_span
+        elif isinstance(node, st.Vector) and argument is not None:
+            exc.span = kids[argument].span
+        elif isinstance(node, st.Index):
+            exc.span = kids[0 if argument == 0 else 1].span
+        else:
+            exc.span = node.span
+    return exc.with_source(source) if source is not None else exc
 
 
 def _lookup(node: st.Name, variables, assigned, will_assign, used, used_set, source) -> Tensor:
@@ -218,7 +266,9 @@ def _check_call(node: st.Call, variables, source):
         hint = f": did you mean {' or '.join(repr(c) for c in close)}?" if close else \
             " (agrad functions lists them all)"
         raise UnknownNameError(f"unknown function '{node.func}'{hint}", node.name_span, source)
-    if len(node.args) != op.arity:
-        plural = "argument" if op.arity == 1 else "arguments"
-        raise ArityError(f"{node.func}() takes {op.arity} {plural} ({node.func}({', '.join(op.params)})), "
+    accepted = ops.arities(node.func)
+    if len(node.args) not in accepted:
+        plural = "argument" if accepted[-1] == 1 else "arguments"
+        counts = " or ".join(map(str, accepted))
+        raise ArityError(f"{node.func}() takes {counts} {plural} ({' or '.join(ops.signatures(node.func))}), "
                          f"got {len(node.args)}", node.span, source)

@@ -8,19 +8,29 @@ gradient for its input, written with the engine's own ops (so gradients are grap
 create_graph) and following PyTorch's tools/autograd/derivatives.yaml formula by formula, which
 is what makes edge cases (relu'(0), sqrt'(0), the pow cases) agree with torch.
 
+Each entry also has a vector kernel: by default the function of vector_kernels.py with the same
+name as the scalar kernel, looked up on first use so that numpy is imported only when a vector
+appears. The gradient rules are the same for scalars and vectors (masks are computed with & and |,
+which work elementwise); where an operand was broadcast (a scalar, or a vector of length 1, met a
+longer vector) the engine sums its gradient back to its shape, as torch's sum_to_size does.
+
 Some operations have variants torch picks by whether an operand is a Python number (`2 - x` is
-rsub, `x ** 2` pow with a scalar exponent, `2 / x` a reciprocal times 2); `call` makes that choice.
+rsub, `x ** 2` pow with a scalar exponent, `2 / x` a reciprocal times 2), and `max`/`min` with one
+argument are the reductions; `call` makes that choice.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable, Optional
 
 from . import kernels as K
 from . import shapes
-from .tensor import Tensor, apply, as_tensor
+from .errors import IndexingError, ShapeError
+from .shapes import LazyKernel as V
+from .tensor import Tensor, apply, as_tensor, is_grad_enabled
 
 Rule = Optional[Callable[..., Optional[Tensor]]]
 
@@ -40,12 +50,17 @@ class Op:
     params: tuple = ("x",)  # argument names, for help texts
     torch: str = ""  # the PyTorch call it mirrors
     number_args: tuple = field(default=())  # inputs that must be Python numbers for this variant
+    vector: Optional[Callable] = None  # the kernel when an input is a vector (numpy, lazily imported)
+    elementwise: bool = True  # operands broadcast elementwise (False: reductions, dot, indexing)
+    called: Optional[str] = None  # the name the language calls it by, where the table's differs
 
 
 TABLE: dict[str, Op] = {}
 
 
 def _op(name, arity, kernel, grads, grad_fn, derivatives, **kw) -> Op:
+    if "vector" not in kw:
+        kw["vector"] = V(kernel.__name__)
     op = Op(name, arity, kernel, tuple(grads), grad_fn, tuple(derivatives), **kw)
     TABLE[name] = op
     return op
@@ -239,7 +254,129 @@ CLAMP_TENSOR = _op("clamp_tensor", 3, K.clamp,
                     lambda g, out, x, lo, hi: where(mask(lambda v, a, b: (v < a) & (a < b), x, lo, hi), g, 0.0),
                     lambda g, out, x, lo, hi: where(mask(lambda v, a, b: (v > b) | (b < a), x, lo, hi), g, 0.0)],
                    "ClampBackward0", ["1 if lo <= x <= hi else 0", "1 if x < lo", "1 if x > hi"],
-                   params=("x", "lo", "hi"), public=False, torch="torch.clamp(x, lo_tensor, hi_tensor)")
+                   params=("x", "lo", "hi"), public=False, torch="torch.clamp(x, lo_tensor, hi_tensor)",
+                   called="clamp")
+
+# -- vectors: reductions, dot, norm, indexing ------------------------------------------------
+# A scalar is torch's 0-d tensor: its sum, mean, prod, max and min are itself, its norm is abs.
+
+
+def numel(t: Tensor) -> float:
+    return 1.0 if shapes.is_scalar(t.value) else float(len(t.value))
+
+
+def expand_as(g: Tensor, like: Tensor) -> Tensor:
+    """grad.expand_as(self): a scalar gradient spread over every element of a vector input."""
+    if shapes.is_scalar(like.value):
+        return g
+    return apply(EXPAND, g, const(numel(like)))
+
+
+def sum_to(g: Tensor, like: Tensor) -> Tensor:
+    """torch's sum_to_size: the gradient of an operand that was broadcast, summed back to the
+    operand's shape (a scalar, or a vector of length 1)."""
+    if shapes.is_scalar(like.value):
+        return apply(SUM, g)
+    if shapes.is_scalar(g.value):
+        return expand_as(g, like)
+    return apply(EXPAND, apply(SUM, g), const(1.0))
+
+
+def _prod_rule(g, out, a):
+    # prod_backward: grad * result / input when no element is 0. With zeros, each element's
+    # gradient is the product of the others (torch's prod_safe_zeros_backward), written so that
+    # it stays differentiable: the zeros are taken from `a` itself, the rest is one product.
+    # With two or more zeros and no graph being built, torch returns plain zeros.
+    if shapes.is_scalar(a.value):
+        return g
+    is_zero = mask(lambda v: v == 0, a)
+    zeros = shapes.true_indices(is_zero.value)
+    if not zeros:
+        return g * (out / a)
+    if len(zeros) > 2 or (len(zeros) == 2 and not is_grad_enabled()):
+        return Tensor(shapes.zeros_like(a.value))  # (three zeros: every derivative up to the second is 0)
+    safe = where(is_zero, 1.0, a)
+    rest = fn("prod", safe)  # the product of the elements that are not 0
+    picked = [apply(SELECT, a, Tensor(float(k), is_number=True)) for k in zeros]
+    if len(zeros) == 1:
+        return g * where(is_zero, rest, picked[0] * rest / safe)
+    n = const(numel(a))
+    (k, first), (m, second) = zip(zeros, picked)
+    other_zero = apply(SELECT_BACKWARD, second, n, const(float(k))) + apply(SELECT_BACKWARD, first, n, const(float(m)))
+    return g * where(is_zero, other_zero * rest, first * second * rest / safe)
+
+
+def _norm_rule(g, out, a):
+    # norm_backward for p = 2: grad * (self / norm).masked_fill_(norm == 0, 0)
+    return g * where(mask(lambda n: n == 0, out), 0.0, a / out)
+
+
+def _evenly_distribute(g, out, a):
+    # evenly_distribute_backward: the elements equal to the result (the nan ones when it is nan)
+    # share the gradient equally
+    chosen = mask(lambda v, r: (v != v) if r != r else (v == r), a, out)
+    return where(chosen, g / shapes.count_true(chosen.value), 0.0)
+
+
+def _reduction(name, vector, rule, grad_fn, derivative, kernel=K.identity, **kw):
+    return _op(name, 1, kernel, [rule], grad_fn, [derivative], vector=V(vector), elementwise=False,
+               params=("v",), **kw)
+
+
+SUM = _reduction("sum", "sum", lambda g, out, a: expand_as(g, a), "SumBackward0", "1", saves=False,
+                 torch="torch.sum(v)", notes="sum([]) = 0")
+_reduction("mean", "mean", lambda g, out, a: expand_as(g, a) / numel(a), "MeanBackward0", "1/n", saves=False,
+           torch="torch.mean(v)", notes="mean([]) = nan")
+_reduction("prod", "prod", _prod_rule, "ProdBackward0", "product of the other elements", torch="torch.prod(v)",
+           notes="with one element 0 only it gets a gradient; with two or more 0s every gradient is 0; "
+                 "prod([]) = 1")
+_op("dot", 2, K.dot, [lambda g, out, a, b: g * b, lambda g, out, a, b: g * a], "DotBackward0", ["b", "a"],
+    vector=V("dot"), elementwise=False, params=("a", "b"), torch="torch.dot(a, b)",
+    notes="two vectors of the same length")
+_reduction("norm", "norm", _norm_rule, "LinalgVectorNormBackward0", "v/norm(v)", kernel=K.abs,
+           torch="torch.linalg.vector_norm(v)",
+           notes="the Euclidean norm; its gradient at a zero vector is 0 (sqrt(sum(v^2)) gives nan there)")
+MAX_REDUCE = _reduction("max_reduce", "amax", _evenly_distribute, "MaxBackward1",
+                        "1/k on each of the k largest elements, 0 elsewhere", public=False, called="max",
+                        torch="torch.max(v)",
+                        notes="ties split the gradient evenly: max([1, 3, 3]) gives [0, 0.5, 0.5]; nan wins")
+MIN_REDUCE = _reduction("min_reduce", "amin", _evenly_distribute, "MinBackward1",
+                        "1/k on each of the k smallest elements, 0 elsewhere", public=False, called="min",
+                        torch="torch.min(v)", notes="ties split the gradient evenly; nan wins")
+SELECT = _op("select", 2, K.select, [lambda g, out, v, i: apply(SELECT_BACKWARD, g, const(numel(v)), i), None],
+             "SelectBackward0", ["1 at the index, 0 elsewhere", "-"], vector=V("select"), elementwise=False,
+             public=False, saves=False, params=("v", "i"), torch="v[i]", number_args=(1,),
+             notes="0-based; a negative index counts from the end")
+SELECT_BACKWARD = _op("select_backward", 3, V("select_backward"),
+                      [lambda g, out, grad, n, i: apply(SELECT, g, i), None, None], "SelectBackwardBackward0",
+                      ["1 at the index", "-", "-"], vector=V("select_backward"), elementwise=False,
+                      public=False, saves=False, params=("grad", "n", "i"),
+                      torch="torch.select_backward(grad, (n,), 0, i)")
+EXPAND = _op("expand", 2, V("expand"), [lambda g, out, x, n: apply(SUM, g), None], "ExpandBackward0",
+             ["1 (summed back)", "-"], vector=V("expand"), elementwise=False, public=False, saves=False,
+             params=("x", "n"), torch="x.expand(n)")
+
+# One argument: the reduction; two: torch.maximum / torch.minimum.
+OVERLOADS = {("max", 1): "max_reduce", ("min", 1): "min_reduce"}
+
+
+def _item_rule(i: int):
+    return lambda g, out, *items: apply(SELECT, g, Tensor(float(i), is_number=True))
+
+
+@lru_cache(maxsize=64)
+def stack_op(n: int) -> Op:
+    """The op behind a vector literal of n items, torch.stack([a, b, ...]) (not in the table:
+    one entry per length)."""
+    return Op("stack", n, V("stack"), tuple(_item_rule(i) for i in range(n)), "StackBackward0", ("1",) * n,
+              public=False, saves=False, params=tuple(f"item {i}" for i in range(n)),
+              torch="torch.stack([a, b, ...])", vector=V("stack"), elementwise=False)
+
+
+def stack(items) -> Tensor:
+    """A vector from scalars: a constant when none requires grad, else StackBackward0."""
+    return apply(stack_op(len(items)), *[as_tensor(x) for x in items])
+
 
 # -- internal ---------------------------------------------------------------------------------
 
@@ -264,10 +401,27 @@ def public_functions() -> dict[str, Op]:
     return _PUBLIC
 
 
+def arities(name: str) -> list[int]:
+    """The argument counts a function accepts (max and min: 1 or 2)."""
+    return sorted({TABLE[name].arity} | {n for (f, n) in OVERLOADS if f == name})
+
+
+def signatures(name: str) -> list[str]:
+    """How a function is called, for help and error texts: ['max(v)', 'max(a, b)']."""
+    ops = [TABLE[OVERLOADS.get((name, n), name)] for n in arities(name)]
+    return [f"{name}({', '.join(op.params)})" for op in ops]
+
+
 def call(name: str, *args) -> Tensor:
     """Apply the op called `name` to Tensors or numbers, picking torch's variant for Python
     numbers as operands."""
     a = [as_tensor(x) for x in args]
+    overload = OVERLOADS.get((name, len(a)))
+    if overload is not None:
+        return apply(TABLE[overload], *a)
+    if name == "select" and not a[1].is_number:
+        raise IndexingError("an index must be a whole number written in the expression, not a tensor (torch: "
+                            "tensors used as indices must be long, int, byte or bool tensors)", argument=1)
     if name == "sub" and a[0].is_number and not a[1].is_number:
         return apply(RSUB, *a)
     if name == "div" and a[0].is_number and not a[1].is_number:
@@ -283,11 +437,15 @@ def call(name: str, *args) -> Tensor:
 
 
 def as_grad(value) -> Tensor:
-    return value if isinstance(value, Tensor) else Tensor(float(value))
+    return value if isinstance(value, Tensor) else Tensor(shapes.as_value(value))
 
 
 def seed_like(root: Tensor, gradient) -> Tensor:
+    """The gradient backward starts from: the output's shape, as torch checks it."""
     g = as_grad(gradient)
+    if not shapes.same_shape(g.value, root.value):
+        raise ShapeError(f"Mismatch in shape: grad_output[0] has a shape of {shapes.size_text(g.value)} and "
+                         f"output[0] has a shape of {shapes.size_text(root.value)}.")
     if g.requires_grad:
         return g
     return Tensor(g.value)

@@ -56,8 +56,8 @@ class ToAST:
         return st.Name(tok.value, (tok.start_pos, tok.end_pos))
 
     def _binary(op):  # noqa: N805 - a factory used while the class body runs
-        def method(self, left, _tok, right):
-            return st.Binary(op, left, right, (left.span[0], right.span[1]))
+        def method(self, left, tok, right):
+            return st.Binary(op, left, right, (left.span[0], right.span[1]), (tok.start_pos, tok.end_pos))
 
         return method
 

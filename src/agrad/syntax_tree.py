@@ -38,6 +38,7 @@ class Binary:
     left: "Expr"
     right: "Expr"
     span: Span
+    op_span: Span | None = None  # the operator itself, for errors about its operands
 
 
 @dataclass(slots=True, eq=False)

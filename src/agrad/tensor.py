@@ -12,6 +12,7 @@ import itertools
 import warnings
 from contextlib import contextmanager
 
+from . import shapes as _shapes
 from .errors import ComputeError
 
 _grad_enabled = True
@@ -25,6 +26,7 @@ SECOND_BACKWARD = (
     ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
     "graph a second time or if you need to access saved tensors after calling backward."
 )
+IMPLICIT_GRAD = "grad can be implicitly created only for scalar outputs"
 NONLEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute "
     "won't be populated during autograd.backward(). If you indeed want the .grad field to be populated "
@@ -188,10 +190,32 @@ class Tensor:
         self._grad = value if (value is None or isinstance(value, Tensor)) else Tensor(value)
 
     def item(self) -> float:
-        return float(self.value)
+        return _shapes.item(self.value)
 
     def __float__(self):
-        return float(self.value)
+        return _shapes.item(self.value)
+
+    @property
+    def shape(self) -> tuple:
+        """() for a scalar, (n,) for a vector of n elements."""
+        return _shapes.shape(self.value)
+
+    def __len__(self):
+        if _shapes.is_scalar(self.value):
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.value)
+
+    def __getitem__(self, index):
+        return _ops.call("select", self, index)
+
+    def __iter__(self):
+        if _shapes.is_scalar(self.value):
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self.value)))
+
+    def tolist(self):
+        """The value as plain Python: a float, or a list of floats."""
+        return _shapes.to_python(self.value)
 
     def __repr__(self):
         extra = ""
@@ -199,7 +223,7 @@ class Tensor:
             extra = f", grad_fn=<{self.op.grad_fn}>"
         elif self.requires_grad:
             extra = ", requires_grad=True"
-        return f"tensor({self.value!r}{extra})"
+        return f"tensor({_shapes.to_python(self.value)!r}{extra})"
 
     def detach(self) -> "Tensor":
         """The same value, cut from the graph: a leaf that requires no grad."""
@@ -228,7 +252,7 @@ class Tensor:
         return Hook(self, fn)
 
     def zero_(self) -> "Tensor":
-        self.value = self.value * 0.0
+        self.value = _shapes.zeros_like(self.value)
         return self
 
     def backward(self, gradient=None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
@@ -273,8 +297,9 @@ class Tensor:
 
 
 def tensor(value, requires_grad: bool = False, name: str | None = None) -> Tensor:
-    """A leaf, like torch.tensor(value, requires_grad=...)."""
-    return Tensor(float(value), requires_grad, name=name)
+    """A leaf, like torch.tensor(value, requires_grad=...): a number gives a scalar, a sequence
+    (or 1-D array) of numbers a vector."""
+    return Tensor(_shapes.as_value(value), requires_grad, name=name)
 
 
 def as_tensor(value) -> Tensor:
@@ -288,7 +313,11 @@ def as_tensor(value) -> Tensor:
 
 def apply(op, *inputs: Tensor) -> Tensor:
     """Run one op forward; record it in the graph when grad mode is on and an input requires grad."""
-    out = Tensor(op.kernel(*[t.value for t in inputs]))
+    values = [t.value for t in inputs]
+    if _shapes.all_scalar(values):
+        out = Tensor(op.kernel(*values))
+    else:
+        out = Tensor(_shapes.run_vector(op, values))
     if _round is not None:
         out.value = _round(out.value)
     if _grad_enabled:
@@ -298,7 +327,7 @@ def apply(op, *inputs: Tensor) -> Tensor:
                 out.op = op
                 out.inputs = inputs
                 return out
-    out.is_number = all(t.is_number for t in inputs)
+    out.is_number = all(t.is_number for t in inputs) and _shapes.is_scalar(out.value)
     return out
 
 
@@ -340,10 +369,8 @@ def _by_seq(t: Tensor) -> int:
 
 def _seed(root: Tensor, gradient) -> Tensor:
     if gradient is None:
-        from . import shapes
-
-        if not shapes.is_scalar(root.value):
-            raise ComputeError("grad can be implicitly created only for scalar outputs")
+        if not _shapes.is_scalar(root.value):
+            raise ComputeError(IMPLICIT_GRAD)
         return Tensor(1.0)
     return _ops.seed_like(root, gradient)
 
@@ -418,6 +445,8 @@ def _run(root: Tensor, gradient, retain_graph, create_graph, captured, on_step) 
                 contrib = rule(g, node, *inputs)
                 if contrib is None:
                     continue
+                if not _shapes.same_shape(contrib.value, inp.value):  # inp was broadcast
+                    contrib = _ops.sum_to(contrib, inp)
                 contributions.append((i, contrib))
                 key = id(inp)
                 prev = pending.get(key)
