@@ -97,7 +97,7 @@ def parse_numbers(text: str, origin: str = "the text"):
     if "," in body:
         empty = _EMPTY_FIELD.search(body)
         if empty is not None:
-            line = text.count("\n", 0, offset + empty.start() + empty.group().find(",")) + 1
+            line = text.count("\n", 0, offset + empty.start() + empty.group().rfind(",")) + 1
             raise ValueError(f"{origin}, line {line}: an empty element between commas")
     tokens = body.replace(",", " ").split()
     # numpy reads what Python's float() reads, which also takes '1_000' and non-ASCII digits:

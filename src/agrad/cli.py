@@ -4,6 +4,8 @@
 bound by options that Typer does not know in advance, so `main` first rewrites every `--NAME VALUE`
 that is not one of the command's own options into `--var NAME=VALUE`, which also keeps values like
 `-3` and `-inf` from being read as options.
+A value is a number, a vector (`1,2,3`, `[1, 2, 3]`), or the numbers of a file (`@FILE`, `@-`
+for standard input): binding_values reads them.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import typer
 from typing import Annotated
 
 from . import __version__
-from .errors import AgradError, BindingError, UsageError
+from .errors import AgradError, BindingError, ComputeError, UsageError
+from .tensor import IMPLICIT_GRAD
 
 EXIT_OK, EXIT_COMPUTE, EXIT_USAGE = 0, 1, 2
 
@@ -74,18 +77,30 @@ RetainGradOption = Annotated[Optional[List[str]], typer.Option(
 HookOption = Annotated[Optional[List[str]], typer.Option(
     "--hook", metavar="NAME=EXPR", help="A hook on NAME: EXPR in g (the incoming gradient) replaces it.")]
 DTypeOption = Annotated[DType, typer.Option("--dtype", help="float64 (default) or float32 (torch's default).")]
+GradientOption = Annotated[Optional[str], typer.Option(
+    "--gradient", metavar="SEED",
+    help="Backpropagate from SEED, a value of the output's shape (1,0.5 or [1, 0.5] or @FILE): "
+         "the vector-Jacobian product, torch's y.backward(gradient).")]
 
 
-def evaluation(expr, file, var, no_grad, retain_grad, hook, dtype: DType, **more):
+def evaluation(expr, file, var, no_grad, retain_grad, hook, dtype: DType, gradient: str | None = None, **more):
     """Run the program the shared options describe (api.run): the text, the bindings, --no-grad,
-    --retain-grad, --hook and --dtype; `more` carries a command's own options of api.run."""
+    --retain-grad, --hook, --dtype and --gradient; `more` carries a command's own options of
+    api.run."""
     from .api import run
 
+    readers = [spec.partition("=")[2] for spec in var or []] + [gradient, "@-" if file == "-" else None]
+    if readers.count("@-") > 1:
+        raise UsageError("only one value can be read from standard input (@- or -f -)")
     source = _program_text(expr, file)
     bindings = parse_bindings(var or [])
     hooks = [_hook_spec(spec) for spec in hook or []]
-    return run(source, bindings, no_grad=no_grad or (), retain_grad=retain_grad or (), hooks=hooks,
-               dtype=dtype.value, **more)
+    seed = None if gradient is None else read_value("gradient", gradient)
+    try:
+        return run(source, bindings, no_grad=no_grad or (), retain_grad=retain_grad or (), hooks=hooks,
+                   dtype=dtype.value, gradient=seed, **more)
+    except ComputeError as exc:
+        raise _with_vector_hint(exc) from None
 
 
 @app.command("eval")
@@ -101,7 +116,8 @@ def eval_command(
         help="pretty (a tree and tables), json, plain or csv. Default: pretty, or json for stdin and --points.")]
     = None,
     grad: Annotated[Optional[str], typer.Option("--grad", metavar="NAME",
-                                                help="Print only NAME's gradient, as a bare number.")] = None,
+                                                help="Print only NAME's gradient, as a bare number "
+                                                     "(a vector's elements joined by commas).")] = None,
     no_grad: NoGradOption = None,
     retain_grad: RetainGradOption = None,
     backward: Annotated[int, typer.Option("--backward", metavar="N", min=1,
@@ -126,6 +142,9 @@ def eval_command(
         "--progress/--quiet", show_default=False,
         help="Force the progress bar of a batch on stderr, or never show it. "
              "Default: shown for long batches when stderr is a terminal.")] = None,
+    gradient: GradientOption = None,
+    jacobian: Annotated[bool, typer.Option(
+        "--jacobian", help="Print the full Jacobian of the output with respect to every variable.")] = False,
 ):
     """Evaluate EXPR, backpropagate from its value, and print the graph and each leaf's gradient.
 
@@ -135,10 +154,17 @@ def eval_command(
     exprs = exprs or []
     more = dict(backward_passes=backward, zero_grad=zero_grad, trace=trace, order=order, hessian=hessian)
     try:
+        if jacobian:
+            _check_jacobian_options(gradient=gradient is not None, backward=backward > 1, zero_grad=zero_grad,
+                                    trace=trace, order=order > 0, hessian=hessian, retain_grad=bool(retain_grad))
+            if fmt is Format.csv:
+                raise UsageError("--jacobian has no columns in csv output: use --format json, plain or pretty")
         if points is None and len(exprs) <= 1 and exprs != ["-"]:
-            _eval_one(exprs[0] if exprs else None, file, var, no_grad, retain_grad, hook, dtype, more,
-                      fmt or Format.pretty, grad)
+            _eval_one(exprs[0] if exprs else None, file, var, no_grad, retain_grad, hook, dtype, gradient,
+                      dict(more, jacobian=jacobian), fmt or Format.pretty, grad)
             return
+        if jacobian or gradient is not None:
+            raise UsageError(f"{'--jacobian' if jacobian else '--gradient'} takes one expression, not a batch")
         run_options = dict(no_grad=tuple(no_grad or ()), retain_grad=tuple(retain_grad or ()),
                            hooks=tuple(_hook_spec(spec) for spec in hook or []), dtype=dtype.value, **more)
         status = _eval_batch(exprs, file, points, parse_bindings(var or []), run_options, fmt, grad, fail_fast,
@@ -148,7 +174,7 @@ def eval_command(
     raise typer.Exit(status)
 
 
-def _eval_one(expr, file, var, no_grad, retain_grad, hook, dtype, more: dict, fmt: Format, grad) -> None:
+def _eval_one(expr, file, var, no_grad, retain_grad, hook, dtype, gradient, more: dict, fmt: Format, grad) -> None:
     """One program: its output, or (raised) one error with the exit code of its kind."""
     from .lessons import no_grad_reason
 
@@ -156,7 +182,7 @@ def _eval_one(expr, file, var, no_grad, retain_grad, hook, dtype, more: dict, fm
         from .batch import Options, check_options
 
         check_options(Options(fmt="csv", run=more))
-    result = evaluation(expr, file, var, no_grad, retain_grad, hook, dtype, **more)
+    result = evaluation(expr, file, var, no_grad, retain_grad, hook, dtype, gradient, **more)
     reason = no_grad_reason(result)
     if grad is not None:
         from .render_text import one_gradient
@@ -236,6 +262,22 @@ def _hook_spec(spec: str) -> tuple[str, str]:
     return name.strip(), expr
 
 
+def _with_vector_hint(exc: ComputeError) -> ComputeError:
+    if exc.message == IMPLICIT_GRAD:
+        exc.message += (": the output is a vector; pass --gradient with one value per element for the "
+                        "vector-Jacobian product, or reduce the output to a scalar, e.g. sum(...) "
+                        "(agrad eval --jacobian gives the full Jacobian)")
+    return exc
+
+
+def _check_jacobian_options(**given: bool) -> None:
+    """--jacobian runs its own backward passes: options about backward passes do not apply."""
+    clashing = [f"--{name.replace('_', '-')}" for name, on in given.items() if on]
+    if clashing:
+        raise UsageError(f"--jacobian does not go with {', '.join(clashing)}: it runs one backward pass per "
+                         "output element, seeded with that element's one-hot vector")
+
+
 @app.command("graph")
 def graph_command(
     expr: Expr = None,
@@ -251,11 +293,12 @@ def graph_command(
     retain_grad: RetainGradOption = None,
     hook: HookOption = None,
     dtype: DTypeOption = DType.float64,
+    gradient: GradientOption = None,
 ):
     """Draw the graph of EXPR with every value and gradient: Graphviz DOT, Mermaid, or an HTML page
     that plays the forward pass and then the backward pass step by step."""
     try:
-        result = evaluation(expr, file, var, no_grad, retain_grad, hook, dtype, trace=True)
+        result = evaluation(expr, file, var, no_grad, retain_grad, hook, dtype, gradient, trace=True)
         chosen = fmt or _format_from_name(output)
         from .picture import build
 
@@ -307,23 +350,33 @@ def functions_command(
     print_functions(fmt.value)
 
 
-def parse_bindings(specs: list[str]) -> dict[str, float]:
-    from .lowering import parse_number
-
-    bindings: dict[str, float] = {}
+def parse_bindings(specs: list[str]) -> dict:
+    """`NAME=VALUE` texts to values: a float, or a numpy vector for `1,2,3`, `[1, 2, 3]`, `@FILE`
+    and `@-`."""
+    bindings: dict = {}
+    texts: dict[str, str] = {}
     for spec in specs:
         name, eq, value = spec.partition("=")
         if not eq:
             raise BindingError(f"--{name} needs a value: --{name} VALUE (or --var {name}=VALUE)")
         if name in bindings:
-            raise BindingError(f"variable '{name}' is bound twice (--{name} {bindings[name]!r} and --{name} {value})")
-        try:
-            bindings[name] = parse_number(value)
-        except ValueError:
-            shown = value if value.strip() else "an empty string"
-            raise BindingError(f"bad value for --{name}: {shown!r} is not a number "
-                               "(use an int, a float, inf or nan)") from None
+            raise BindingError(f"variable '{name}' is bound twice (--{name} {texts[name]} and --{name} {value})")
+        bindings[name] = read_value(name, value)
+        texts[name] = value
     return bindings
+
+
+def read_value(option: str, text: str):
+    """One option's value (a binding or --gradient), or a BindingError naming the option."""
+    from .binding_values import read_value as read
+
+    try:
+        return read(text, sys.stdin.read)
+    except ValueError as exc:
+        hint = ""
+        if str(exc).endswith("is not a number"):
+            hint = " (use an int, a float, inf or nan; for a vector 1,2,3 or [1, 2, 3] or @FILE)"
+        raise BindingError(f"bad value for --{option}: {exc}{hint}") from None
 
 
 def fail(exc: AgradError) -> None:

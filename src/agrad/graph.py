@@ -80,7 +80,7 @@ def _kind(t: Tensor) -> str:
         return "op"
     if t.cut is not None:
         return "cut"
-    if t.is_number:
+    if t.is_number or (t.label is not None and not t.requires_grad):  # a vector of constants too
         return "constant"
     if t.name is not None and t.label is None:
         return "variable"

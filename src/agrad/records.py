@@ -59,7 +59,7 @@ def csv_row(fields) -> str:
 
 
 def csv_number(value) -> str:
-    return "" if value is None else numbers.text(value)
+    return "" if value is None else numbers.plain(value)  # a vector: 1.0,2.0 (csv_row quotes it)
 
 
 class Formatter:
@@ -99,7 +99,7 @@ class Formatter:
             if not self.points:
                 return Outcome(as_plain(result) + "\n", "", False)
             fields = [result.value] + [result.grads.get(name) for name in self.columns]
-            return Outcome("\t".join(numbers.text(f) for f in fields) + "\n", "", False)
+            return Outcome("\t".join(numbers.plain(f) for f in fields) + "\n", "", False)
         if fmt == "csv":
             fields = [csv_number(result.value)] + [csv_number(result.grads.get(name)) for name in self.columns]
             prefix = [] if self.points else [number, result.source]

@@ -17,21 +17,15 @@ import math
 import orjson
 
 
-def _finite_or_text(items: list) -> list:
-    if all(map(math.isfinite, items)):
-        return items
-    from .numbers import text
-
-    return [v if math.isfinite(v) else text(v) for v in items]
-
-
 def dumps(value) -> str:
     """A vector as a JSON list, `[1.0, 2.0]` (a matrix, as a list of rows), inf, -inf and nan
     as the strings "inf", "-inf", "nan"; the separators are json.dumps's."""
-    items = value.tolist() if hasattr(value, "tolist") else value
+    from .numbers import json_value
+
+    items = json_value(value)
     if items and isinstance(items[0], list):
         return "[" + ", ".join(dumps(row) for row in items) + "]"
-    return orjson.dumps(_finite_or_text(items)).replace(b",", b", ").decode()
+    return orjson.dumps(items).replace(b",", b", ").decode()
 
 
 def joined(value) -> str:
@@ -57,7 +51,10 @@ def loads(body: str):
         items = orjson.loads("[" + (body if "," in body else body.replace("\n", ",")) + "]")
     except orjson.JSONDecodeError:
         return None
-    values = np.array(items)
+    try:
+        values = np.array(items)
+    except ValueError:  # nested lists of different lengths
+        return None
     if values.ndim != 1 or values.dtype.kind not in "iuf":  # strings, null, nested lists
         return None
     return values.astype(np.float64, copy=False)
