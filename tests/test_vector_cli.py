@@ -267,3 +267,13 @@ def test_a_large_file_through_the_installed_command(tmp_path):
     assert out.returncode == 0, out.stderr
     grads = np.array(json.loads(out.stdout)["grads"]["x"])
     assert np.allclose(grads, np.cos(xs) * xs * xs + 2 * xs * np.sin(xs), rtol=1e-12, atol=1e-12)
+
+
+def test_functions_lists_the_vector_operations(cli):
+    rows = {row["name"]: row for row in map(json.loads, cli("functions", "--format", "json").stdout.splitlines())}
+    for name, grad_fn in [("sum(v)", "SumBackward0"), ("mean(v)", "MeanBackward0"), ("prod(v)", "ProdBackward0"),
+                          ("dot(a, b)", "DotBackward0"), ("norm(v)", "LinalgVectorNormBackward0"),
+                          ("max(v)", "MaxBackward1"), ("min(v)", "MinBackward1"), ("max(a, b)", "MaximumBackward0"),
+                          ("v[i] (i a whole number)", "SelectBackward0")]:
+        assert rows[name]["grad_fn"] == grad_fn, name
+    assert "torch.stack" in cli("functions").stdout

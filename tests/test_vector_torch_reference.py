@@ -4,13 +4,13 @@ plus hand-picked edge cases (ties, zeros, nan, signed zeros). Recorded from torc
 tests/torch_reference/generate_vectors.py; with torch installed, fresh random cases run live."""
 
 import json
-import math
 import random
 from pathlib import Path
 
 import pytest
 
 import agrad
+from conftest import same_float
 from torch_reference.generate_vectors import CASES, decode, random_case, run_torch
 
 RECORDED = json.loads(Path(CASES).read_text(encoding="utf-8"))["cases"]
@@ -22,13 +22,7 @@ def close(got, want, rel=1e-9, abs_=1e-12):
     if isinstance(want, list) or isinstance(got, list):
         return isinstance(got, list) and isinstance(want, list) and len(got) == len(want) and \
             all(close(g, w, rel, abs_) for g, w in zip(got, want))
-    if got is None or want is None:
-        return got is None and want is None
-    if math.isnan(want) or math.isnan(got):
-        return math.isnan(want) and math.isnan(got)
-    if math.isinf(want) or math.isinf(got):
-        return got == want
-    return math.isclose(got, want, rel_tol=rel, abs_tol=abs_)
+    return same_float(got, want, rel, abs_)
 
 
 def agrad_result(expr, bindings, gradient):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 from .lowering import CONSTANTS, GRAPH_FUNCTIONS
-from .ops import TABLE, Op
+from .ops import OVERLOADS, TABLE, Op
 
 OPERATORS = [
     ("a + b", "add"), ("a - b", "sub"), ("c - x (c a number)", "rsub"), ("a * b", "mul"), ("a / b", "div"),
     ("c / x (c a number)", "reciprocal"), ("a ^ b, a ** b", "pow"), ("x ^ c (c a number)", "pow_scalar"),
-    ("c ^ x (c a number)", "rpow"), ("-x", "neg"),
+    ("c ^ x (c a number)", "rpow"), ("-x", "neg"), ("v[i] (i a whole number)", "select"),
 ]
 
 
@@ -29,11 +29,11 @@ def rows() -> list[dict]:
         out.append({"name": written, "kind": "operator", "arity": op.arity, "grad_fn": op.grad_fn,
                     "derivatives": _derivatives(op, f"({written.split(',')[0].split(' (')[0]})"),
                     "notes": op.notes})
-    for name, op in TABLE.items():
-        if op.public:
-            call = f"{name}({', '.join(op.params)})"
-            out.append({"name": call, "kind": "function", "arity": op.arity, "grad_fn": op.grad_fn,
-                        "derivatives": _derivatives(op, call), "notes": op.notes})
+    for name, op in [(name, op) for name, op in TABLE.items() if op.public] + \
+            [(called, TABLE[name]) for (called, _), name in OVERLOADS.items()]:
+        call = f"{name}({', '.join(op.params)})"
+        out.append({"name": call, "kind": "function", "arity": op.arity, "grad_fn": op.grad_fn,
+                    "derivatives": _derivatives(op, call), "notes": op.notes})
     for name, (params, what) in GRAPH_FUNCTIONS.items():
         out.append({"name": f"{name}({', '.join(params)})", "kind": "graph", "arity": len(params), "grad_fn": "",
                     "derivatives": "", "notes": what})
@@ -58,5 +58,7 @@ def print_functions(fmt: str) -> None:
     console = Console()
     console.print(table)
     console.print("Constants: " + ", ".join(f"{k} = {v!r}" for k, v in CONSTANTS.items()))
-    console.print("Comparable PyTorch calls: max is torch.maximum, min is torch.minimum, softplus is "
-                  "torch.nn.functional.softplus; a number written in the expression is a Python number.")
+    console.print("Comparable PyTorch calls: max(a, b) is torch.maximum and max(v) torch.max(v) (min likewise), "
+                  "norm is torch.linalg.vector_norm, softplus is torch.nn.functional.softplus, a vector literal "
+                  "[a, b, ...] is torch.stack (StackBackward0); a number written in the expression is a Python "
+                  "number.")
