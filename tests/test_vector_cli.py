@@ -277,3 +277,65 @@ def test_functions_lists_the_vector_operations(cli):
                           ("v[i] (i a whole number)", "SelectBackward0")]:
         assert rows[name]["grad_fn"] == grad_fn, name
     assert "torch.stack" in cli("functions").stdout
+
+
+# -- vectors with the autograd lessons ----------------------------------------------------------
+
+def test_hessian_over_the_elements_of_a_vector(cli):
+    # torch.autograd.functional.hessian of sum(v**3) + v0*v1 at [1, 2] is [[6, 1], [1, 12]]
+    r = as_json(cli("eval", "sum(x^3) + x[0]*x[1] + s*x[1]", "--x", "1,2", "--s", "3", "--hessian", "-F", "json"))
+    assert r["hessian"] == {"variables": ["x[0]", "x[1]", "s"],
+                            "matrix": [[6.0, 1.0, 0.0], [1.0, 12.0, 1.0], [0.0, 1.0, 0.0]]}
+    r = cli("eval", "sum(x^3) + x[0]*x[1]", "--x", "1,2", "--hessian")
+    assert [line.split() for line in r.stdout.splitlines()[-2:]] == [["x[0]", "6.0", "1.0"], ["x[1]", "1.0", "12.0"]]
+
+
+def test_order_needs_scalars_and_hessian_a_scalar_output(cli):
+    r = cli("eval", "sum(x^3)", "--x", "1,2", "--order", "2")
+    assert r.exit_code == 2 and "--order takes a scalar output and scalar variables, and 'x' is a vector" in r.stderr
+    r = cli("eval", "x^3", "--x", "1,2", "--gradient", "1,1", "--hessian")
+    assert r.exit_code == 2 and "--hessian needs a scalar output" in r.stderr
+
+
+def test_passes_retained_grads_and_hooks_with_vectors(cli):
+    r = cli("eval", "y = x^2", "--x", "1,2", "--gradient", "1,0.5", "--backward", "2", "-F", "plain")
+    assert r.stdout == "1.0,4.0\t2.0,2.0\n1.0,4.0\t4.0,4.0\n"  # gradients accumulate, seeded each pass
+    r = as_json(cli("eval", "a = x*2; sum(a*a)", "--x", "1,2", "--retain-grad", "a", "-F", "json"))
+    assert r["grads"] == {"x": [8.0, 16.0], "a": [4.0, 8.0]}
+    r = as_json(cli("eval", "sum(x*2)", "--x", "1,2", "--hook", "x=g*10", "-F", "json"))
+    assert r["grads"] == {"x": [20.0, 20.0]}
+    r = as_json(cli("eval", "sum(x*w)", "--x", "1,2", "--w", "3", "--no-grad", "x", "-F", "json"))
+    assert r["grads"] == {"x": None, "w": 3.0}
+
+
+def test_trace_with_vectors(cli):
+    r = cli("eval", "sum([x, w*2])", "--x", "1", "--w", "3", "--trace", "-F", "plain")
+    assert r.stdout.splitlines() == [
+        "7.0\t1.0\t2.0",
+        "step\tSumBackward0\t1.0\tStackBackward0\t1.0,1.0\t1.0,1.0",
+        "step\tStackBackward0\t1.0,1.0\tx\t1.0\t1.0",
+        "step\tStackBackward0\t1.0,1.0\tMulBackward0\t1.0\t1.0",
+        "accumulate\tx\t1.0\t1.0",
+        "step\tMulBackward0\t1.0\tw\t2.0\t2.0",
+        "accumulate\tw\t2.0\t2.0"]
+
+
+def test_graph_functions_and_float32_with_vectors(cli):
+    r = as_json(cli("eval", "sum(grad(sum(x^3), x))", "--x", "1,2", "-F", "json"))
+    assert r["value"] == 15.0 and r["grads"] == {"x": [6.0, 12.0]}
+    assert as_json(cli("eval", "sum(detach(x)*x)", "--x", "1,2", "-F", "json"))["grads"] == {"x": [1.0, 2.0]}
+    assert as_json(cli("eval", "sum(no_grad(x*2)*x)", "--x", "1,2", "-F", "json"))["grads"] == {"x": [2.0, 4.0]}
+    r = as_json(cli("eval", "x + w", "--x", "0.1,0.2", "--w", "0.2", "--gradient", "1,1", "--dtype", "float32",
+                    "-F", "json"))
+    assert r["value"] == [0.30000001192092896, 0.4000000059604645] and r["dtype"] == "float32"
+
+
+def test_graph_pictures_of_vectors(cli):
+    r = cli("graph", "sum(x^2)", "--x", ",".join(map(str, range(1, 31))), "--format", "mermaid")
+    assert r.exit_code == 0
+    assert 'n0["x<br/>leaf, requires_grad<br/>value [1.0, 2.0, 3.0, …, 28.0, 29.0, 30.0]<br/>' \
+           'grad [2.0, 4.0, 6.0, …, 56.0, 58.0, 60.0]"]' in r.stdout
+    r = cli("graph", "x*w", "--x", "1,2", "--w", "3", "--gradient", "1,0.5", "--format", "dot")
+    assert r.exit_code == 0 and 'grad 2.0 (×[1.0, 2.0])' in r.stdout  # w was broadcast: 1*1 + 0.5*2
+    r = cli("graph", "x*2", "--x", "1,2")
+    assert r.exit_code == 1 and "grad can be implicitly created only for scalar outputs" in r.stderr

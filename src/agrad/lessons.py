@@ -60,11 +60,16 @@ def retain_graph_note(output: Tensor, passes: int) -> str:
 
 
 def derivatives(output: Tensor, variables: dict, order: int) -> dict:
-    """d^k output / dx^k for k = 1..order, for each variable that requires grad."""
+    """d^k output / dx^k for k = 1..order, for each variable that requires grad (scalars only:
+    for a vector these are tensors of growing order; --hessian gives the second ones)."""
     out = {}
     for name, x in variables.items():
         if not x.requires_grad:
             continue
+        if shapes.is_vector(x.value) or shapes.is_vector(output.value):
+            which = f"'{name}' is a vector" if shapes.is_vector(x.value) else "the output is a vector"
+            raise BindingError(f"--order takes a scalar output and scalar variables, and {which}: --hessian gives "
+                               "the second derivatives over every element, --jacobian the first")
         values = []
         current = output
         for _ in range(order):
@@ -82,21 +87,34 @@ def derivatives(output: Tensor, variables: dict, order: int) -> dict:
 
 
 def hessian(output: Tensor, variables: dict) -> tuple[list[str], list[list[float]]]:
-    """The matrix of second derivatives over the variables that require grad."""
-    names = [n for n, t in variables.items() if t.requires_grad]
-    tensors = [variables[n] for n in names]
+    """The matrix of second derivatives over the variables that require grad, a vector
+    counting as its elements (named x[0], x[1], ...), as torch.autograd.functional.hessian."""
+    if shapes.is_vector(output.value):
+        raise BindingError("--hessian needs a scalar output (torch: The Tensor returned by the function given to "
+                           "hessian should contain a single element)")
+    tensors = [(n, t) for n, t in variables.items() if t.requires_grad]
+    names = [f"{n}[{k}]" if shapes.is_vector(t.value) else n for n, t in tensors for k in range(_size(t))]
     matrix = []
-    for xi in tensors:
-        row = []
+    for _, xi in tensors:
         (gi,) = grad(output, [xi], create_graph=True, allow_unused=True) if output.requires_grad else (None,)
-        for xj in tensors:
-            if gi is None or not gi.requires_grad:
-                row.append(0.0)
-                continue
-            (h,) = grad(gi, [xj], create_graph=True, allow_unused=True)
-            row.append(0.0 if h is None else h.value)
-        matrix.append(row)
+        for k in range(_size(xi)):
+            part = gi[k] if gi is not None and shapes.is_vector(gi.value) else gi
+            row = []
+            for _, xj in tensors:
+                h = None
+                if part is not None and part.requires_grad:
+                    (h,) = grad(part, [xj], create_graph=True, allow_unused=True)
+                row += [0.0] * _size(xj) if h is None else _flat(h.value)
+            matrix.append(row)
     return names, matrix
+
+
+def _size(t: Tensor) -> int:
+    return 1 if shapes.is_scalar(t.value) else len(t.value)
+
+
+def _flat(value) -> list:
+    return [float(value)] if shapes.is_scalar(value) else value.tolist()
 
 
 def snapshot(variables: dict, retained: dict) -> dict:

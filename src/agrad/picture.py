@@ -4,7 +4,8 @@ order, every step explained in words.
 
 Built from the one description of the graph (`Result.graph`, graph.describe) and the backward
 pass recorded by trace.record; the DOT, Mermaid and HTML renderers only lay it out. Every number
-is written by numbers.text, so the pictures print exactly what `agrad eval` prints.
+is written by numbers.short, so the pictures print exactly what `agrad eval`'s tree prints (a
+vector longer than 8 elements as its first and last 3).
 """
 
 from __future__ import annotations
@@ -115,9 +116,9 @@ def build(result) -> Picture:
     for n in nodes:
         before = _grad_line_before(n)
         picture_nodes.append(Node(n.id, _role(n, out), _title(n), _subtitle(n, texts[n.id]), handles[n.id],
-                                  numbers.text(n.value), before, before, None, n.tensor.requires_grad,
+                                  numbers.short(n.value), before, before, None, n.tensor.requires_grad,
                                   list(n.inputs)))
-    picture = Picture(result.source, numbers.text(result.value), output_name, picture_nodes, edges)
+    picture = Picture(result.source, numbers.short(result.value), output_name, picture_nodes, edges)
     picture.forward = [ForwardStep(n.id, _forward_words(n, nodes, refs, out)) for n in nodes]
     _backward(picture, nodes, steps, edge_at, refs)
     return picture
@@ -200,7 +201,7 @@ def _value_parts(n: GraphNode, nodes: list[GraphNode]) -> list:
     """The inputs' values as operands: a negative value is bracketed like a compound."""
     parts = []
     for j in n.inputs:
-        text = numbers.text(nodes[j].value)
+        text = numbers.short(nodes[j].value)
         parts.append((text, SIGN if text.startswith("-") else ATOM))
     return parts
 
@@ -225,7 +226,7 @@ def _grad_line_before(n: GraphNode) -> str:
 
 def _forward_words(n: GraphNode, nodes: list[GraphNode], refs: list, out: GraphNode) -> list:
     t = n.tensor
-    value = numbers.text(n.value)
+    value = numbers.short(n.value)
     end = [f"This is the output: out = {value}."] if n is out and n.kind != "op" else []
     if n.kind == "variable":
         if t.requires_grad:
@@ -283,12 +284,12 @@ def _backward(picture: Picture, nodes: list[GraphNode], steps: list, edge_at: di
     for k, step in enumerate(steps):
         n = nodes[step["id"]]
         h = refs[n.id][0]
-        grad_in = numbers.text(step["grad_in"])
+        grad_in = numbers.short(step["grad_in"])
         words = []
         arrived = received.get(n.id, [])
         starts = k == 0 and n is out
         if starts:  # the seed: d out / d out, ones in the output's shape
-            arrived = [numbers.text(shapes.ones_like(step["grad_in"]))]
+            arrived = [numbers.short(shapes.ones_like(step["grad_in"]))]
             words.append(f"Backward starts at the output {h}: its gradient is "
                          f"∂{picture.output_name}/∂{picture.output_name} = {arrived[0]}.")
             arriving_sum = arrived[0]
@@ -298,7 +299,7 @@ def _backward(picture: Picture, nodes: list[GraphNode], steps: list, edge_at: di
             hooks = ", ".join(getattr(fn, "source", "a function") for fn in n.tensor.hooks)
             words.append(f"A hook on {h} ({hooks}) replaces the gradient arriving, {_sum(arrived)}, with {grad_in}.")
         if step["kind"] == "accumulate":
-            grad = numbers.text(step["grad"])
+            grad = numbers.short(step["grad"])
             total = arriving_sum if not n.tensor.hooks else grad_in
             words.append(f"{h} is a leaf: AccumulateGrad stores its gradient, {h}.grad = {total}.")
             picture.nodes[n.id].grad = grad
@@ -316,7 +317,7 @@ def _backward(picture: Picture, nodes: list[GraphNode], steps: list, edge_at: di
         for inp in step["inputs"]:
             e = edge_at[(n.id, inp["slot"])]
             edge = picture.edges[e]
-            edge.local, edge.grad = numbers.text(inp["local"]), numbers.text(inp["sent"])
+            edge.local, edge.grad = numbers.short(inp["local"]), numbers.short(inp["sent"])
             edge.label = f"grad {edge.grad} (×{edge.local})"
             hi = refs[edge.source][0]
             words.append(f"{dh}/{_d(refs[edge.source])} = {edge.local}, so the gradient sent to {hi} is "
@@ -328,8 +329,8 @@ def _backward(picture: Picture, nodes: list[GraphNode], steps: list, edge_at: di
             if slot not in sent_slots:
                 words.append(f"{refs[j][0]} requires no grad: nothing is sent to it.")
         if n.tensor.retains_grad and n.grad is not None:
-            line = f"grad {numbers.text(n.grad)} (retained)"
-            words.append(f"retain_grad() keeps it: {h}.grad = {numbers.text(n.grad)}.")
+            line = f"grad {numbers.short(n.grad)} (retained)"
+            words.append(f"retain_grad() keeps it: {h}.grad = {numbers.short(n.grad)}.")
         else:
             line = f"grad in {grad_in}"
         picture.nodes[n.id].grad = grad_in
