@@ -5,7 +5,8 @@ repr writes about 1.5 million numbers a second on the project's machine and floa
 about 2.5 million, which alone would spend most of the issue's 2-second budget. orjson does
 both in C at over ten times the speed, with the same guarantee: every number written is the
 shortest text that reads back as the same float64, and every number read is correctly rounded.
-Its notation differs from repr in one respect: it writes 0.00001 where repr writes 1e-05.
+Its notation differs from repr in two places: 0.00001 where repr writes 1e-05, and 1e-7 where
+repr writes 1e-07.
 
 Imported only when a vector is read from a file or written as JSON or plain text.
 """
