@@ -82,8 +82,10 @@ def test_decode():
 def test_json_bindings():
     assert batch.json_binding("x", 3) == 3.0 and batch.json_binding("x", "-inf") == float("-inf")
     assert batch.json_binding("x", 2.5) == 2.5
+    assert batch.json_binding("x", [1, 2.5, "-inf"]).tolist() == [1.0, 2.5, float("-inf")]  # a vector
     for value, message in [(True, "expected a number, got true"), (None, "expected a number, got null"),
-                           ({}, "expected a number, got an object"), ([1.0], "vectors are not supported yet"),
+                           ({}, "expected a number, got an object"), ([[1.0]], "element 0 is an array"),
+                           ([1, None], r"variable 'x\[1\]': expected a number, got null"),
                            (10 ** 400, "is too large for a float64"), ("1,5", "'1,5' is not a number")]:
         with pytest.raises(BindingError, match=message):
             batch.json_binding("x", value)

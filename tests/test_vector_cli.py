@@ -339,3 +339,27 @@ def test_graph_pictures_of_vectors(cli):
     assert r.exit_code == 0 and 'grad 2.0 (×[1.0, 2.0])' in r.stdout  # w was broadcast: 1*1 + 0.5*2
     r = cli("graph", "x*2", "--x", "1,2")
     assert r.exit_code == 1 and "grad can be implicitly created only for scalar outputs" in r.stderr
+
+
+# -- vectors in batches -------------------------------------------------------------------------
+
+def test_batches_take_vector_bindings_and_json_lists(cli):
+    lines = ['sum(x^2)', '{"expr": "sum(x*w)", "vars": {"x": [1, 2, "inf"], "w": 2}}',
+             '{"expr": "x", "vars": {"x": [[1]]}}']
+    r = cli("eval", "-", "--x", "1,2", input="\n".join(lines) + "\n")
+    records = [json.loads(line) for line in r.stdout.splitlines()]
+    assert records[0]["grads"] == {"x": [2.0, 4.0]}
+    assert records[1]["value"] == "inf" and records[1]["grads"] == {"x": [2.0, 2.0, 2.0], "w": "inf"}
+    assert records[2]["error"]["message"] == "variable 'x': element 0 is an array (vectors are one-dimensional)"
+    assert r.exit_code == 1  # one job failed
+    r = cli("eval", "sum(x)", "sum(x^2)", "--x", "1,2,3", "-F", "csv")
+    assert r.stdout == 'line,expr,value,d/dx\n1,sum(x),6.0,"1.0,1.0,1.0"\n2,sum(x^2),14.0,"2.0,4.0,6.0"\n'
+
+
+def test_gradient_and_jacobian_take_one_expression(cli):
+    r = cli("eval", "x^2", "x", "--x", "1,2", "--gradient", "1,1")
+    assert r.exit_code == 2 and "usage error: --gradient takes one expression, not a batch" in r.stderr
+    r = cli("eval", "x*2", "--x", "1,2", "--jacobian", "-F", "csv")
+    assert r.exit_code == 2 and "--jacobian has no columns in csv output" in r.stderr
+    r = cli("eval", "x*2", "--x", "1,2", "--gradient", "1,0.5", "-F", "csv")
+    assert r.stdout == 'line,expr,value,d/dx\n1,x*2,"2.0,4.0","2.0,1.0"\n'

@@ -145,12 +145,20 @@ def read_json_line(text: str) -> tuple[str, dict]:
     return source, variables
 
 
-def json_binding(name: str, value) -> float:
-    """A value from a JSON line's "vars": a number, or a string such as "inf" or "-1e3"."""
+def json_binding(name: str, value):
+    """A value from a JSON line's "vars": a number, or a string such as "inf" or "-1e3"; a list
+    of those is a vector."""
+    if isinstance(value, list):
+        from .vector_kernels import as_vector
+
+        elements = []
+        for i, item in enumerate(value):
+            if isinstance(item, list):
+                raise BindingError(f"variable '{name}': element {i} is an array (vectors are one-dimensional)")
+            elements.append(json_binding(f"{name}[{i}]", item))
+        return as_vector(elements)
     if isinstance(value, bool) or value is None or isinstance(value, dict):
         raise BindingError(f"variable '{name}': expected a number, got {_json_type(value)}")
-    if isinstance(value, list):
-        raise BindingError(f"variable '{name}': vectors are not supported yet")
     if isinstance(value, int):
         try:
             return float(value)
