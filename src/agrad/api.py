@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 
 from . import lessons, shapes
@@ -92,6 +93,10 @@ def run(source: str, bindings: dict | None = None, *, no_grad=(), retain_grad=()
     zeroing, a trace of each pass, derivatives up to `order`, the Hessian, and float32; and for
     vectors a gradient to start backward from, or the full Jacobian instead of backward.
     program: `source` already parsed (a batch parses each distinct source once)."""
+    # The graph holds no reference cycles (inputs point only to older tensors), so reference
+    # counting frees it; the cyclic collector would only rescan millions of nodes of a big graph.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         with dtype_mode(dtype):
             return _run(source, dict(bindings or {}), frozenset(no_grad), tuple(retain_grad), tuple(hooks),
@@ -101,6 +106,9 @@ def run(source: str, bindings: dict | None = None, *, no_grad=(), retain_grad=()
         raise exc.with_source(source) if exc.source is None and exc.span is not None else exc from None
     except RecursionError:  # pragma: no cover - nothing recurses; a last line of defence
         raise AgradError("the expression is nested too deeply", None, source) from None
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _run(source, bindings, no_grad, retain_grad, hooks, passes, zero_grad, trace, order, hessian, dtype,

@@ -415,7 +415,7 @@ def signatures(name: str) -> list[str]:
 def call(name: str, *args) -> Tensor:
     """Apply the op called `name` to Tensors or numbers, picking torch's variant for Python
     numbers as operands."""
-    a = [as_tensor(x) for x in args]
+    a = [x if type(x) is Tensor else as_tensor(x) for x in args]
     overload = OVERLOADS.get((name, len(a)))
     if overload is not None:
         return apply(TABLE[overload], *a)

@@ -314,10 +314,12 @@ def as_tensor(value) -> Tensor:
 def apply(op, *inputs: Tensor) -> Tensor:
     """Run one op forward; record it in the graph when grad mode is on and an input requires grad."""
     values = [t.value for t in inputs]
-    if _shapes.all_scalar(values):
-        out = Tensor(op.kernel(*values))
+    for v in values:
+        if type(v) is not float and getattr(v, "ndim", 0):
+            out = Tensor(_shapes.run_vector(op, values))
+            break
     else:
-        out = Tensor(_shapes.run_vector(op, values))
+        out = Tensor(op.kernel(*values))  # the scalar path: plain floats, no numpy
     if _round is not None:
         out.value = _round(out.value)
     if _grad_enabled:
@@ -327,7 +329,10 @@ def apply(op, *inputs: Tensor) -> Tensor:
                 out.op = op
                 out.inputs = inputs
                 return out
-    out.is_number = all(t.is_number for t in inputs) and _shapes.is_scalar(out.value)
+    for t in inputs:
+        if not t.is_number:
+            return out
+    out.is_number = type(out.value) is float or _shapes.is_scalar(out.value)
     return out
 
 

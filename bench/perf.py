@@ -1,0 +1,199 @@
+"""agrad's performance figures, side by side with PyTorch eager where torch is installed.
+Prints; asserts nothing (tests never assert times).
+
+    python bench/perf.py            # every figure at the sizes of issue 6
+    python bench/perf.py --quick    # small sizes, a minute or less: what CI runs so this cannot rot
+
+Figures (medians of a few runs; the machine's other load shows in them, so run it on a quiet
+machine and twice):
+- throughput of agrad.evaluate against torch eager on the same generated expressions
+  (bench/expressions.py: 2-12 operations, bindings per expression), and Python alone compiling
+  and evaluating them on floats, with no gradient: the floor for a pure-Python tool;
+- a batch end to end (`agrad eval -` on JSON lines, whole process) against a torch script
+  doing the same (whole process, import included);
+- one-shot wall time of `agrad eval "(x+w)*2" --x 3 --w 1` with --format json and pretty,
+  against `python -c pass`;
+- a deep chain (sin(sin(...x))) and a wide sum (x+x+...), each at two sizes: seconds for parse,
+  forward and backward, and peak memory, each in a fresh process; and the ratio between sizes;
+- then bench/vectors.py and bench/batch.py (vectors and --points) unless --quick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import expressions  # noqa: E402
+import torch_peer  # noqa: E402
+
+TARGETS = {
+    "throughput": "agrad.evaluate >= 2x torch eager",
+    "batch": "batch end to end >= 3x faster than the torch script",
+    "json": "one-shot json < 0.100 s",
+    "pretty": "one-shot pretty < 0.150 s",
+    "big": "1,000,000 nodes: parse+forward+backward < 10 s, peak < 1.5 GB, at most 12x the 100,000 case",
+}
+
+
+def agrad_command() -> list[str]:
+    exe = shutil.which("agrad", path=os.path.dirname(sys.executable)) or shutil.which("agrad")
+    return [exe] if exe else [sys.executable, "-m", "agrad"]
+
+
+def have_torch() -> bool:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def wall(cmd, stdin_path=None, runs=5) -> float:
+    times = []
+    for _ in range(runs):
+        with open(stdin_path or os.devnull, "rb") as stdin, open(os.devnull, "wb") as out:
+            start = time.perf_counter()
+            subprocess.run(cmd, stdin=stdin, stdout=out, check=False)
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def throughput(n: int, runs: int) -> None:
+    import agrad
+
+    exprs = expressions.generate(n, seed=1)
+
+    def rate(fn) -> float:
+        fn(exprs[: max(1, n // 10)])  # warm up
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            fn(exprs)
+            times.append(time.perf_counter() - start)
+        return n / statistics.median(times)
+
+    def with_agrad(batch):
+        for source, bindings in batch:
+            agrad.evaluate(source, **bindings)
+
+    ours = rate(with_agrad)
+    floor = rate(torch_peer.floor)
+    print(f"throughput, {n} generated expressions (2-12 operations):")
+    print(f"  agrad.evaluate       {ours:10,.0f} expr/s")
+    print(f"  python floats only   {floor:10,.0f} expr/s  (compile + eval, no gradient: the floor)")
+    if have_torch():
+        import torch
+
+        theirs = rate(lambda batch: torch_peer.run(batch, torch))
+        print(f"  torch eager          {theirs:10,.0f} expr/s")
+        print(f"  ratio agrad/torch    {ours / theirs:10.2f}x   target: {TARGETS['throughput']}")
+    else:
+        print("  torch eager          skipped: torch is not installed")
+
+
+TORCH_SCRIPT = """
+import json, sys
+sys.path.insert(0, {here!r})
+import torch, torch_peer
+jobs = [json.loads(line) for line in open({path!r})]
+torch_peer.run([(j["expr"], j["vars"]) for j in jobs], torch)
+"""
+
+
+def batch(n: int, runs: int, tmp: str) -> None:
+    path = os.path.join(tmp, "batch.jsonl")
+    with open(path, "w", encoding="utf-8") as fh:
+        for source, bindings in expressions.generate(n, seed=2):
+            fh.write(json.dumps({"expr": source, "vars": bindings}) + "\n")
+    ours = wall(agrad_command() + ["eval", "-", "--format", "json"], path, runs)
+    print(f"batch end to end, {n:,} JSON lines through `agrad eval -` (whole process):")
+    print(f"  agrad                {ours:10.2f} s   {n / ours:10,.0f} lines/s")
+    if have_torch():
+        script = TORCH_SCRIPT.format(here=HERE, path=path)
+        theirs = wall([sys.executable, "-c", script], None, runs)
+        print(f"  torch script         {theirs:10.2f} s   {n / theirs:10,.0f} lines/s")
+        print(f"  ratio torch/agrad    {theirs / ours:10.2f}x   target: {TARGETS['batch']}")
+    else:
+        print("  torch script         skipped: torch is not installed")
+
+
+def one_shot(runs: int) -> None:
+    base = agrad_command() + ["eval", "(x+w)*2", "--x", "3", "--w", "1"]
+    python = wall([sys.executable, "-c", "pass"], None, runs)
+    as_json = wall(base + ["--format", "json"], None, runs)
+    pretty = wall(base, None, runs)
+    print("one-shot `agrad eval \"(x+w)*2\" --x 3 --w 1` (wall, median):")
+    print(f"  python -c pass       {python:10.3f} s")
+    print(f"  --format json        {as_json:10.3f} s   target: {TARGETS['json']}")
+    print(f"  --format pretty      {pretty:10.3f} s   target: {TARGETS['pretty']}")
+
+
+BIG_SCRIPT = """
+import json, sys, time
+from agrad.api import run
+from agrad.parser import parse
+kind, n = sys.argv[1], int(sys.argv[2])
+source = "sin(" * n + "x" + ")" * n if kind == "chain" else "+".join(["x"] * n)
+start = time.perf_counter()
+program = parse(source)
+parsed = time.perf_counter()
+result = run(source, {"x": 0.5}, program=program)
+done = time.perf_counter()
+# VmHWM, not ru_maxrss: the latter counts the parent's memory from before exec.
+peak_kb = int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1])
+print(json.dumps({"parse": parsed - start, "forward+backward": done - parsed, "total": done - start,
+                  "peak_mb": peak_kb / 1024}))
+"""
+
+
+def big(sizes: list[int]) -> None:
+    print("big graphs, each in a fresh process (seconds; peak resident memory):")
+    for kind in ("chain", "sum"):
+        totals = []
+        for n in sizes:
+            out = subprocess.run([sys.executable, "-c", BIG_SCRIPT, kind, str(n)], capture_output=True, text=True)
+            if out.returncode != 0:
+                print(f"  {kind:5} {n:>9,}  failed: {out.stderr.strip().splitlines()[-1:]}")
+                continue
+            fig = json.loads(out.stdout)
+            totals.append(fig["total"])
+            print(f"  {kind:5} {n:>9,}  parse {fig['parse']:6.2f}  forward+backward {fig['forward+backward']:6.2f}"
+                  f"  total {fig['total']:6.2f} s  peak {fig['peak_mb']:7.0f} MB")
+        if len(totals) == 2:
+            print(f"  {kind:5} ratio {sizes[1] // sizes[0]}x the nodes: {totals[1] / totals[0]:.1f}x the time")
+    print(f"  target: {TARGETS['big']}")
+
+
+def others(quick: bool) -> None:
+    if quick:
+        return
+    for script, args in (("vectors.py", []), ("batch.py", [])):
+        print(f"--- bench/{script} ---", flush=True)
+        subprocess.run([sys.executable, os.path.join(HERE, script)] + args, check=False)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for CI")
+    args = parser.parse_args()
+    quick = args.quick
+    with tempfile.TemporaryDirectory() as tmp:
+        throughput(300 if quick else 5000, 1 if quick else 3)
+        batch(2000 if quick else 100_000, 1 if quick else 3, tmp)
+        one_shot(3 if quick else 10)
+        big([2000, 20000] if quick else [100_000, 1_000_000])
+        others(quick)
+
+
+if __name__ == "__main__":
+    main()
