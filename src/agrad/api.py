@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass, field
 
 from . import lessons, shapes
 from .errors import AgradError, BindingError
@@ -12,7 +11,6 @@ from .parser import parse
 from .tensor import Tensor, backward, dtype_mode
 
 
-@dataclass
 class Result:
     """The output of one evaluation.
 
@@ -28,22 +26,30 @@ class Result:
     output with respect to it, as nested lists}).
     """
 
-    source: str
-    value: float | list
-    grads: dict
-    output: Tensor
-    variables: dict = field(default_factory=dict)
-    assigned: dict = field(default_factory=dict)
-    used: list = field(default_factory=list)
-    passes: list = field(default_factory=list)
-    trace: list = field(default_factory=list)
-    derivatives: dict | None = None
-    hessian: tuple | None = None
-    notes: list = field(default_factory=list)
-    dtype: str = "float64"
-    _graph: list | None = field(default=None, repr=False)
-    gradient: float | list | None = None
-    jacobian: dict | None = None
+    def __init__(self, source: str, value, grads: dict, output: Tensor, variables: dict | None = None,
+                 assigned: dict | None = None, used: list | None = None, dtype: str = "float64",
+                 gradient=None):
+        # A plain class rather than a dataclass: dataclasses compile their methods at import,
+        # which every agrad start-up would pay for.
+        self.source = source
+        self.value = value
+        self.grads = grads
+        self.output = output
+        self.variables = {} if variables is None else variables
+        self.assigned = {} if assigned is None else assigned
+        self.used = [] if used is None else used
+        self.passes: list = []
+        self.trace: list = []
+        self.derivatives: dict | None = None
+        self.hessian: tuple | None = None
+        self.notes: list = []
+        self.dtype = dtype
+        self._graph: list | None = None
+        self.gradient = gradient  # the seed backward started from; None for 1.0
+        self.jacobian: dict | None = None
+
+    def __repr__(self):
+        return f"Result(source={self.source!r}, value={self.value!r}, grads={self.grads!r}, grad_fn={self.grad_fn!r})"
 
     @property
     def grad_fn(self) -> str | None:

@@ -22,7 +22,6 @@ argument are the reductions; `call` makes that choice.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, Optional
 
@@ -35,24 +34,36 @@ from .tensor import Tensor, apply, as_tensor, is_grad_enabled
 Rule = Optional[Callable[..., Optional[Tensor]]]
 
 
-@dataclass(frozen=True)
 class Op:
-    name: str
-    arity: int
-    kernel: Callable
-    grads: tuple  # one Rule per input; None where the input is never differentiated
-    grad_fn: str
-    derivatives: tuple  # each input's partial derivative in words, for `agrad functions`
-    public: bool = True  # callable by name in the language
-    saves: bool = True  # keeps inputs or output for backward (what retain_graph is about)
-    notes: str = ""  # edge conventions, in words
-    symbol: Optional[str] = None  # the operator, for ops written infix
-    params: tuple = ("x",)  # argument names, for help texts
-    torch: str = ""  # the PyTorch call it mirrors
-    number_args: tuple = field(default=())  # inputs that must be Python numbers for this variant
-    vector: Optional[Callable] = None  # the kernel when an input is a vector (numpy, lazily imported)
-    elementwise: bool = True  # operands broadcast elementwise (False: reductions, dot, indexing)
-    called: Optional[str] = None  # the name the language calls it by, where the table's differs
+    """One entry of the table. (A plain class, not a dataclass: dataclasses compile their
+    methods at import, which every agrad start-up would pay for.)"""
+
+    __slots__ = ("name", "arity", "kernel", "grads", "grad_fn", "derivatives", "public", "saves", "notes",
+                 "symbol", "params", "torch", "number_args", "vector", "elementwise", "called")
+
+    def __init__(self, name: str, arity: int, kernel: Callable, grads: tuple, grad_fn: str, derivatives: tuple,
+                 public: bool = True, saves: bool = True, notes: str = "", symbol: Optional[str] = None,
+                 params: tuple = ("x",), torch: str = "", number_args: tuple = (),
+                 vector: Optional[Callable] = None, elementwise: bool = True, called: Optional[str] = None):
+        self.name = name
+        self.arity = arity
+        self.kernel = kernel
+        self.grads = grads  # one Rule per input; None where the input is never differentiated
+        self.grad_fn = grad_fn
+        self.derivatives = derivatives  # each input's partial derivative in words, for `agrad functions`
+        self.public = public  # callable by name in the language
+        self.saves = saves  # keeps inputs or output for backward (what retain_graph is about)
+        self.notes = notes  # edge conventions, in words
+        self.symbol = symbol  # the operator, for ops written infix
+        self.params = params  # argument names, for help texts
+        self.torch = torch  # the PyTorch call it mirrors
+        self.number_args = number_args  # inputs that must be Python numbers for this variant
+        self.vector = vector  # the kernel when an input is a vector (numpy, lazily imported)
+        self.elementwise = elementwise  # operands broadcast elementwise (False: reductions, dot, indexing)
+        self.called = called  # the name the language calls it by, where the table's differs
+
+    def __repr__(self):
+        return f"Op({self.name!r}, grad_fn={self.grad_fn!r})"
 
 
 TABLE: dict[str, Op] = {}

@@ -2,78 +2,87 @@
 
 Every node carries `span`, the (start, end) character offsets of the text it came from, so
 that errors found after parsing (unknown function, unbound variable, ...) can point at it.
+The classes are written out rather than made with dataclasses, which compile their methods at
+import time: a cost every start-up of agrad would pay.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Union
 
 Span = tuple[int, int]
 
 
-@dataclass(slots=True, eq=False)
-class Number:
-    value: float
-    text: str
-    span: Span
+class _Node:
+    __slots__ = ()
+
+    def __repr__(self):
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__name__}({fields})"
 
 
-@dataclass(slots=True, eq=False)
-class Name:
-    id: str
-    span: Span
+class Number(_Node):
+    __slots__ = ("value", "text", "span")
+
+    def __init__(self, value: float, text: str, span: Span):
+        self.value, self.text, self.span = value, text, span
 
 
-@dataclass(slots=True, eq=False)
-class Unary:
-    op: str  # "neg" or "pos"
-    operand: "Expr"
-    span: Span
+class Name(_Node):
+    __slots__ = ("id", "span")
+
+    def __init__(self, id: str, span: Span):  # noqa: A002 - the field's name
+        self.id, self.span = id, span
 
 
-@dataclass(slots=True, eq=False)
-class Binary:
-    op: str  # "add", "sub", "mul", "div", "pow"
-    left: "Expr"
-    right: "Expr"
-    span: Span
-    op_span: Span | None = None  # the operator itself, for errors about its operands
+class Unary(_Node):
+    __slots__ = ("op", "operand", "span")
+
+    def __init__(self, op: str, operand: "Expr", span: Span):
+        self.op, self.operand, self.span = op, operand, span  # op: "neg" or "pos"
 
 
-@dataclass(slots=True, eq=False)
-class Call:
-    func: str
-    args: list["Expr"]
-    span: Span
-    name_span: Span
+class Binary(_Node):
+    __slots__ = ("op", "left", "right", "span", "op_span")
+
+    def __init__(self, op: str, left: "Expr", right: "Expr", span: Span, op_span: Span | None = None):
+        # op: "add", "sub", "mul", "div", "pow"; op_span: the operator itself, for errors about its operands
+        self.op, self.left, self.right, self.span, self.op_span = op, left, right, span, op_span
 
 
-@dataclass(slots=True, eq=False)
-class Vector:
-    items: list["Expr"]
-    span: Span
+class Call(_Node):
+    __slots__ = ("func", "args", "span", "name_span")
+
+    def __init__(self, func: str, args: list, span: Span, name_span: Span):
+        self.func, self.args, self.span, self.name_span = func, args, span, name_span
 
 
-@dataclass(slots=True, eq=False)
-class Index:
-    target: "Expr"
-    index: "Expr"
-    span: Span
+class Vector(_Node):
+    __slots__ = ("items", "span")
+
+    def __init__(self, items: list, span: Span):
+        self.items, self.span = items, span
 
 
-@dataclass(slots=True, eq=False)
-class Assign:
-    name: str
-    value: "Expr"
-    span: Span
-    name_span: Span
+class Index(_Node):
+    __slots__ = ("target", "index", "span")
+
+    def __init__(self, target: "Expr", index: "Expr", span: Span):
+        self.target, self.index, self.span = target, index, span
 
 
-@dataclass(slots=True, eq=False)
-class Program:
-    statements: list[Union["Expr", Assign]]
-    span: Span
+class Assign(_Node):
+    __slots__ = ("name", "value", "span", "name_span")
+
+    def __init__(self, name: str, value: "Expr", span: Span, name_span: Span):
+        self.name, self.value, self.span, self.name_span = name, value, span, name_span
+
+
+class Program(_Node):
+    __slots__ = ("statements", "span")
+
+    def __init__(self, statements: list, span: Span):
+        self.statements, self.span = statements, span
 
 
 Expr = Union[Number, Name, Unary, Binary, Call, Vector, Index]
