@@ -450,8 +450,9 @@ def _run(root: Tensor, gradient, retain_graph, create_graph, captured, on_step) 
                 contrib = rule(g, node, *inputs)
                 if contrib is None:
                     continue
-                if not _shapes.same_shape(contrib.value, inp.value):  # inp was broadcast
-                    contrib = _ops.sum_to(contrib, inp)
+                cv, iv = contrib.value, inp.value
+                if not (type(cv) is float and type(iv) is float) and not _shapes.same_shape(cv, iv):
+                    contrib = _ops.sum_to(contrib, inp)  # inp was broadcast
                 contributions.append((i, contrib))
                 key = id(inp)
                 prev = pending.get(key)
