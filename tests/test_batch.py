@@ -121,7 +121,8 @@ def test_unreadable_lines_never_stop_the_stream(run_agrad):
     assert got[2] == expected(3, "x*2", x=2)  # CRLF: the \r is part of the line ending
     assert got[3]["value"] == 3.0 and got[3]["grads"] == {"x": 1.0}
     assert got[4] == {"line": 5, "expr": None, "error": {
-        "kind": "input", "message": "the line is longer than 4194304 bytes (the limit for one line)", "column": None}}
+        "kind": "input", "message": "the line is longer than the limit of 1048576 bytes "
+        "(--max-source-bytes N raises it, up to 104857600)", "column": None}}
     assert got[5]["error"]["kind"] == "syntax"  # a BOM is only skipped at the start of the input
     assert got[6] == expected(7, "x - 1", x=2)
 

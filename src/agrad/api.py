@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from . import lessons, shapes
 from .errors import AgradError, BindingError
+from .limits import check_source
 from .lowering import lower, make_variables
 from .parser import parse
 from .tensor import Tensor, backward, dtype_mode
@@ -86,17 +87,19 @@ def jacobian(source: str, /, **bindings) -> Result:
 
 def run(source: str, bindings: dict | None = None, *, no_grad=(), retain_grad=(), hooks=(), backward_passes=1,
         zero_grad=False, trace=False, order=0, hessian=False, dtype="float64", program=None, gradient=None,
-        jacobian=False) -> Result:
+        jacobian=False, max_source_bytes=None) -> Result:
     """evaluate with the lessons' options: variables that do not require grad, retained
     intermediates, hooks (name, expression in g), several backward passes with or without
     zeroing, a trace of each pass, derivatives up to `order`, the Hessian, and float32; and for
     vectors a gradient to start backward from, or the full Jacobian instead of backward.
-    program: `source` already parsed (a batch parses each distinct source once)."""
+    program: `source` already parsed (a batch parses each distinct source once).
+    max_source_bytes: the cap on the source's length in UTF-8 bytes (limits.py; default 1 MiB);
+    a longer source raises LimitError before anything is parsed."""
     try:
         with dtype_mode(dtype):
             return _run(source, dict(bindings or {}), frozenset(no_grad), tuple(retain_grad), tuple(hooks),
                         int(backward_passes), zero_grad, trace, int(order), hessian, dtype, program, gradient,
-                        jacobian)
+                        jacobian, max_source_bytes)
     except AgradError as exc:
         raise exc.with_source(source) if exc.source is None and exc.span is not None else exc from None
     except RecursionError:  # pragma: no cover - nothing recurses; a last line of defence
@@ -104,9 +107,10 @@ def run(source: str, bindings: dict | None = None, *, no_grad=(), retain_grad=()
 
 
 def _run(source, bindings, no_grad, retain_grad, hooks, passes, zero_grad, trace, order, hessian, dtype,
-         program=None, gradient=None, jacobian=False) -> Result:
+         program=None, gradient=None, jacobian=False, max_source_bytes=None) -> Result:
     if not isinstance(source, str):
         raise AgradError(f"the source must be text, not {type(source).__name__}")
+    check_source(source, max_source_bytes)
     for name in no_grad:
         if name not in bindings:
             raise BindingError(f"--no-grad {name}: no variable '{name}' is bound")
