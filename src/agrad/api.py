@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import lessons, shapes
+from . import syntax_tree as st
 from .errors import AgradError, BindingError
 from .limits import check_source
 from .lowering import lower, make_variables
@@ -136,6 +137,19 @@ def _run(source, bindings, no_grad, retain_grad, hooks, passes, zero_grad, trace
         seed = seed_like(out, gradient)
     result = Result(source, shapes.to_python(out.value), {}, out, variables, lowered.assigned, lowered.used,
                     dtype=dtype, gradient=None if seed is None else shapes.to_python(seed.value))
+    try:
+        _differentiate(result, out, ordered, retained, seed, passes, zero_grad, trace, order, hessian, jacobian)
+    except AgradError as exc:
+        if exc.span is None:  # backward's own errors (a vector output, ...): point at the output
+            last = program.statements[-1]
+            exc.span = (last.value if isinstance(last, st.Assign) else last).span
+        raise
+    return result
+
+
+def _differentiate(result, out, ordered, retained, seed, passes, zero_grad, trace, order, hessian, jacobian):
+    """The Jacobian, or the backward passes and what the lessons ask of them, into `result`."""
+    variables = result.variables
     if jacobian:
         from .jacobians import jacobian as compute
 
@@ -160,4 +174,3 @@ def _run(source, bindings, no_grad, retain_grad, hooks, passes, zero_grad, trace
         if hessian:
             result.hessian = lessons.hessian(out, ordered)
     result.grads = result.passes[-1] if result.passes else {name: None for name in list(ordered) + list(retained)}
-    return result

@@ -451,8 +451,8 @@ def run_points(source: str, path: str, bindings: dict, options: Options) -> int:
     else:
         try:
             stream, owned = open(path, "rb", buffering=0), True
-        except OSError as exc:
-            raise InputError(f"--points {path}: cannot read it ({exc.strerror})") from None
+        except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+            raise InputError(f"--points {path}: cannot read it ({getattr(exc, 'strerror', None) or exc})") from None
     try:
         limit = source_limit(options.run.get("max_source_bytes"))
         reader = LineReader(stream, limit)

@@ -72,10 +72,10 @@ def read_value(text: str, read_stdin=None, max_bytes: int | None = None):
     try:
         with open(path, encoding="utf-8") as fh:
             contents = _capped(fh.read(limit + 1), repr(path), limit)
-    except OSError as exc:
-        raise ValueError(f"cannot read {path!r}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise ValueError(f"{path!r} is not a text file of numbers") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+        raise ValueError(f"cannot read {path!r}: {getattr(exc, 'strerror', None) or exc}") from None
     return parse_numbers(contents, path)
 
 

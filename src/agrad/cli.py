@@ -268,10 +268,10 @@ def _program_text(expr: str | None, file: str | None, limit: int | None = None) 
         if len(data) > limit:
             raise LimitError(too_long(f"-f {file}", limit))
         return data.decode("utf-8") if isinstance(data, bytes) else data
-    except OSError as exc:
-        raise BindingError(f"cannot read {file}: {exc.strerror}") from None
     except UnicodeDecodeError as exc:
         raise BindingError(f"cannot read {file}: not UTF-8 text (byte {exc.start})") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+        raise BindingError(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}") from None
 
 
 def _hook_spec(spec: str) -> tuple[str, str]:
@@ -356,8 +356,8 @@ def _write(text: str, output: str | None) -> None:
     try:
         with open(output, "w", encoding="utf-8") as fh:
             fh.write(text)
-    except OSError as exc:
-        raise BindingError(f"cannot write {output}: {exc.strerror}") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+        raise BindingError(f"cannot write {output}: {getattr(exc, 'strerror', None) or exc}") from None
 
 
 @app.command("functions")
