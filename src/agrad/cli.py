@@ -406,12 +406,27 @@ def read_value(option: str, text: str, max_file_bytes: int | None = None):
 
 def fail(exc: AgradError) -> None:
     """One clear line on stderr (plus the source line and a caret where there is a position)."""
+    _hint_for_option_names(exc)
     lines = [f"agrad: {exc.kind} error: {exc.message}"]
     caret = exc.caret()
     if caret is not None:
         lines.append(caret)
     print("\n".join(lines), file=sys.stderr)
     raise typer.Exit(exc.exit_code)
+
+
+def _hint_for_option_names(exc: AgradError) -> None:
+    """A variable named like one of eval's options (`format`) cannot be bound as --format 3:
+    the hint says --var format=3."""
+    name = _unbound_name(exc.message)
+    if name is not None and f"--{name}" in _command_options("eval"):
+        exc.message = exc.message.replace(f"add --{name} VALUE",
+                                          f"add --var {name}=VALUE (--{name} is an option of agrad eval)")
+
+
+def _unbound_name(message: str) -> str | None:
+    head, sep, tail = message.partition("' has no value: add --")
+    return head.partition("variable '")[2] or None if sep and head.startswith("variable '") else None
 
 
 # -- argv rewriting -------------------------------------------------------------------------
