@@ -76,7 +76,7 @@ FAILING_LINES = [
     ("sin(x, x)", "arity", "sin() takes 1 argument (sin(x)), got 2", 1),
     ('{"expr": "x", "vars": {"x": [[1, 2]]}}', "value", "variable 'x': element 0 is an array (vectors are "
                                                         "one-dimensional)", None),
-    ('{"expr": "x", "vars": {"x": [1, 2]}}', "compute", "grad can be implicitly created only for scalar outputs", None),
+    ('{"expr": "x", "vars": {"x": [1, 2]}}', "compute", "grad can be implicitly created only for scalar outputs", 1),
     ('{"expr": "x", "vars": {"x": true}}', "value", "variable 'x': expected a number, got true", None),
     ('{"expr": "x", "vars": {"x": "abc"}}', "value", "variable 'x': 'abc' is not a number", None),
     ('{"expr": "pi", "vars": {"pi": 3}}', "value", "cannot bind 'pi': it is a constant (3.141592653589793)", None),
