@@ -177,11 +177,23 @@ def gradients_match(seed: int) -> bool:
 
 
 def _torch_convention_differs(source: str) -> bool:
-    """clamp(x, b, b), its bounds the same expression: torch (and agrad) give every input a
-    gradient of 0 there (min == max), where the function of b is b itself."""
-    for node in _nodes(parse(source)):
+    """clamp(x, lo, hi) with lo and hi possibly equal (the same text, or made of the same
+    variables, as in clamp(x, min(v, v), v)): where min == max torch (and agrad) give every input
+    a gradient of 0, where the function of v is v itself."""
+    program = parse(source)
+    for node in _nodes(program):
         if isinstance(node, st.Call) and node.func == "clamp":
             lo, hi = node.args[1].span, node.args[2].span
-            if source[lo[0]:lo[1]] == source[hi[0]:hi[1]]:
+            if source[lo[0]:lo[1]] == source[hi[0]:hi[1]] or _names(node.args[1]) == _names(node.args[2]):
                 return True
     return False
+
+
+def _names(node) -> frozenset:
+    stack, names = [node], set()
+    while stack:
+        n = stack.pop()
+        if isinstance(n, st.Name):
+            names.add(n.id)
+        stack.extend(st.children(n))
+    return frozenset(names)
