@@ -147,7 +147,7 @@ source = "sin(" * n + "x" + ")" * n if kind == "chain" else "+".join(["x"] * n)
 start = time.perf_counter()
 program = parse(source)
 parsed = time.perf_counter()
-result = run(source, {"x": 0.5}, program=program)
+result = run(source, {"x": 0.5}, program=program, max_source_bytes=len(source.encode()) + 1)
 done = time.perf_counter()
 # VmHWM, not ru_maxrss: the latter counts the parent's memory from before exec.
 peak_kb = int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1])

@@ -12,17 +12,17 @@ functions (`agrad.sin(t)`), `.backward(gradient, retain_graph, create_graph)`, `
 `.is_leaf`, `.grad_fn`, `retain_grad()`, `detach()`, `with agrad.no_grad(): ...`.
 """
 
-from .api import Result, evaluate, jacobian, vjp
+from .api import Result, evaluate, jacobian, run, vjp
 from .errors import (AgradError, AgradSyntaxError, ArityError, BindingError, ComputeError, IndexingError,
-                     ShapeError, UnboundVariableError, UnknownNameError)
+                     LimitError, ShapeError, UnboundVariableError, UnknownNameError)
 from .tensor import Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled, tensor
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "AgradError", "AgradSyntaxError", "ArityError", "BindingError", "ComputeError", "IndexingError", "Result",
-    "ShapeError", "Tensor", "UnboundVariableError", "UnknownNameError", "enable_grad", "evaluate",
-    "is_grad_enabled", "jacobian", "no_grad", "set_grad_enabled", "tensor", "vjp", "__version__",
+    "AgradError", "AgradSyntaxError", "ArityError", "BindingError", "ComputeError", "IndexingError", "LimitError",
+    "Result", "ShapeError", "Tensor", "UnboundVariableError", "UnknownNameError", "enable_grad", "evaluate",
+    "is_grad_enabled", "jacobian", "no_grad", "run", "set_grad_enabled", "tensor", "vjp", "__version__",
 ]
 
 

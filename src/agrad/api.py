@@ -5,7 +5,9 @@ from __future__ import annotations
 import gc
 
 from . import lessons, shapes
+from . import syntax_tree as st
 from .errors import AgradError, BindingError
+from .limits import check_source
 from .lowering import lower, make_variables
 from .parser import parse
 from .tensor import Tensor, backward, dtype_mode
@@ -93,12 +95,14 @@ def jacobian(source: str, /, **bindings) -> Result:
 
 def run(source: str, bindings: dict | None = None, *, no_grad=(), retain_grad=(), hooks=(), backward_passes=1,
         zero_grad=False, trace=False, order=0, hessian=False, dtype="float64", program=None, gradient=None,
-        jacobian=False) -> Result:
+        jacobian=False, max_source_bytes=None) -> Result:
     """evaluate with the lessons' options: variables that do not require grad, retained
     intermediates, hooks (name, expression in g), several backward passes with or without
     zeroing, a trace of each pass, derivatives up to `order`, the Hessian, and float32; and for
     vectors a gradient to start backward from, or the full Jacobian instead of backward.
-    program: `source` already parsed (a batch parses each distinct source once)."""
+    program: `source` already parsed (a batch parses each distinct source once).
+    max_source_bytes: the cap on the source's length in UTF-8 bytes (limits.py; default 1 MiB);
+    a longer source raises LimitError before anything is parsed."""
     # The graph holds no reference cycles (inputs point only to older tensors), so reference
     # counting frees it; the cyclic collector would only rescan millions of nodes of a big graph.
     collecting = gc.isenabled()
@@ -107,7 +111,7 @@ def run(source: str, bindings: dict | None = None, *, no_grad=(), retain_grad=()
         with dtype_mode(dtype):
             return _run(source, dict(bindings or {}), frozenset(no_grad), tuple(retain_grad), tuple(hooks),
                         int(backward_passes), zero_grad, trace, int(order), hessian, dtype, program, gradient,
-                        jacobian)
+                        jacobian, max_source_bytes)
     except AgradError as exc:
         raise exc.with_source(source) if exc.source is None and exc.span is not None else exc from None
     except RecursionError:  # pragma: no cover - nothing recurses; a last line of defence
@@ -118,9 +122,10 @@ def run(source: str, bindings: dict | None = None, *, no_grad=(), retain_grad=()
 
 
 def _run(source, bindings, no_grad, retain_grad, hooks, passes, zero_grad, trace, order, hessian, dtype,
-         program=None, gradient=None, jacobian=False) -> Result:
+         program=None, gradient=None, jacobian=False, max_source_bytes=None) -> Result:
     if not isinstance(source, str):
         raise AgradError(f"the source must be text, not {type(source).__name__}")
+    check_source(source, max_source_bytes)
     for name in no_grad:
         if name not in bindings:
             raise BindingError(f"--no-grad {name}: no variable '{name}' is bound")
@@ -146,6 +151,19 @@ def _run(source, bindings, no_grad, retain_grad, hooks, passes, zero_grad, trace
         seed = seed_like(out, gradient)
     result = Result(source, shapes.to_python(out.value), {}, out, variables, lowered.assigned, lowered.used,
                     dtype=dtype, gradient=None if seed is None else shapes.to_python(seed.value))
+    try:
+        _differentiate(result, out, ordered, retained, seed, passes, zero_grad, trace, order, hessian, jacobian)
+    except AgradError as exc:
+        if exc.span is None:  # backward's own errors (a vector output, ...): point at the output
+            last = program.statements[-1]
+            exc.span = (last.value if isinstance(last, st.Assign) else last).span
+        raise
+    return result
+
+
+def _differentiate(result, out, ordered, retained, seed, passes, zero_grad, trace, order, hessian, jacobian):
+    """The Jacobian, or the backward passes and what the lessons ask of them, into `result`."""
+    variables = result.variables
     if jacobian:
         from .jacobians import jacobian as compute
 
@@ -170,4 +188,3 @@ def _run(source, bindings, no_grad, retain_grad, hooks, passes, zero_grad, trace
         if hessian:
             result.hessian = lessons.hessian(out, ordered)
     result.grads = result.passes[-1] if result.passes else {name: None for name in list(ordered) + list(retained)}
-    return result

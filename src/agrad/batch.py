@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 
 from .api import run
 from .errors import AgradError, BindingError, InputError, InternalError, UsageError
-from .input_lines import MAX_LINE_BYTES, LineReader
+from .input_lines import LineReader
+from .limits import source_limit, too_long
 from .lowering import parse_number
 from .output import Output
 from .parallel import make_executor
@@ -86,10 +87,11 @@ class Spec:
 
 # -- reading one job ----------------------------------------------------------------------------
 
-def decode(data, number: int, skip_blank: bool) -> str | None:
-    """A job's text; None for a line that is not a job (blank, or a # comment)."""
+def decode(data, number: int, skip_blank: bool, limit: int | None = None) -> str | None:
+    """A job's text; None for a line that is not a job (blank, or a # comment). `data` is None
+    for a line the reader skipped as longer than `limit`, the source cap."""
     if data is None:
-        raise InputError(f"the line is longer than {MAX_LINE_BYTES} bytes (the limit for one line)")
+        raise InputError(too_long("the line", source_limit(limit)))
     if isinstance(data, bytes):
         if number == 1 and data.startswith(UTF8_BOM):
             data = data[len(UTF8_BOM):]
@@ -207,7 +209,7 @@ class ExpressionJobs:
         spec = self.spec
         source = None
         try:
-            text = decode(data, number, spec.lines)
+            text = decode(data, number, spec.lines, spec.options.get("max_source_bytes"))
             if text is None:
                 return SKIPPED
             bindings = spec.bindings
@@ -257,7 +259,7 @@ class PointJobs:
         places, rows = [], []
         for i, (number, data) in enumerate(chunk):
             try:
-                text = decode(data, number, True)
+                text = decode(data, number, True, spec.options.get("max_source_bytes"))
                 if text is None:
                     outcomes[i] = SKIPPED
                     continue
@@ -436,7 +438,7 @@ def run_stdin(bindings: dict, options: Options) -> int:
     output = Output()
     size = _file_size(stream)
     progress = Progress(options.progress, output, total=size, unit="bytes" if size else "lines")
-    reader = LineReader(stream)
+    reader = LineReader(stream, source_limit(options.run.get("max_source_bytes")))
     return Runner(spec, options, output, progress).run(_lines(reader), reader.would_block)
 
 
@@ -449,14 +451,15 @@ def run_points(source: str, path: str, bindings: dict, options: Options) -> int:
     else:
         try:
             stream, owned = open(path, "rb", buffering=0), True
-        except OSError as exc:
-            raise InputError(f"--points {path}: cannot read it ({exc.strerror})") from None
+        except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+            raise InputError(f"--points {path}: cannot read it ({getattr(exc, 'strerror', None) or exc})") from None
     try:
-        reader = LineReader(stream)
+        limit = source_limit(options.run.get("max_source_bytes"))
+        reader = LineReader(stream, limit)
         names = None
         for line in reader:
             try:
-                text = decode(line.data, line.number, True)
+                text = decode(line.data, line.number, True, limit)
                 if text is None:
                     continue
                 from .points import read_header

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from .limits import file_limit, file_too_big
 from .lowering import parse_number
 
 _FIELD = re.compile(r"[^\s,]+")
@@ -34,8 +35,8 @@ def parse_value(text: str):
     try:
         return parse_number(text)
     except ValueError:
-        shown = text if text.strip() else "an empty string"
-        raise ValueError(f"{shown!r} is not a number") from None
+        shown = _shown(text) if text.strip() else "'an empty string'"
+        raise ValueError(f"{shown} is not a number") from None
 
 
 def _inline_vector(body: str):
@@ -48,32 +49,42 @@ def _inline_vector(body: str):
         try:
             values.append(parse_number(f))
         except ValueError:
-            raise ValueError(f"element {i} ({f!r}) is not a number") from None
+            raise ValueError(f"element {i} ({_shown(f)}) is not a number") from None
     from . import vector_kernels
 
     return vector_kernels.as_vector(values)
 
 
-def read_value(text: str, read_stdin=None):
+def read_value(text: str, read_stdin=None, max_bytes: int | None = None):
     """A binding's text as the command line takes it: `@FILE` or `@-` (standard input, read by
-    `read_stdin()`) for the numbers in a file, anything else as parse_value."""
+    `read_stdin(n)`) for the numbers in a file, read no further than `max_bytes` (limits.py;
+    default 256 MiB), anything else as parse_value."""
     if not text.startswith("@"):
         return parse_value(text)
     path = text[1:]
+    limit = file_limit(max_bytes)
     if path == "-":
         if read_stdin is None:
             raise ValueError("@- reads standard input, which is not available here")
-        return parse_numbers(read_stdin(), "standard input")
+        return parse_numbers(_capped(read_stdin(limit + 1), "standard input", limit), "standard input")
     if not path:
         raise ValueError("'@' needs a file name: @FILE, or @- for standard input")
     try:
         with open(path, encoding="utf-8") as fh:
-            contents = fh.read()
-    except OSError as exc:
-        raise ValueError(f"cannot read {path!r}: {exc.strerror or exc}") from None
+            contents = _capped(fh.read(limit + 1), repr(path), limit)
     except UnicodeDecodeError:
         raise ValueError(f"{path!r} is not a text file of numbers") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+        raise ValueError(f"cannot read {path!r}: {getattr(exc, 'strerror', None) or exc}") from None
     return parse_numbers(contents, path)
+
+
+def _capped(text: str, origin: str, limit: int) -> str:
+    if len(text) > limit:  # characters read: at least as many bytes
+        from .errors import LimitError
+
+        raise LimitError(file_too_big(origin, limit))
+    return text
 
 
 def parse_numbers(text: str, origin: str = "the text"):
@@ -112,5 +123,11 @@ def parse_numbers(text: str, origin: str = "the text"):
             parse_number(m.group())
         except ValueError:
             line = text.count("\n", 0, offset + m.start()) + 1
-            raise ValueError(f"{origin}, line {line}: element {i} ({m.group()!r}) is not a number") from None
+            raise ValueError(f"{origin}, line {line}: element {i} ({_shown(m.group())}) is not a number") from None
     return np.array([parse_number(t) for t in tokens], dtype=np.float64)  # e.g. non-ASCII digits
+
+
+def _shown(token: str, width: int = 40) -> str:
+    """An offending element as an error shows it: quoted, and cut short when it is long, so an
+    error never prints more of a file than a few dozen characters of its bad element."""
+    return repr(token) if len(token) <= width else repr(token[:width]) + f"... ({len(token)} characters)"

@@ -19,7 +19,8 @@ import typer
 from typing import Annotated
 
 from . import __version__
-from .errors import AgradError, BindingError, ComputeError, UsageError
+from .errors import AgradError, BindingError, ComputeError, LimitError, UsageError
+from .limits import source_limit, too_long
 from .tensor import IMPLICIT_GRAD
 
 EXIT_OK, EXIT_COMPUTE, EXIT_USAGE = 0, 1, 2
@@ -77,25 +78,33 @@ RetainGradOption = Annotated[Optional[List[str]], typer.Option(
 HookOption = Annotated[Optional[List[str]], typer.Option(
     "--hook", metavar="NAME=EXPR", help="A hook on NAME: EXPR in g (the incoming gradient) replaces it.")]
 DTypeOption = Annotated[DType, typer.Option("--dtype", help="float64 (default) or float32 (torch's default).")]
+MaxSourceOption = Annotated[Optional[int], typer.Option(
+    "--max-source-bytes", metavar="N", min=1, show_default=False,
+    help="The longest source (EXPR, -f FILE, or one line of a batch) in bytes; default 1 MiB, "
+         "at most 100 MiB.")]
+MaxFileOption = Annotated[Optional[int], typer.Option(
+    "--max-file-bytes", metavar="N", min=1, show_default=False,
+    help="The largest @FILE or @- of numbers read for a binding, in bytes; default 256 MiB.")]
 GradientOption = Annotated[Optional[str], typer.Option(
     "--gradient", metavar="SEED",
     help="Backpropagate from SEED, a value of the output's shape (1,0.5 or [1, 0.5] or @FILE): "
          "the vector-Jacobian product, torch's y.backward(gradient).")]
 
 
-def evaluation(expr, file, var, no_grad, retain_grad, hook, dtype: DType, gradient: str | None = None, **more):
+def evaluation(expr, file, var, no_grad, retain_grad, hook, dtype: DType, gradient: str | None = None,
+               max_file_bytes: int | None = None, **more):
     """Run the program the shared options describe (api.run): the text, the bindings, --no-grad,
-    --retain-grad, --hook, --dtype and --gradient; `more` carries a command's own options of
-    api.run."""
+    --retain-grad, --hook, --dtype, --gradient and the limits; `more` carries a command's own
+    options of api.run (max_source_bytes among them)."""
     from .api import run
 
     readers = [spec.partition("=")[2] for spec in var or []] + [gradient, "@-" if file == "-" else None]
     if readers.count("@-") > 1:
         raise UsageError("only one value can be read from standard input (@- or -f -)")
-    source = _program_text(expr, file)
-    bindings = parse_bindings(var or [])
+    source = _program_text(expr, file, more.get("max_source_bytes"))
+    bindings = parse_bindings(var or [], max_file_bytes)
     hooks = [_hook_spec(spec) for spec in hook or []]
-    seed = None if gradient is None else read_value("gradient", gradient)
+    seed = None if gradient is None else read_value("gradient", gradient, max_file_bytes)
     try:
         return run(source, bindings, no_grad=no_grad or (), retain_grad=retain_grad or (), hooks=hooks,
                    dtype=dtype.value, gradient=seed, **more)
@@ -145,6 +154,8 @@ def eval_command(
     gradient: GradientOption = None,
     jacobian: Annotated[bool, typer.Option(
         "--jacobian", help="Print the full Jacobian of the output with respect to every variable.")] = False,
+    max_source_bytes: MaxSourceOption = None,
+    max_file_bytes: MaxFileOption = None,
 ):
     """Evaluate EXPR, backpropagate from its value, and print the graph and each leaf's gradient.
 
@@ -154,6 +165,7 @@ def eval_command(
     exprs = exprs or []
     more = dict(backward_passes=backward, zero_grad=zero_grad, trace=trace, order=order, hessian=hessian)
     try:
+        more["max_source_bytes"] = source_limit(max_source_bytes)
         if jacobian:
             _check_jacobian_options(gradient=gradient is not None, backward=backward > 1, zero_grad=zero_grad,
                                     trace=trace, order=order > 0, hessian=hessian, retain_grad=bool(retain_grad))
@@ -161,14 +173,14 @@ def eval_command(
                 raise UsageError("--jacobian has no columns in csv output: use --format json, plain or pretty")
         if points is None and len(exprs) <= 1 and exprs != ["-"]:
             _eval_one(exprs[0] if exprs else None, file, var, no_grad, retain_grad, hook, dtype, gradient,
-                      dict(more, jacobian=jacobian), fmt or Format.pretty, grad)
+                      dict(more, jacobian=jacobian, max_file_bytes=max_file_bytes), fmt or Format.pretty, grad)
             return
         if jacobian or gradient is not None:
             raise UsageError(f"{'--jacobian' if jacobian else '--gradient'} takes one expression, not a batch")
         run_options = dict(no_grad=tuple(no_grad or ()), retain_grad=tuple(retain_grad or ()),
                            hooks=tuple(_hook_spec(spec) for spec in hook or []), dtype=dtype.value, **more)
-        status = _eval_batch(exprs, file, points, parse_bindings(var or []), run_options, fmt, grad, fail_fast,
-                             jobs, progress)
+        status = _eval_batch(exprs, file, points, parse_bindings(var or [], max_file_bytes), run_options, fmt, grad,
+                             fail_fast, jobs, progress)
     except AgradError as exc:
         fail(exc)
     raise typer.Exit(status)
@@ -217,7 +229,7 @@ def _eval_batch(exprs, file, points, bindings, run_options, fmt, grad, fail_fast
             raise UsageError("--points takes exactly one expression (or -f FILE)")
         if file == "-" and points == "-":
             raise UsageError("-f - and --points - cannot both read stdin")
-        source = _program_text(exprs[0] if exprs else None, file)
+        source = _program_text(exprs[0] if exprs else None, file, run_options["max_source_bytes"])
     elif "-" in exprs and len(exprs) > 1:
         raise UsageError("- (read jobs from stdin) cannot be mixed with expressions")
     elif file is not None:
@@ -237,22 +249,29 @@ def _eval_batch(exprs, file, points, bindings, run_options, fmt, grad, fail_fast
     return batch.run_arguments(exprs, bindings, options)
 
 
-def _program_text(expr: str | None, file: str | None) -> str:
+def _program_text(expr: str | None, file: str | None, limit: int | None = None) -> str:
+    """EXPR, or the program in FILE (- for stdin), read no further than the source cap: a
+    larger file (or an endless stream) is refused without being held."""
     if file is not None and expr is not None:
         raise BindingError("give either EXPR or -f FILE, not both")
     if file is None:
         if expr is None:
             raise BindingError("no expression: give EXPR or -f FILE")
         return expr
+    limit = source_limit(limit)
     try:
         if file == "-":
-            return sys.stdin.read()
-        with open(file, encoding="utf-8") as fh:
-            return fh.read()
-    except OSError as exc:
-        raise BindingError(f"cannot read {file}: {exc.strerror}") from None
+            data = sys.stdin.buffer.read(limit + 1) if hasattr(sys.stdin, "buffer") else sys.stdin.read(limit + 1)
+        else:
+            with open(file, "rb") as fh:
+                data = fh.read(limit + 1)
+        if len(data) > limit:
+            raise LimitError(too_long(f"-f {file}", limit))
+        return data.decode("utf-8") if isinstance(data, bytes) else data
     except UnicodeDecodeError as exc:
         raise BindingError(f"cannot read {file}: not UTF-8 text (byte {exc.start})") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+        raise BindingError(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}") from None
 
 
 def _hook_spec(spec: str) -> tuple[str, str]:
@@ -294,11 +313,14 @@ def graph_command(
     hook: HookOption = None,
     dtype: DTypeOption = DType.float64,
     gradient: GradientOption = None,
+    max_source_bytes: MaxSourceOption = None,
+    max_file_bytes: MaxFileOption = None,
 ):
     """Draw the graph of EXPR with every value and gradient: Graphviz DOT, Mermaid, or an HTML page
     that plays the forward pass and then the backward pass step by step."""
     try:
-        result = evaluation(expr, file, var, no_grad, retain_grad, hook, dtype, gradient, trace=True)
+        result = evaluation(expr, file, var, no_grad, retain_grad, hook, dtype, gradient, trace=True,
+                            max_source_bytes=source_limit(max_source_bytes), max_file_bytes=max_file_bytes)
         chosen = fmt or _format_from_name(output)
         from .picture import build
 
@@ -334,8 +356,8 @@ def _write(text: str, output: str | None) -> None:
     try:
         with open(output, "w", encoding="utf-8") as fh:
             fh.write(text)
-    except OSError as exc:
-        raise BindingError(f"cannot write {output}: {exc.strerror}") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+        raise BindingError(f"cannot write {output}: {getattr(exc, 'strerror', None) or exc}") from None
 
 
 @app.command("functions")
@@ -350,7 +372,7 @@ def functions_command(
     print_functions(fmt.value)
 
 
-def parse_bindings(specs: list[str]) -> dict:
+def parse_bindings(specs: list[str], max_file_bytes: int | None = None) -> dict:
     """`NAME=VALUE` texts to values: a float, or a numpy vector for `1,2,3`, `[1, 2, 3]`, `@FILE`
     and `@-`."""
     bindings: dict = {}
@@ -361,17 +383,20 @@ def parse_bindings(specs: list[str]) -> dict:
             raise BindingError(f"--{name} needs a value: --{name} VALUE (or --var {name}=VALUE)")
         if name in bindings:
             raise BindingError(f"variable '{name}' is bound twice (--{name} {texts[name]} and --{name} {value})")
-        bindings[name] = read_value(name, value)
+        bindings[name] = read_value(name, value, max_file_bytes)
         texts[name] = value
     return bindings
 
 
-def read_value(option: str, text: str):
+def read_value(option: str, text: str, max_file_bytes: int | None = None):
     """One option's value (a binding or --gradient), or a BindingError naming the option."""
     from .binding_values import read_value as read
 
     try:
-        return read(text, sys.stdin.read)
+        return read(text, sys.stdin.read, max_file_bytes)
+    except LimitError as exc:
+        exc.message = f"--{option} {text}: {exc.message}"
+        raise
     except ValueError as exc:
         hint = ""
         if str(exc).endswith("is not a number"):
@@ -381,12 +406,27 @@ def read_value(option: str, text: str):
 
 def fail(exc: AgradError) -> None:
     """One clear line on stderr (plus the source line and a caret where there is a position)."""
+    _hint_for_option_names(exc)
     lines = [f"agrad: {exc.kind} error: {exc.message}"]
     caret = exc.caret()
     if caret is not None:
         lines.append(caret)
     print("\n".join(lines), file=sys.stderr)
     raise typer.Exit(exc.exit_code)
+
+
+def _hint_for_option_names(exc: AgradError) -> None:
+    """A variable named like one of eval's options (`format`) cannot be bound as --format 3:
+    the hint says --var format=3."""
+    name = _unbound_name(exc.message)
+    if name is not None and f"--{name}" in _command_options("eval"):
+        exc.message = exc.message.replace(f"add --{name} VALUE",
+                                          f"add --var {name}=VALUE (--{name} is an option of agrad eval)")
+
+
+def _unbound_name(message: str) -> str | None:
+    head, sep, tail = message.partition("' has no value: add --")
+    return head.partition("variable '")[2] or None if sep and head.startswith("variable '") else None
 
 
 # -- argv rewriting -------------------------------------------------------------------------

@@ -112,6 +112,13 @@ class InputError(AgradError):
     kind = "input"
 
 
+class LimitError(AgradError):
+    """Input past one of agrad's stated limits (limits.py): a source longer than the cap, a file
+    of numbers larger than its cap. The message names the limit and the flag that raises it."""
+
+    kind = "limit"
+
+
 class InternalError(AgradError):
     """A bug in agrad met while running one job of a batch: reported as that job's error (with
     the Python exception's type and message) so the rest of the batch goes on."""

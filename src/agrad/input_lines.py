@@ -1,8 +1,8 @@
 """A batch's input, read line by line in binary.
 
 Memory stays flat whatever the input's length: the reader holds at most one read's worth of
-bytes past the current line, and a line longer than MAX_LINE_BYTES is skipped over (reported as
-too long) instead of being held. Each line is handed over as bytes, so that decoding, and a
+bytes past the current line, and a line longer than the source cap (limits.py, 1 MiB unless
+--max-source-bytes raises it) is skipped over (reported as too long) instead of being held. Each line is handed over as bytes, so that decoding, and a
 decoding error, belong to that line alone. The reader also tells when its next read would block
 (`would_block`), so the batch can flush what it has computed before waiting for more input
 (`tail -f log | agrad eval -`).
@@ -14,7 +14,8 @@ import os
 import select
 from typing import NamedTuple
 
-MAX_LINE_BYTES = 4 * 1024 * 1024
+from .limits import MAX_SOURCE_BYTES
+
 READ_SIZE = 64 * 1024
 
 
@@ -27,7 +28,7 @@ class Line(NamedTuple):
 class LineReader:
     """Iterate over the lines of a binary stream (a file descriptor when it has one)."""
 
-    def __init__(self, stream, max_line_bytes: int = MAX_LINE_BYTES):
+    def __init__(self, stream, max_line_bytes: int = MAX_SOURCE_BYTES):
         self.max_line_bytes = max_line_bytes
         self._stream = stream  # held, so that the file (and its descriptor) stays open
         self._fd = _fileno(stream)

@@ -1,0 +1,199 @@
+"""The fuzz properties, shared by the regular suite (tests/test_fuzz.py, fast settings) and the
+long run (tools/fuzz.py, many examples): what any input must get, and the generators of inputs.
+
+- evaluate_answers: agrad.evaluate on any text returns a Result or raises AgradError with a
+  message and a position (errors about the bindings alone, which have no place in the text,
+  are named in NO_POSITION).
+- cli_answers: `agrad eval` on any arguments exits 0, 1 or 2, never with a traceback.
+- stream_answers: any bytes into `agrad eval -` give one record per job, in order.
+- gradients_match: a random valid program's gradients agree with central finite differences
+  wherever the function is smooth around the point.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+
+from hypothesis import strategies as hs
+from typer.testing import CliRunner
+
+import agrad
+from agrad.cli import app, rewrite_argv
+from agrad import syntax_tree as st
+from agrad.parser import parse
+from torch_reference.generate import VARIABLES, _nodes, random_expression
+
+from agrad import ops
+
+# -- text ---------------------------------------------------------------------------------------
+
+TOKENS = ["x", "w", "v", "θ", "sin", "max", "clamp", "sum", "dot", "pi", "e", "_", "sin =", "x =",
+          "0", "1", "2.5", ".5", "1e", "1e400", "1e-400", "9^9^9", "2x", "..", ".", "e5",
+          "+", "-", "*", "/", "^", "**", "(", ")", "[", "]", "[0]", "[-1]", "[9]", ",", ";", "=",
+          " ", "\t", "\n", "\r\n", "# note\n", "#", "\x00", "\u2212", "\u00d7", "\u200f", "\ufeff",
+          "\udcff", "'", '"', "{", "}", "$", "@", "\\", "é", "𝑥", "٣"]
+
+# The whole of Unicode, lone surrogates included, and soups of the language's own tokens.
+any_text = hs.one_of(
+    hs.text(hs.characters(blacklist_categories=())),
+    hs.lists(hs.sampled_from(TOKENS), max_size=30).map("".join),
+)
+
+BINDINGS = {"x": 0.5, "w": -2.0, "v": [1.0, 2.0, 3.0]}
+NO_POSITION = ("value",)  # a binding's own fault (a constant bound, a bad value): not in the text
+
+
+def evaluate_answers(text: str) -> None:
+    try:
+        result = agrad.evaluate(text, **BINDINGS)
+    except agrad.AgradError as exc:
+        assert isinstance(exc.message, str) and exc.message.strip(), repr(exc)
+        assert exc.exit_code in (1, 2)
+        if exc.kind not in NO_POSITION:
+            assert exc.span is not None and 0 <= exc.span[0] <= len(text), (exc.kind, exc.message, exc.span)
+            assert exc.caret() is not None
+        return
+    assert isinstance(result.value, (float, list))
+
+
+# -- the command line ---------------------------------------------------------------------------
+
+VALUES = ["3", "-1", "0", "inf", "-inf", "nan", "1e400", "abc", "", " ", "1,2,3", "[1, 2]", "[]", "[",
+          "1,,2", "@", "@-", "@/nonexistent", "@/dev/null", "--x", "-", "2x", "0x10", "1_0", "٣", "\x00"]
+OPTIONS = ["--x", "--w", "--v", "--x", "--format", "--var", "--grad", "--no-grad", "--retain-grad",
+           "--hook", "--order", "--backward", "--hessian", "--zero-grad", "--trace", "--dtype", "--gradient",
+           "--jacobian", "--points", "-f", "--max-source-bytes", "--sin", "--pi", "--", "-F", "--help",
+           "--frobnicate", "--x=1", "--var=x=2", "-"]
+
+cli_args = hs.lists(hs.one_of(hs.sampled_from(OPTIONS), hs.sampled_from(VALUES), any_text), max_size=8)
+_runner = CliRunner(env={"NO_COLOR": "1", "COLUMNS": "200"})
+
+
+def cli_answers(expr: str, args: list[str]) -> None:
+    argv = ["eval", expr, *args]
+    result = _runner.invoke(app, rewrite_argv(argv), input=b"")
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise AssertionError(f"agrad {argv!r} raised {result.exception!r}") from result.exception
+    assert result.exit_code in (0, 1, 2), (argv, result.exit_code, result.stderr)
+    assert "Traceback" not in result.stderr, (argv, result.stderr)
+
+
+# -- streams of bytes ---------------------------------------------------------------------------
+
+LINES = [b"x+1", b"x^2", b'{"expr": "x*w", "vars": {"w": 2}}', b'{"expr": 1}', b"{", b"", b"  ", b"# c",
+         b"  # c", b"\xff\xfe", b"\xef\xbb\xbfx", b"x\x00", b"\r", b"1/0", b"sin(", b"\x1c", b"\xc2\x85"]
+byte_streams = hs.one_of(
+    hs.binary(max_size=400),
+    hs.lists(hs.one_of(hs.sampled_from(LINES), hs.binary(max_size=20)), max_size=20).flatmap(
+        lambda lines: hs.sampled_from([b"\n", b"\r\n"]).map(lambda end: end.join(lines))),
+)
+
+
+def expected_jobs(data: bytes) -> list[int]:
+    """The numbers of the lines that are jobs, by the documented rule: a line (ended by \\n, its
+    \\r dropped) is a job unless it decodes as UTF-8 (a BOM skipped on line 1) to blank text or
+    text whose first non-blank character is #."""
+    lines = data.split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()  # the input ends with a newline
+    jobs = []
+    for number, line in enumerate(lines, 1):
+        if line.endswith(b"\r"):
+            line = line[:-1]
+        if number == 1 and line.startswith(b"\xef\xbb\xbf"):
+            line = line[3:]
+        try:
+            text = line.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            jobs.append(number)
+            continue
+        if text and not text.startswith("#"):
+            jobs.append(number)
+    return jobs
+
+
+def records_of(stdout: bytes | str) -> list[dict]:
+    text = stdout.decode("utf-8") if isinstance(stdout, bytes) else stdout
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def stream_answers(data: bytes) -> None:
+    result = _runner.invoke(app, rewrite_argv(["eval", "-", "--x", "2", "--format", "json"]), input=data)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise AssertionError(f"{data!r} raised {result.exception!r}") from result.exception
+    lines = [r["line"] for r in records_of(result.stdout)]
+    assert lines == expected_jobs(data), (data, result.stdout)
+    assert result.exit_code in (0, 1), (data, result.exit_code)
+
+
+# -- gradients against finite differences -------------------------------------------------------
+
+FUNCTIONS = [name for name, op in ops.public_functions().items() if op.elementwise]
+
+
+def gradients_match(seed: int) -> bool:
+    """A random program (every operator, every elementwise function, sometimes an assignment)
+    at a random point: each gradient against the central difference. Returns False when the
+    point was skipped (a value or gradient not finite, the function not smooth within h of the
+    point: its one-sided differences disagree, or the central differences at h and h/4 disagree),
+    True when it was checked."""
+    rng = random.Random(seed)
+    expr = random_expression(rng, rng.randint(1, 8), FUNCTIONS)
+    source = f"a = {expr}\na * {random_expression(rng, 1, FUNCTIONS)}" if rng.random() < 0.2 else expr
+    point = {name: rng.uniform(-2.0, 2.0) for name in VARIABLES}
+    if _torch_convention_differs(source):
+        return False
+    result = agrad.evaluate(source, **point)
+    f0 = result.value
+    if not math.isfinite(f0) or abs(f0) > 1e6:
+        return False
+    checked = False
+    for name, grad in result.grads.items():
+        if grad is None:
+            continue
+        if not math.isfinite(grad):
+            return False
+        h = 1e-5 * max(1.0, abs(point[name]))
+
+        def f(dx):
+            return agrad.evaluate(source, **{**point, name: point[name] + dx}).value
+
+        up, down = f(h), f(-h)
+        if not (math.isfinite(up) and math.isfinite(down)):
+            return False
+        forward, backward_ = (up - f0) / h, (f0 - down) / h
+        noise = 1e3 * 2.2e-16 * max(1.0, abs(f0)) / h
+        if abs(forward - backward_) > 1e-2 * max(1.0, abs(forward), abs(backward_)) + noise:
+            return False  # a kink, a jump or a pole within h: not smooth here
+        coarse = (up - down) / (2 * h)
+        central = (f(h / 4) - f(-h / 4)) / (h / 2)
+        if abs(central - coarse) > 1e-5 * max(1.0, abs(central)) + 4 * noise:
+            return False  # the difference quotient has not settled at this scale (dense steps, a near pole)
+        assert math.isclose(grad, central, rel_tol=1e-4, abs_tol=1e-6 + 4 * noise), (source, point, name, grad, central)
+        checked = True
+    return checked
+
+
+def _torch_convention_differs(source: str) -> bool:
+    """clamp(x, lo, hi) with lo and hi possibly equal (the same text, or made of the same
+    variables, as in clamp(x, min(v, v), v)): where min == max torch (and agrad) give every input
+    a gradient of 0, where the function of v is v itself."""
+    program = parse(source)
+    for node in _nodes(program):
+        if isinstance(node, st.Call) and node.func == "clamp":
+            lo, hi = node.args[1].span, node.args[2].span
+            if source[lo[0]:lo[1]] == source[hi[0]:hi[1]] or _names(node.args[1]) == _names(node.args[2]):
+                return True
+    return False
+
+
+def _names(node) -> frozenset:
+    stack, names = [node], set()
+    while stack:
+        n = stack.pop()
+        if isinstance(n, st.Name):
+            names.add(n.id)
+        stack.extend(st.children(n))
+    return frozenset(names)
