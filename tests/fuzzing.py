@@ -20,7 +20,7 @@ from hypothesis import strategies as hs
 from typer.testing import CliRunner
 
 import agrad
-from agrad.cli import app, rewrite_argv
+from agrad.cli import MissingValue, app, rewrite_argv
 from agrad import syntax_tree as st
 from agrad.parser import parse
 from torch_reference.generate import VARIABLES, _nodes, random_expression
@@ -73,7 +73,12 @@ _runner = CliRunner(env={"NO_COLOR": "1", "COLUMNS": "200"})
 
 def cli_answers(expr: str, args: list[str]) -> None:
     argv = ["eval", expr, *args]
-    result = _runner.invoke(app, rewrite_argv(argv), input=b"")
+    try:
+        rewritten = rewrite_argv(argv)
+    except MissingValue as exc:  # main prints it as a usage error and exits 2
+        assert exc.exit_code == 2 and exc.format_message().endswith("requires an argument.")
+        return
+    result = _runner.invoke(app, rewritten, input=b"")
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise AssertionError(f"agrad {argv!r} raised {result.exception!r}") from result.exception
     assert result.exit_code in (0, 1, 2), (argv, result.exit_code, result.stderr)

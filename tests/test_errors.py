@@ -53,7 +53,7 @@ def test_errors_through_the_cli(cli):
 @pytest.mark.parametrize("args, message", [
     (["x"], "variable 'x' has no value: add --x VALUE"),
     (["x", "--x", "abc"], "bad value for --x: 'abc' is not a number"),
-    (["x", "--x", ""], "bad value for --x: 'an empty string' is not a number"),
+    (["x", "--x", ""], "bad value for --x: an empty string is not a number"),
     (["x", "--x", "3", "--x", "4"], "variable 'x' is bound twice"),
     (["x", "--x"], "--x needs a value"),
     (["pi", "--pi", "3"], "cannot bind 'pi': it is a constant"),

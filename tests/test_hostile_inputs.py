@@ -23,7 +23,7 @@ CASES = [
     (["1e"], 2, "malformed number '1e': an exponent needs digits"),
     (["x", "--x", "3", "--x", "4"], 2, "variable 'x' is bound twice (--x 3 and --x 4)"),
     (["x", "--x", "abc"], 2, "bad value for --x: 'abc' is not a number"),
-    (["x", "--x", ""], 2, "bad value for --x: 'an empty string' is not a number"),
+    (["x", "--x", ""], 2, "bad value for --x: an empty string is not a number"),
     (["x", "--x", "1", "--frobnicate"], 2, "--frobnicate needs a value"),
     (["x", "--x", "1", "--format", "yaml"], 2, "Invalid value for '--format'"),  # a known option, a bad value
     (["x \u2212 2", "--x", "1"], 2, "unexpected character '\u2212' (U+2212): did you mean '-'?"),
@@ -119,3 +119,21 @@ def test_files_of_numbers_past_their_cap_and_errors_that_show_no_more_than_the_b
     program.write_text("secret_a = x\nx +* 2\nsecret_b = 3\n")
     r = cli("eval", "-f", str(program), "--x", "1")
     assert r.exit_code == 2 and "secret" not in r.stderr and "x +* 2" in r.stderr
+
+
+# Found by review: each of these once crashed or answered wrongly.
+@pytest.mark.parametrize("args, code, fragment", [
+    (["x[1e400]", "--x", "1,2"], 1, "an index must be a whole number, got inf"),
+    (["x[0/0]", "--x", "1,2"], 1, "an index must be a whole number, got nan"),
+    (["x*2", "--x", "3", "--hook", "x=[g,g]"], 1, "hook 'x=[g,g]' has changed the size of value"),
+    (["x*2", "--x", "1,2", "--jacobian", "--hook", "x=1"], 1, "hook 'x=1' has changed the size of value"),
+    (["no_grad(grad(x^3, x))*x", "--x", "2"], 1, "element 0 of tensors does not require grad"),
+    (["x*2", "--x", "1", "--format"], 2, "Option '--format' requires an argument."),
+    (["x", "--x", "\u0661\u0662"], 2, "is not a number"),
+    (["x", "--x", "1", "--format", "yaml"], 2, "agrad: usage error: Invalid value for '--format'"),
+])
+def test_reviewed_inputs(run_agrad, args, code, fragment):
+    done = run_agrad("eval", *args)
+    err = done.stderr.decode()
+    assert done.returncode == code and fragment in err and "Traceback" not in err
+    assert err.count("\n") <= 3

@@ -35,7 +35,7 @@ def parse_value(text: str):
     try:
         return parse_number(text)
     except ValueError:
-        shown = _shown(text) if text.strip() else "'an empty string'"
+        shown = _shown(text) if text.strip() else "an empty string"
         raise ValueError(f"{shown} is not a number") from None
 
 

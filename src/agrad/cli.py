@@ -448,6 +448,25 @@ def _command_options(name: str) -> dict[str, bool]:
     return options
 
 
+class MissingValue(Exception):
+    """An option that takes a value came last, without one (click's wording)."""
+
+    exit_code = 2
+
+    def __init__(self, option: str):
+        super().__init__(option)
+        self.option = option
+
+    def format_message(self) -> str:
+        return f"Option '{self.option}' requires an argument."
+
+
+def _value_of(option: str, argv: list[str], i: int) -> str:
+    if i + 1 >= len(argv):
+        raise MissingValue(option)  # else the '--' put before the expression would become its value
+    return argv[i + 1]
+
+
 def rewrite_argv(argv: list[str]) -> list[str]:
     """Turn `--NAME VALUE` and `--NAME=VALUE` for unknown NAMEs into `--var NAME=VALUE`."""
     if not argv or argv[0] not in BINDING_COMMANDS:
@@ -468,8 +487,8 @@ def rewrite_argv(argv: list[str]) -> list[str]:
             option, eq, value = arg.partition("=")
             if option in known:
                 out.append(arg)
-                if known[option] and not eq and i + 1 < len(argv):
-                    out.append(argv[i + 1])
+                if known[option] and not eq:
+                    out.append(_value_of(option, argv, i))
                     i += 1
             elif option in elsewhere:
                 out.append(arg)  # Typer answers: No such option: --trace
@@ -482,8 +501,8 @@ def rewrite_argv(argv: list[str]) -> list[str]:
                 out += ["--var", option[2:]]
         elif arg.startswith("-") and arg in known:
             out.append(arg)
-            if known[arg] and i + 1 < len(argv):
-                out.append(argv[i + 1])
+            if known[arg]:
+                out.append(_value_of(arg, argv, i))
                 i += 1
         else:
             positional.append(arg)  # the expression, even one that starts with '-' ("-x^2")
@@ -494,7 +513,9 @@ def rewrite_argv(argv: list[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     try:
-        app(args=rewrite_argv(args), prog_name="agrad")
+        status = app(args=rewrite_argv(args), prog_name="agrad", standalone_mode=False)
+    except typer.Exit as exc:
+        status = exc.exit_code
     except KeyboardInterrupt:
         print("agrad: interrupted", file=sys.stderr)
         sys.exit(130)
@@ -503,3 +524,16 @@ def main(argv: list[str] | None = None) -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(0)
+    except Exception as exc:
+        # Typer's (click's) own command-line errors, which standalone mode would print as a
+        # multi-line usage block: one line instead, like every other agrad error.
+        if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):
+            raise
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `agrad` alone: the help, as click shows it
+            print(exc.format_message(), file=sys.stderr)
+            sys.exit(exc.exit_code)
+        command = next((a for a in args if a in ("eval", "graph", "functions")), None)
+        help_hint = f"agrad {command} --help" if command else "agrad --help"
+        print(f"agrad: usage error: {exc.format_message()} (see {help_hint})", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    sys.exit(status if isinstance(status, int) else 0)

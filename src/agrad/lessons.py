@@ -40,6 +40,7 @@ def make_hook(name: str, source: str):
             return lower(program, {"g": Tensor(g.value, name="g")}, source).output
 
     hook.source = source
+    hook.__name__ = f"{name}={source}"  # torch names the hook in its errors
     return hook
 
 
@@ -142,6 +143,7 @@ def no_grad_reason(result) -> str | None:
     elif len(marked) == len(used):
         why = f"every variable it uses is marked --no-grad ({', '.join(marked)})"
     else:
-        why = "detach() or no_grad() cut it from every variable that requires grad"
+        why = ("it does not depend on any variable that requires grad through the graph: detach() or "
+               "no_grad() cut it, or it is a derivative that is constant in them")
     return (f"No gradients: nothing in the output requires grad ({why}). In PyTorch, backward() here "
             "raises: element 0 of tensors does not require grad and does not have a grad_fn.")

@@ -9,7 +9,7 @@ import re
 
 from . import ops, shapes
 from . import syntax_tree as st
-from .errors import (AgradError, ArityError, BindingError, IndexingError, ShapeError, UnboundVariableError,
+from .errors import (AgradError, ComputeError, ArityError, BindingError, IndexingError, ShapeError, UnboundVariableError,
                      UnknownNameError)
 from .tensor import Tensor, is_grad_enabled, rounded, set_grad_mode
 from .tensor import grad as autograd_grad
@@ -25,7 +25,9 @@ GRAPH_FUNCTIONS = {
     "no_grad": (("e",), "e computed as under torch.no_grad(): the result is a leaf that requires no grad"),
 }
 NAME_RE = re.compile(r"(?!\d)\w+\Z")
-_NUMBER_RE = re.compile(r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity|nan)\Z", re.IGNORECASE)
+# [0-9], not \d: \d also matches other scripts' digits, which float() would accept (١٢ is 12).
+_NUMBER_RE = re.compile(r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf|infinity|nan)\Z",
+                        re.IGNORECASE)
 
 
 def parse_number(text: str) -> float:
@@ -243,6 +245,10 @@ def _graph_call(node: st.Call, args: list[Tensor], source) -> Tensor:
         out.cut = node.func
         return out
     f, x = args
+    if not is_grad_enabled():
+        # torch: autograd.grad of something computed under no_grad has no graph to go through
+        raise ComputeError("element 0 of tensors does not require grad and does not have a grad_fn "
+                           "(grad() inside no_grad(): no graph was recorded to differentiate)", node.span, source)
     if not f.requires_grad or not x.requires_grad:
         return Tensor(shapes.zeros_like(f.value), label=text)  # f does not depend on x: the derivative is 0
     (g,) = autograd_grad(f, [x], create_graph=True, allow_unused=True)

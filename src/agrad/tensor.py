@@ -428,7 +428,11 @@ def _run(root: Tensor, gradient, retain_graph, create_graph, captured, on_step) 
                 for hook in list(node.hooks):
                     replaced = hook(g)
                     if replaced is not None:
-                        g = _ops.as_grad(replaced)
+                        replaced = _ops.as_grad(replaced)
+                        if not _shapes.same_shape(replaced.value, g.value):
+                            raise ComputeError(f"hook '{getattr(hook, '__name__', 'hook')}' has changed the size "
+                                               "of value")
+                        g = replaced
             op = node.op
             if captured is not None:
                 if id(node) in captured:

@@ -235,6 +235,9 @@ amin = _extreme("min", np.min)
 def check_index(n: int, i) -> int:
     """A Python index into a vector of length n (negative counts from the end), or torch's
     IndexError in words."""
+    if i != i or i in (float("inf"), float("-inf")):
+        raise IndexingError(f"an index must be a whole number, got {i!r} (torch: only integers, slices (`:`), "
+                            "ellipsis (`...`), None and long or byte Variables are valid indices (got float))")
     k = int(i)
     if k != i:
         raise IndexingError(f"an index must be a whole number, got {i!r} (torch: only integers, slices (`:`), "
