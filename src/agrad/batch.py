@@ -32,7 +32,7 @@ from .records import SKIPPED, Formatter, Outcome
 CHUNK_LINES = 256  # jobs per chunk: large enough to amortize a worker round trip
 CHUNK_BYTES = 1 << 20  # ... and at most about this much input text
 VECTOR_CHUNK_LINES = 1 << 16  # --points rows evaluated together
-VECTOR_CHUNK_BYTES = 4 << 20  # ... read this much at a time
+VECTOR_CHUNK_BYTES = 2 << 20  # ... read about this much at a time (under MAX_LINE_BYTES: no line is too long)
 PENDING_PER_WORKER = 4  # chunks in flight per worker: keeps workers busy, memory bounded
 PARSE_CACHE_SIZE = 512  # distinct sources whose parsed programs are kept
 PARSE_CACHE_MAX_CHARS = 4096  # longer sources are parsed each time, not kept
