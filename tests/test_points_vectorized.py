@@ -165,3 +165,31 @@ def test_a_long_stream_through_a_pipe_stays_in_order(run_agrad):
     r = run_agrad("eval", "x*2", "--points", "-", "-F", "plain", input=text)
     assert r.returncode == 0
     assert r.stdout.decode().splitlines() == [f"{2.0 * i!r}\t2.0" for i in range(n)]
+
+
+def test_rows_from_a_slow_writer_come_out_before_it_writes_more():
+    # the bulk reader reads on only while more input is ready: rows already in are computed and
+    # shown while the writer pauses (tail -f style), not held for a full block
+    import os
+    import select
+    import subprocess
+    import time
+
+    from conftest import agrad_command
+
+    p = subprocess.Popen(agrad_command() + ["eval", "x*2", "--points", "-", "-F", "csv"], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE)
+    try:
+        p.stdin.write(b"x\n1\n2\n")
+        p.stdin.flush()
+        got, start = b"", time.monotonic()
+        while b"4.0,2.0\n" not in got and time.monotonic() - start < 30:
+            if select.select([p.stdout], [], [], 30)[0]:
+                got += os.read(p.stdout.fileno(), 1000)
+        assert got == b"value,d/dx\n2.0,2.0\n4.0,2.0\n"
+        p.stdin.write(b"3\n")
+        p.stdin.close()
+        assert p.stdout.read() == b"6.0,2.0\n" and p.wait(30) == 0
+    finally:
+        p.kill()
+        p.wait()

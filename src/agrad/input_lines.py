@@ -94,8 +94,8 @@ class LineReader:
         max_bytes of input, reading more only while that would not wait for the writer. None
         when no whole line is buffered, or at the end: then take one line with next()."""
         while not self._eof and len(self._buf) - self._pos < max_bytes:
-            if self._buf.find(b"\n", self._scan) != -1 and self.would_block():
-                break
+            if self._buf.find(b"\n", self._pos) != -1 and not self._readable():
+                break  # whole lines are in, and more would mean waiting for the writer
             chunk = self._read()
             if chunk:
                 self._buf += chunk
@@ -122,11 +122,17 @@ class LineReader:
         """True when no whole line is buffered and the next read might wait for the writer."""
         if self._eof or self._fd is None or self._buf.find(b"\n", self._scan) != -1:
             return False
+        return not self._readable()
+
+    def _readable(self) -> bool:
+        """Whether a read would return at once (always, for an in-memory stream)."""
+        if self._fd is None:
+            return True
         try:
             readable, _, _ = select.select([self._fd], [], [], 0)
         except (OSError, ValueError):
-            return False
-        return not readable
+            return True
+        return bool(readable)
 
 
 def _fileno(stream) -> int | None:
