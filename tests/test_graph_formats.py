@@ -187,3 +187,33 @@ def test_evals_own_options_are_refused_not_bound(cli):
 def test_graph_of_constants_and_of_a_lone_leaf(cli):
     assert 'n0 [label="2*pi\\nconstant\\nvalue 6.283185307179586\\nno grad", fillcolor="#ffe8cc"' in graph(cli, "2*pi")
     assert 'n0 [label="x\\nleaf, requires_grad\\nvalue 5.0\\ngrad 1.0"' in graph(cli, "x", "--x", "5")
+
+
+# -- vectors ----------------------------------------------------------------------------------------
+
+def test_dot_and_mermaid_of_vector_expressions_show_evals_vectors(cli):
+    # issue 8: the three formats work for vector expressions; the numbers are eval's (here by hand:
+    # x*2 at x = [1, 2] backpropagated from [1, 0.5] gives x.grad = [2, 1]; sum(x*w) gives x.grad = w)
+    expected = json.loads(cli("eval", "x*2", "--x", "1,2", "--gradient", "1,0.5", "--format", "json").stdout)
+    assert expected["grads"] == {"x": [2.0, 1.0]} and expected["value"] == [2.0, 4.0]
+    dot = graph(cli, "x*2", "--x", "1,2", "--gradient", "1,0.5")
+    texts = _svg_texts(_dot_svg(dot))
+    for shown in ["x", "value [1.0, 2.0]", "grad [2.0, 1.0]", "MulBackward0", "value [2.0, 4.0]",
+                  "grad in [1.0, 0.5]", "grad [2.0, 1.0] (×[2.0, 2.0])"]:
+        assert shown in texts, shown
+    assert 'label="x*2  =  [2.0, 4.0]"' in dot
+    mermaid = graph(cli, "sum(x*w)", "--x", "1,2", "--w", "3,4", "--format", "mermaid").splitlines()
+    assert mermaid[0] == "flowchart LR"
+    assert '  n0["x<br/>leaf, requires_grad<br/>value [1.0, 2.0]<br/>grad [3.0, 4.0]"]' in mermaid
+    assert '  n1["w<br/>leaf, requires_grad<br/>value [3.0, 4.0]<br/>grad [1.0, 2.0]"]' in mermaid
+    assert '  n3["SumBackward0<br/>sum(x * w)<br/>value 11.0<br/>grad in 1.0"]' in mermaid
+    assert '  n2 -->|"grad [1.0, 1.0] (×[1.0, 1.0])"| n3' in mermaid
+    texts = _svg_texts(_dot_svg(graph(cli, "sum(x*w)", "--x", "1,2", "--w", "3,4")))
+    assert "SumBackward0" in texts and "value 11.0" in texts and "grad [1.0, 2.0]" in texts
+
+
+def test_long_vectors_are_abbreviated_in_the_pictures(cli):
+    out = graph(cli, "x*2", "--x", ",".join(str(i) for i in range(20)), "--gradient", ",".join(["1"] * 20),
+                "--format", "mermaid")
+    assert "value [0.0, 1.0, 2.0, …, 17.0, 18.0, 19.0]" in out
+    _dot_svg(graph(cli, "x*2", "--x", ",".join(str(i) for i in range(20)), "--gradient", ",".join(["1"] * 20)))

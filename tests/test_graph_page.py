@@ -248,3 +248,53 @@ def test_a_graph_without_gradients_plays_forward_only(page):
     assert p.explanation()[-1] == "No backward pass: nothing in the output requires grad."
     assert p.d.find_element("id", "step").get_attribute("disabled") == "true"
     assert p.errors() == []
+
+
+def test_a_vector_expression_plays_with_evals_vectors(page, cli):
+    # issue 8: the page works for vector expressions. x*2 at x = [1, 2], backward from the gradient
+    # [1, 0.5] (torch's out.backward(gradient)): x.grad = [2, 1], as agrad eval computes it
+    args = ("x*2", "--x", "1,2", "--gradient", "1,0.5")
+    expected = json.loads(cli("eval", *args, "--format", "json").stdout)
+    assert expected["value"] == [2.0, 4.0] and expected["grads"] == {"x": [2.0, 1.0]}
+    p = page(*args)
+    p.press("step", 3)
+    assert p.text("phase") == "Forward pass: step 3 of 3"
+    assert [n["lines"][2] for n in p.nodes()] == ["value [1.0, 2.0]", "value 2.0",
+                                                  f"value {numbers.text(expected['value'])}"]
+    assert p.explanation()[0] == "x * 2 = [1.0, 2.0] * 2.0 = [2.0, 4.0]"
+    p.press("step")
+    assert p.text("phase") == "Backward pass: step 1 of 2"
+    assert p.nodes()[2]["lines"][3] == "grad in [1.0, 0.5]"
+    assert p.labels() == ["grad [2.0, 1.0] (×[2.0, 2.0])"]
+    assert p.explanation()[0] == ("Backward starts at the output x * 2 from the gradient given to it (--gradient, "
+                                  "torch's out.backward(gradient)): [1.0, 0.5].")
+    assert "∂out/∂x = [2.0, 2.0], so the gradient sent to x is [1.0, 0.5] × [2.0, 2.0] = [2.0, 1.0]." \
+        in p.explanation()
+    p.key("\ue014")
+    assert p.nodes()[0]["lines"][3] == f"grad {numbers.text(expected['grads']['x'])}" == "grad [2.0, 1.0]"
+    assert p.explanation()[-1] == "Backward is done. The leaves hold their gradients: x.grad = [2.0, 1.0]."
+    p.press("back", 2)  # back into the forward pass: the gradients are gone again
+    assert p.text("phase") == "Forward pass: step 3 of 3" and p.labels() == []
+    assert p.nodes()[0]["lines"][3] == "grad None" and p.nodes()[2]["lines"][3] == "grad in ?"
+    assert p.errors() == []
+
+
+def test_a_reduction_of_vectors_plays_to_evals_gradients(page, cli):
+    args = ("sum(x*w)", "--x", "1,2", "--w", "3,4")
+    expected = json.loads(cli("eval", *args, "--format", "json").stdout)
+    assert expected["grads"] == {"x": [3.0, 4.0], "w": [1.0, 2.0]}  # d sum(x*w)/dx = w, /dw = x
+    p = page(*args)
+    p.press("end")
+    assert p.text("phase") == "Backward pass: step 4 of 4"
+    shown = {n["lines"][0]: n["lines"][2:] for n in p.nodes()}
+    assert shown == {"x": ["value [1.0, 2.0]", "grad [3.0, 4.0]"], "w": ["value [3.0, 4.0]", "grad [1.0, 2.0]"],
+                     "MulBackward0": ["value [3.0, 8.0]", "grad in [1.0, 1.0]"],
+                     "SumBackward0": [f"value {numbers.text(expected['value'])}", "grad in 1.0"]}
+    assert sorted(p.labels()) == ["grad [1.0, 1.0] (×[1.0, 1.0])", "grad [1.0, 2.0] (×[1.0, 2.0])",
+                                  "grad [3.0, 4.0] (×[3.0, 4.0])"]
+    p.press("to-backward")
+    assert p.explanation()[0] == "Backward starts at the output sum(x * w): its gradient is ∂out/∂out = 1.0."
+    p.key("\ue012", 2)
+    assert p.text("phase") == "Forward pass: step 3 of 4"
+    assert p.nodes()[3]["lines"][2] == "value ?"
+    assert p.errors() == []

@@ -27,10 +27,13 @@ from .output import Output
 from .parallel import make_executor
 from .parser import parse
 from .progress import Progress
-from .records import SKIPPED, Formatter
+from .points import evaluate_rows
+from .records import SKIPPED, Formatter, Outcome
 
 CHUNK_LINES = 256  # jobs per chunk: large enough to amortize a worker round trip
 CHUNK_BYTES = 1 << 20  # ... and at most about this much input text
+VECTOR_CHUNK_LINES = 1 << 16  # --points rows evaluated together
+VECTOR_CHUNK_BYTES = 2 << 20  # ... read about this much at a time (under MAX_LINE_BYTES: no line is too long)
 PENDING_PER_WORKER = 4  # chunks in flight per worker: keeps workers busy, memory bounded
 PARSE_CACHE_SIZE = 512  # distinct sources whose parsed programs are kept
 PARSE_CACHE_MAX_CHARS = 4096  # longer sources are parsed each time, not kept
@@ -83,6 +86,7 @@ class Spec:
     # and a line that starts with { is a JSON job
     source: str | None = None  # points: the expression
     names: tuple = ()  # points: the header's variables
+    vector: bool = False  # points: the program is elementwise, blocks of rows are evaluated together
 
 
 # -- reading one job ----------------------------------------------------------------------------
@@ -244,15 +248,30 @@ class ExpressionJobs:
 
 class PointJobs:
     """Runs chunks of --points rows: parses the expression once per process, reads each row's
-    values, and evaluates the chunk's rows as one block (points.evaluate_rows)."""
+    values, and evaluates the chunk's rows as one block: together when the program is
+    elementwise (spec.vector), else one by one (points.evaluate_rows)."""
 
     def __init__(self, spec: Spec):
         self.spec = spec
         self.formatter = spec.formatter
         self.program = parse(spec.source)
+        self.block_reader = None
+        if spec.vector:
+            from .points import BlockReader
+
+            self.block_reader = BlockReader(spec.names)
 
     def __call__(self, chunk) -> list:
-        from .points import evaluate_rows, read_row
+        if self.block_reader is not None:
+            columns = self.block_reader([data for _, data in chunk])
+            if columns is not None:  # every line a plain row: no per-line reading
+                texts = self._vectorized([number for number, _ in chunk], columns)
+                if texts is not None:
+                    return [Outcome("".join(texts), "", False)]  # one outcome for the chunk's rows
+        return self._rows(chunk)
+
+    def _rows(self, chunk) -> list:
+        from .points import read_row
 
         spec = self.spec
         outcomes: list = [None] * len(chunk)
@@ -267,6 +286,15 @@ class PointJobs:
                 places.append(i)
             except AgradError as exc:
                 outcomes[i] = self.formatter.error(number, spec.source, exc)
+        if rows and self.block_reader is not None:
+            import numpy as np
+
+            columns = np.array(rows, dtype=np.float64).reshape(len(rows), len(spec.names)).T
+            texts = self._vectorized([chunk[i][0] for i in places], columns)
+            if texts is not None:
+                for i, text in zip(places, texts):
+                    outcomes[i] = Outcome(text, "", False)
+                return outcomes
         try:
             results = evaluate_rows(self.program, spec.source, spec.names, rows, spec.bindings, spec.options)
         except Exception as exc:  # a bug: every row of the block reports it
@@ -282,6 +310,20 @@ class PointJobs:
                     outcomes[i] = self.formatter.error(number, spec.source, exc)
         return outcomes
 
+    def _vectorized(self, numbers: list[int], columns) -> list[str] | None:
+        """The rows' texts, evaluated together; None when the block must go row by row."""
+        from .points import Template, evaluate_block
+
+        spec = self.spec
+        try:
+            block = evaluate_block(self.program, spec.source, spec.names, columns, spec.bindings, spec.options)
+            template = None if block is None else Template.make(self.formatter, block)
+            if template is None:
+                return None
+            return template.rows(numbers, block)
+        except Exception:  # pragma: no cover - row by row reports whatever it is, in its row
+            return None
+
 
 def make_jobs(spec: Spec):
     return PointJobs(spec) if spec.kind == "points" else ExpressionJobs(spec)
@@ -294,6 +336,37 @@ def internal_error(exc: BaseException) -> InternalError:
 
 
 # -- the batch loop ----------------------------------------------------------------------------
+
+def _cut(items, would_block):
+    """Chunks of CHUNK_LINES jobs (or CHUNK_BYTES of text), cut early when the input would block."""
+    chunk, size, end = [], 0, None
+    for number, data, end in items:
+        chunk.append((number, data))
+        size += len(data) if data is not None else 0
+        idle = would_block is not None and would_block()
+        if idle or len(chunk) >= CHUNK_LINES or size >= CHUNK_BYTES:
+            yield chunk, end, idle
+            chunk, size = [], 0
+    if chunk:
+        yield chunk, end, False
+
+
+def _bulk(reader: LineReader):
+    """Chunks of VECTOR_CHUNK_LINES rows read in bulk, for --points' vectorized blocks."""
+    while True:
+        got = reader.bulk(VECTOR_CHUNK_BYTES)
+        if got is None:
+            line = next(reader, None)
+            if line is None:
+                return
+            yield [(line.number, line.data)], line.end, reader.would_block()
+            continue
+        first, lines, end = got
+        for i in range(0, len(lines), VECTOR_CHUNK_LINES):
+            part = lines[i:i + VECTOR_CHUNK_LINES]
+            last = i + VECTOR_CHUNK_LINES >= len(lines)
+            yield list(zip(range(first + i, first + i + len(part)), part)), end, last and reader.would_block()
+
 
 class _Stop(Exception):
     """--fail-fast met a failed job."""
@@ -311,27 +384,20 @@ class Runner:
         self.pending: deque = deque()
         self.executor = None
 
-    def run(self, items, would_block=None) -> int:
-        """items: (number, data, end offset or None) for each line or argument. Returns the
-        exit status."""
+    def run(self, items=None, would_block=None, chunks=None) -> int:
+        """items: (number, data, end offset or None) for each line or argument; or chunks:
+        (jobs, end offset, whether the input would block now), the jobs (number, data). Returns
+        the exit status."""
         output = self.output
         try:
             self.executor = make_executor(make_jobs, self.spec, self.options.jobs)
             self.max_pending = PENDING_PER_WORKER * self.executor.jobs
             output.write(self.spec.formatter.header())
-            chunk, size, end = [], 0, None
-            for number, data, end in items:
-                chunk.append((number, data))
-                size += len(data) if data is not None else 0
-                idle = would_block is not None and would_block()
-                if idle or len(chunk) >= CHUNK_LINES or size >= CHUNK_BYTES:
-                    self._submit(chunk, end)
-                    chunk, size = [], 0
-                    if idle:  # nothing more to read yet: finish what is in flight and show it
-                        self._drain(everything=True)
-                        output.flush()
-            if chunk:
+            for chunk, end, idle in chunks if chunks is not None else _cut(items, would_block):
                 self._submit(chunk, end)
+                if idle:  # nothing more to read yet: finish what is in flight and show it
+                    self._drain(everything=True)
+                    output.flush()
             self._drain(everything=True)
             self.executor.close()
             output.flush()
@@ -474,12 +540,18 @@ def run_points(source: str, path: str, bindings: dict, options: Options) -> int:
         columns = _columns({**dict.fromkeys(names), **bindings}, options)
         if options.grad is not None:
             _check_grad_name(options.grad, columns, source)
+        from .points import vectorizable
+
+        vector = vectorizable(parse(source), bindings, options.run, options.fmt)
         spec = Spec("points", bindings, _formatter(options, columns, points=True), options.run, source=source,
-                    names=names)
+                    names=names, vector=vector)
         output = Output()
         size = _file_size(stream)
         progress = Progress(options.progress, output, total=size, unit="bytes" if size else "lines")
-        return Runner(spec, options, output, progress).run(_lines(reader), reader.would_block)
+        runner = Runner(spec, options, output, progress)
+        if vector:
+            return runner.run(chunks=_bulk(reader))
+        return runner.run(_lines(reader), reader.would_block)
     finally:
         if owned:
             stream.close()

@@ -89,15 +89,51 @@ class LineReader:
         self._skipped = 0
         return Line(self._number, data, self._offset)
 
+    def bulk(self, max_bytes: int):
+        """Many lines at once, for --points' vectorized blocks: (number of the first, the lines
+        as bytes without their endings, offset past the last), every whole line of up to about
+        max_bytes of input, reading more only while that would not wait for the writer. None
+        when no whole line is buffered, or at the end: then take one line with next()."""
+        while not self._eof and len(self._buf) - self._pos < max_bytes:
+            if self._buf.find(b"\n", self._pos) != -1 and not self._readable():
+                break  # whole lines are in, and more would mean waiting for the writer
+            chunk = self._read()
+            if chunk:
+                self._buf += chunk
+            else:
+                self._eof = True
+        last = self._buf.rfind(b"\n", self._pos)
+        if last == -1 or last < self._pos:
+            return None
+        data = bytes(self._buf[self._pos:last])
+        size = last + 1 - self._pos
+        del self._buf[:last + 1]
+        self._pos = self._scan = 0
+        lines = data.split(b"\n")
+        if b"\r" in data:
+            lines = [line[:-1] if line.endswith(b"\r") else line for line in lines]
+        if size > self.max_line_bytes:
+            lines = [None if len(line) > self.max_line_bytes else line for line in lines]
+        first = self._number + 1
+        self._number += len(lines)
+        self._offset += size
+        return first, lines, self._offset
+
     def would_block(self) -> bool:
         """True when no whole line is buffered and the next read might wait for the writer."""
         if self._eof or self._fd is None or self._buf.find(b"\n", self._scan) != -1:
             return False
+        return not self._readable()
+
+    def _readable(self) -> bool:
+        """Whether a read would return at once (always, for an in-memory stream)."""
+        if self._fd is None:
+            return True
         try:
             readable, _, _ = select.select([self._fd], [], [], 0)
         except (OSError, ValueError):
-            return False
-        return not readable
+            return True
+        return bool(readable)
 
 
 def _fileno(stream) -> int | None:

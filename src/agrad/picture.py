@@ -120,7 +120,7 @@ def build(result) -> Picture:
                                   list(n.inputs)))
     picture = Picture(result.source, numbers.short(result.value), output_name, picture_nodes, edges)
     picture.forward = [ForwardStep(n.id, _forward_words(n, nodes, refs, out)) for n in nodes]
-    _backward(picture, nodes, steps, edge_at, refs)
+    _backward(picture, nodes, steps, edge_at, refs, result.gradient)
     return picture
 
 
@@ -278,7 +278,10 @@ def _and(items: list) -> str:
 
 # -- the backward pass ----------------------------------------------------------------------------
 
-def _backward(picture: Picture, nodes: list[GraphNode], steps: list, edge_at: dict, refs: list) -> None:
+def _backward(picture: Picture, nodes: list[GraphNode], steps: list, edge_at: dict, refs: list,
+              seed=None) -> None:
+    """seed: the gradient backward was given (--gradient, torch's out.backward(gradient)); None
+    for ones."""
     received: dict[int, list] = {}  # node id -> the gradients sent to it so far, in the engine's order
     out = nodes[-1]
     for k, step in enumerate(steps):
@@ -288,7 +291,11 @@ def _backward(picture: Picture, nodes: list[GraphNode], steps: list, edge_at: di
         words = []
         arrived = received.get(n.id, [])
         starts = k == 0 and n is out
-        if starts:  # the seed: d out / d out, ones in the output's shape
+        if starts and seed is not None:  # the seed given to backward: a vector-Jacobian product
+            arrived = [numbers.short(seed)]
+            words.append(f"Backward starts at the output {h} from the gradient given to it (--gradient, torch's "
+                         f"{picture.output_name}.backward(gradient)): {arrived[0]}.")
+        elif starts:  # the seed: d out / d out, ones in the output's shape
             arrived = [numbers.short(shapes.ones_like(step["grad_in"]))]
             words.append(f"Backward starts at the output {h}: its gradient is "
                          f"∂{picture.output_name}/∂{picture.output_name} = {arrived[0]}.")

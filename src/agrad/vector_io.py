@@ -40,6 +40,24 @@ def joined(value) -> str:
     return ",".join(map(text, items))
 
 
+def repr_texts(values) -> list[str]:
+    """Each number's text exactly as numbers.text writes it (repr; nan, inf, -inf), several
+    times faster than repr for long lists: orjson's digits are repr's (both the shortest that
+    read back), and its notation is repr's too except between 1e-9 and 1e-4 (0.00001 and 1e-7
+    where repr writes 1e-05 and 1e-07), where repr writes those numbers instead."""
+    import numpy as np
+
+    array = np.asarray(values, dtype=np.float64)
+    if not len(array):
+        return []
+    texts = orjson.dumps(array, option=orjson.OPT_SERIALIZE_NUMPY)[1:-1].decode().split(",")
+    size = np.abs(array)
+    redo = ~np.isfinite(array) | ((size > 0.9e-9) & (size < 1.1e-4))  # (orjson writes null for nan)
+    for i in np.flatnonzero(redo).tolist():
+        texts[i] = repr(float(array[i]))
+    return texts
+
+
 def loads(body: str):
     """The numbers of `body` as a float64 vector when it is a JSON list's inside (numbers
     separated by commas, or one per line); None when it is not, for the caller to read it the
