@@ -363,3 +363,12 @@ def test_gradient_and_jacobian_take_one_expression(cli):
     assert r.exit_code == 2 and "--jacobian has no columns in csv output" in r.stderr
     r = cli("eval", "x*2", "--x", "1,2", "--gradient", "1,0.5", "-F", "csv")
     assert r.stdout == 'line,expr,value,d/dx\n1,x*2,"2.0,4.0","2.0,1.0"\n'
+
+
+def test_a_file_keeps_the_sign_of_negative_zero(cli, tmp_path):
+    # orjson reads "-0" as the integer 0; the file must still give -0.0, as "--x -0,1" does.
+    for body in ("-0, 1\n", "-0\n1\n", "-0 1\n"):
+        path = tmp_path / "z.txt"
+        path.write_text(body, encoding="utf-8")
+        r = cli("eval", "1/x", "--x", f"@{path}", "--gradient", "1,1", "--format", "json")
+        assert json.loads(r.stdout)["value"] == ["-inf", 1.0], body
