@@ -50,8 +50,8 @@ def run(exprs, torch) -> None:
             out = eval(code, env)  # noqa: S307 - generated benchmark expressions, see the docstring
         except (NotImplementedError, RuntimeError, TypeError):
             continue  # Python's own ** on two numbers can make a complex number torch refuses
-        if isinstance(out, torch.Tensor) and out.requires_grad:
-            out.backward()
+        if isinstance(out, torch.Tensor) and out.requires_grad and not out.is_complex():
+            out.backward()  # (a complex result comes from Python's own ** on a negative number)
 
 
 def floor(exprs) -> None:

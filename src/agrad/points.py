@@ -119,7 +119,8 @@ def vectorizable(program: st.Program, bindings: dict, options: dict, fmt: str) -
     """Decided once per expression: whether blocks of rows are evaluated together. The program
     must be elementwise, the command line's bindings numbers, the output json, plain or csv, and
     api.run's options their defaults (or --no-grad)."""
-    if fmt not in VECTOR_FORMATS or set(options) - set(_PLAIN_RUN) - {"no_grad"}:
+    # no_grad changes nothing per row; max_source_bytes was checked when the source was read
+    if fmt not in VECTOR_FORMATS or set(options) - set(_PLAIN_RUN) - {"no_grad", "max_source_bytes"}:
         return False
     if any(options.get(key, default) != default for key, default in _PLAIN_RUN.items()):
         return False
@@ -135,8 +136,8 @@ class BlockReader:
     Plain means: valid UTF-8, no quote, carriage return or underscore, the header's number of
     fields on every line, and every field read by float(). That is exactly what read_row accepts
     of such lines: csv splits them at the commas, and parse_number is float() on the stripped
-    field, less the underscores float() allows (its pattern's \\d is float()'s digits, its
-    words inf, infinity and nan float()'s, any case). Blank lines and comments fail float()."""
+    field, less the underscores and the non-ASCII digits float() allows (its words inf, infinity
+    and nan are float()'s, any case). Blank lines and comments fail float()."""
 
     def __init__(self, names: tuple[str, ...]):
         self.width = len(names)
@@ -147,8 +148,8 @@ class BlockReader:
         if None in lines:
             return None
         blob = b"\n".join(lines)
-        if b"_" in blob or b'"' in blob or b"\r" in blob:
-            return None
+        if b"_" in blob or b'"' in blob or b"\r" in blob or not blob.isascii():
+            return None  # (float() reads other scripts' digits; parse_number takes 0-9 only)
         commas = self.width - 1
         if set(map(bytes.count, lines, repeat(b","))) != {commas}:
             return None
