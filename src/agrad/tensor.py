@@ -41,13 +41,11 @@ def is_grad_enabled() -> bool:
 
 @contextmanager
 def set_grad_enabled(mode: bool):
-    global _grad_enabled
-    previous = _grad_enabled
-    _grad_enabled = bool(mode)
+    previous = set_grad_mode(mode)
     try:
         yield
     finally:
-        _grad_enabled = previous
+        set_grad_mode(previous)
 
 
 def set_grad_mode(mode: bool) -> bool:
