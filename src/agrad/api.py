@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import gc
 
-from . import lessons, shapes
+from . import lessons, scalar_tape, shapes
 from . import syntax_tree as st
 from .errors import AgradError, BindingError
 from .limits import check_source
-from .lowering import lower, make_variables
+from .lowering import CONSTANTS, NAME_RE, lower, make_variables
 from .parser import parse
-from .tensor import Tensor, backward, dtype_mode
+from .tensor import Tensor, backward, dtype_mode, is_grad_enabled
 
 
 class Result:
@@ -21,7 +21,9 @@ class Result:
     appearance in the source, then the unused bindings, then retained intermediates, None where
     there is none (it does not require grad, or the output does not depend on it); output: the
     output Tensor, whose graph can be walked (its values are floats and numpy arrays); variables:
-    the leaf Tensors by name; assigned: named intermediates.
+    the leaf Tensors by name; assigned: named intermediates; retained: the names of the retained
+    intermediates among the grads. (A result of the fast scalar path builds output, variables
+    and assigned with the engine when they are first read.)
     With run()'s options: passes (the grads after each backward pass), trace (the steps of each
     pass), derivatives ({name: [d1, d2, ...]}), hessian ((names, matrix)), notes (explanations),
     gradient (the seed backward started from; None for 1.0), jacobian ({name: the Jacobian of the
@@ -36,10 +38,13 @@ class Result:
         self.source = source
         self.value = value
         self.grads = grads
-        self.output = output
-        self.variables = {} if variables is None else variables
-        self.assigned = {} if assigned is None else assigned
+        self._output = output
+        self._variables = {} if variables is None else variables
+        self._assigned = {} if assigned is None else assigned
+        self._engine = None  # on the fast path: runs the engine for output, variables and assigned
+        self._fast = (None, False)  # on the fast path: the output's grad_fn and requires_grad
         self.used = [] if used is None else used
+        self.retained: list = []
         self.passes: list = []
         self.trace: list = []
         self.derivatives: dict | None = None
@@ -54,11 +59,38 @@ class Result:
         return f"Result(source={self.source!r}, value={self.value!r}, grads={self.grads!r}, grad_fn={self.grad_fn!r})"
 
     @property
+    def output(self) -> Tensor:
+        if self._engine is not None:
+            self._from_engine()
+        return self._output
+
+    @property
+    def variables(self) -> dict:
+        if self._engine is not None:
+            self._from_engine()
+        return self._variables
+
+    @property
+    def assigned(self) -> dict:
+        if self._engine is not None:
+            self._from_engine()
+        return self._assigned
+
+    def _from_engine(self) -> None:
+        engine, self._engine = self._engine, None
+        full = engine()
+        self._output, self._variables, self._assigned = full._output, full._variables, full._assigned
+
+    @property
     def grad_fn(self) -> str | None:
+        if self._engine is not None:
+            return self._fast[0]
         return None if self.output.op is None else self.output.op.grad_fn
 
     @property
     def requires_grad(self) -> bool:
+        if self._engine is not None:
+            return self._fast[1]
         return self.output.requires_grad
 
     @property
@@ -95,14 +127,19 @@ def jacobian(source: str, /, **bindings) -> Result:
 
 def run(source: str, bindings: dict | None = None, *, no_grad=(), retain_grad=(), hooks=(), backward_passes=1,
         zero_grad=False, trace=False, order=0, hessian=False, dtype="float64", program=None, gradient=None,
-        jacobian=False, max_source_bytes=None) -> Result:
+        jacobian=False, max_source_bytes=None, fast=True) -> Result:
     """evaluate with the lessons' options: variables that do not require grad, retained
     intermediates, hooks (name, expression in g), several backward passes with or without
     zeroing, a trace of each pass, derivatives up to `order`, the Hessian, and float32; and for
     vectors a gradient to start backward from, or the full Jacobian instead of backward.
     program: `source` already parsed (a batch parses each distinct source once).
     max_source_bytes: the cap on the source's length in UTF-8 bytes (limits.py; default 1 MiB);
-    a longer source raises LimitError before anything is parsed."""
+    a longer source raises LimitError before anything is parsed.
+    fast: a scalar program with number bindings and none of the options above runs on the fast
+    path (scalar_tape.py), which gives the engine's results to the last bit; False runs the
+    engine always."""
+    fast = fast and not (no_grad or retain_grad or hooks or zero_grad or trace or order or hessian or jacobian) \
+        and backward_passes == 1 and dtype == "float64" and gradient is None
     # The graph holds no reference cycles (inputs point only to older tensors), so reference
     # counting frees it; the cyclic collector would only rescan millions of nodes of a big graph.
     collecting = gc.isenabled()
@@ -111,7 +148,7 @@ def run(source: str, bindings: dict | None = None, *, no_grad=(), retain_grad=()
         with dtype_mode(dtype):
             return _run(source, dict(bindings or {}), frozenset(no_grad), tuple(retain_grad), tuple(hooks),
                         int(backward_passes), zero_grad, trace, int(order), hessian, dtype, program, gradient,
-                        jacobian, max_source_bytes)
+                        jacobian, max_source_bytes, fast)
     except AgradError as exc:
         raise exc.with_source(source) if exc.source is None and exc.span is not None else exc from None
     except RecursionError:  # pragma: no cover - nothing recurses; a last line of defence
@@ -122,7 +159,7 @@ def run(source: str, bindings: dict | None = None, *, no_grad=(), retain_grad=()
 
 
 def _run(source, bindings, no_grad, retain_grad, hooks, passes, zero_grad, trace, order, hessian, dtype,
-         program=None, gradient=None, jacobian=False, max_source_bytes=None) -> Result:
+         program=None, gradient=None, jacobian=False, max_source_bytes=None, fast=False) -> Result:
     if not isinstance(source, str):
         raise AgradError(f"the source must be text, not {type(source).__name__}")
     check_source(source, max_source_bytes)
@@ -131,6 +168,10 @@ def _run(source, bindings, no_grad, retain_grad, hooks, passes, zero_grad, trace
             raise BindingError(f"--no-grad {name}: no variable '{name}' is bound")
     if program is None:
         program = parse(source)
+    if fast and is_grad_enabled():
+        result = _run_tape(source, bindings, program)
+        if result is not None:
+            return result
     variables = make_variables(bindings, no_grad)
     lowered = lower(program, variables, source)
     out = lowered.output
@@ -151,6 +192,7 @@ def _run(source, bindings, no_grad, retain_grad, hooks, passes, zero_grad, trace
         seed = seed_like(out, gradient)
     result = Result(source, shapes.to_python(out.value), {}, out, variables, lowered.assigned, lowered.used,
                     dtype=dtype, gradient=None if seed is None else shapes.to_python(seed.value))
+    result.retained = list(retained)
     try:
         _differentiate(result, out, ordered, retained, seed, passes, zero_grad, trace, order, hessian, jacobian)
     except AgradError as exc:
@@ -158,6 +200,31 @@ def _run(source, bindings, no_grad, retain_grad, hooks, passes, zero_grad, trace
             last = program.statements[-1]
             exc.span = (last.value if isinstance(last, st.Assign) else last).span
         raise
+    return result
+
+
+def _run_tape(source: str, bindings: dict, program: st.Program) -> Result | None:
+    """The fast path's Result, or None where the program or the bindings need the engine."""
+    tape = scalar_tape.tape_of(program)
+    if tape is None:
+        return None
+    for name in bindings:
+        if type(name) is not str or name in CONSTANTS or name in tape.assigned or not NAME_RE.match(name):
+            return None  # the engine's BindingError
+    ran = scalar_tape.run(tape, bindings)
+    if ran is None:
+        return None
+    value, grads = ran
+    for name in bindings:
+        if name not in grads:
+            grads[name] = None  # bound but unused: after the used ones, as the engine orders them
+    result = Result(source, value, grads, None, used=list(tape.used))
+    grad_fn = tape.grad_fn
+    requires_grad = not tape.numbers[tape.output]
+    if requires_grad:
+        result.passes.append(grads)
+    result._fast = (grad_fn, requires_grad)
+    result._engine = lambda: run(source, bindings, program=program, fast=False)
     return result
 
 

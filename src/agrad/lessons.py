@@ -134,7 +134,7 @@ def zero_grads(tensors) -> None:
 
 def no_grad_reason(result) -> str | None:
     """Why there are no gradients, in words, when the output does not require grad."""
-    if result.output.requires_grad:
+    if result.requires_grad:
         return None
     used = [result.variables[n] for n in result.used]
     marked = [t.name for t in used if not t.requires_grad]

@@ -79,7 +79,11 @@ def _op(name, arity, kernel, grads, grad_fn, derivatives, **kw) -> Op:
 
 # -- helpers the rules are written with ------------------------------------------------------
 
+# Each takes Tensors, or Scalars when the fast scalar backward runs the rules (see Scalar).
+
 def fn(name: str, *args) -> Tensor:
+    if type(args[0]) is Scalar:
+        return scalar_call(name, *args)
     return call(name, *args)
 
 
@@ -89,14 +93,20 @@ def const(value) -> Tensor:
 
 def mask(predicate, *tensors: Tensor) -> Tensor:
     """A constant, non-differentiable condition computed from values (torch's comparisons)."""
+    if type(tensors[0]) is Scalar:
+        return Scalar(predicate(*[t.value for t in tensors]))
     return Tensor(predicate(*[t.value for t in tensors]))
 
 
 def where(cond: Tensor, a, b) -> Tensor:
+    if type(cond) is Scalar:
+        return scalar_call("where", cond, a, b)
     return apply(WHERE, cond, as_tensor(a), as_tensor(b))
 
 
 def zeros_like(g: Tensor) -> Tensor:
+    if type(g) is Scalar:
+        return Scalar(shapes.zeros_like(g.value))
     return Tensor(shapes.zeros_like(g.value))
 
 
@@ -414,7 +424,13 @@ def public_functions() -> dict[str, Op]:
 
 def arities(name: str) -> list[int]:
     """The argument counts a function accepts (max and min: 1 or 2)."""
-    return sorted({TABLE[name].arity} | {n for (f, n) in OVERLOADS if f == name})
+    return list(accepts(name))
+
+
+@lru_cache(maxsize=None)
+def accepts(name: str) -> tuple:
+    """arities(name) as a tuple, computed once per name (the fast path asks on every call)."""
+    return tuple(sorted({TABLE[name].arity} | {n for (f, n) in OVERLOADS if f == name}))
 
 
 def signatures(name: str) -> list[str]:
@@ -423,28 +439,114 @@ def signatures(name: str) -> list[str]:
     return [f"{name}({', '.join(op.params)})" for op in ops]
 
 
+def variant(name: str, numbers: tuple) -> Optional[Op]:
+    """The entry of the table `call(name, ...)` applies to operands that are (True) or are not
+    (False) Python numbers in torch's terms; None for c / x, which torch computes as
+    x.reciprocal() * c (MulBackward0 over ReciprocalBackward0)."""
+    overload = OVERLOADS.get((name, len(numbers)))
+    if overload is not None:
+        return TABLE[overload]
+    if name == "sub":
+        if numbers[0] and not numbers[1]:
+            return RSUB
+    elif name == "div":
+        if numbers[0] and not numbers[1]:
+            return None
+    elif name == "pow":
+        if numbers[1] and not numbers[0]:
+            return POW_SCALAR
+        if numbers[0] and not numbers[1]:
+            return RPOW
+    elif name == "clamp" and not (numbers[1] and numbers[2]):
+        return CLAMP_TENSOR
+    return TABLE[name]
+
+
 def call(name: str, *args) -> Tensor:
     """Apply the op called `name` to Tensors or numbers, picking torch's variant for Python
     numbers as operands."""
     a = [x if type(x) is Tensor else as_tensor(x) for x in args]
-    overload = OVERLOADS.get((name, len(a)))
-    if overload is not None:
-        return apply(TABLE[overload], *a)
     if name == "select" and not a[1].is_number:
         raise IndexingError("an index must be a whole number written in the expression, not a tensor (torch: "
                             "tensors used as indices must be long, int, byte or bool tensors)", argument=1)
-    if name == "sub" and a[0].is_number and not a[1].is_number:
-        return apply(RSUB, *a)
-    if name == "div" and a[0].is_number and not a[1].is_number:
+    op = variant(name, tuple([t.is_number for t in a]))
+    if op is None:
         return apply(MUL, apply(RECIPROCAL, a[1]), a[0])  # torch: c / x is x.reciprocal() * c
-    if name == "pow":
-        if a[1].is_number and not a[0].is_number:
-            return apply(POW_SCALAR, *a)
-        if a[0].is_number and not a[1].is_number:
-            return apply(RPOW, *a)
-    if name == "clamp" and not (a[1].is_number and a[2].is_number):
-        return apply(CLAMP_TENSOR, *a)
-    return apply(TABLE[name], *a)
+    return apply(op, *a)
+
+
+class Scalar:
+    """A scalar value in a backward pass that builds no graph, on the fast scalar path
+    (scalar_tape.py): the value and whether it is a Python number, with the operators the
+    gradient rules use. The rules of this table run unchanged on Scalars: each operation runs
+    the kernel of the entry `variant` picks, exactly as `call` and `apply` would with grad mode
+    off, without making a Tensor. (A plain class with __slots__: the fast path makes a few of
+    these per node.)"""
+
+    __slots__ = ("value", "is_number")
+    requires_grad = False
+
+    def __init__(self, value, is_number: bool = False):
+        self.value = value
+        self.is_number = is_number
+
+    def __neg__(self):
+        return Scalar(NEG.kernel(self.value), self.is_number)
+
+    def __repr__(self):
+        return f"Scalar({self.value!r}{', number' if self.is_number else ''})"
+
+
+def _scalar_operators(name: str):
+    kernels: list = []  # by 2 * (left is a number) + (right is a number), filled on first use
+
+    def method(self, other):
+        if type(other) is not Scalar:
+            other = Scalar(float(other), True)
+        if not kernels:
+            kernels.extend(scalar_kernel(name, (a, b)) for a in (False, True) for b in (False, True))
+        a, b = self.is_number, other.is_number
+        return Scalar(kernels[2 * a + b](self.value, other.value), a and b)
+
+    def reflected(self, other):  # other is a Python number
+        if not kernels:
+            kernels.extend(scalar_kernel(name, (a, b)) for a in (False, True) for b in (False, True))
+        return Scalar(kernels[2 + self.is_number](float(other), self.value), self.is_number)
+
+    return method, reflected
+
+
+for _name, _dunder in (("add", "add"), ("sub", "sub"), ("mul", "mul"), ("div", "truediv"), ("pow", "pow")):
+    _method, _reflected = _scalar_operators(_name)
+    setattr(Scalar, f"__{_dunder}__", _method)
+    setattr(Scalar, f"__r{_dunder}__", _reflected)
+del _name, _dunder, _method, _reflected
+
+_SCALAR_KERNELS: dict = {}
+
+
+def scalar_kernel(name: str, numbers: tuple):
+    """The kernel of the variant `call(name, ...)` runs for operands that are or are not Python
+    numbers (for c / x, x.reciprocal() * c), memoized."""
+    kernel = _SCALAR_KERNELS.get((name, numbers))
+    if kernel is None:
+        op = variant(name, numbers)
+        if op is None:
+            reciprocal, mul = RECIPROCAL.kernel, MUL.kernel
+
+            def kernel(c, x):
+                return mul(reciprocal(x), c)
+        else:
+            kernel = op.kernel
+        _SCALAR_KERNELS[(name, numbers)] = kernel
+    return kernel
+
+
+def scalar_call(name: str, *args) -> Scalar:
+    """call() for Scalars and Python numbers: the same variant, the same kernel, no Tensor."""
+    a = [x if type(x) is Scalar else Scalar(float(x), True) for x in args]
+    numbers = tuple([s.is_number for s in a])
+    return Scalar(scalar_kernel(name, numbers)(*[s.value for s in a]), all(numbers))
 
 
 def as_grad(value) -> Tensor:

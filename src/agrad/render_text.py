@@ -102,7 +102,7 @@ def as_plain(result: Result) -> str:
         for name, rows in result.jacobian.items():
             lines += [f"{name}\t{numbers.plain(row)}" for row in jacobian_rows(rows, result.value)]
         return "\n".join(lines)
-    names = list(result.used) + [n for n in result.grads if n not in result.variables]
+    names = list(result.used) + result.retained
     lines = [_line(result.value, p, names) for p in result.passes] or [_line(result.value, result.grads, names)]
     for steps in result.trace:
         for step in steps:

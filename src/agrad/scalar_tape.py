@@ -1,0 +1,241 @@
+"""The fast path for scalar programs: the program compiled once to a tape, run on plain floats.
+
+Most evaluations are a scalar program with number bindings and no lesson options: `agrad eval`
+with scalars, and every line of a batch. For those, building a Tensor per value is most of the
+cost. compile() turns such a program into a tape: its literals and constants folded (torch
+computes arithmetic on Python numbers before any tensor is made, and so does the lowering), its
+variables as leaf slots, and one instruction per op, each with the table entry `ops.variant`
+picks, exactly as `ops.call` would, in creation order. run() executes it forward on floats
+with the entries' kernels, then backward in torch's order (newest op first), running the op
+table's own gradient rules on `ops.Scalar`s; gradients arriving by several paths are added in
+the same order as tensor.py's engine adds them, so the results are the same to the last bit
+(tests/test_scalar_tape.py checks that against the engine on generated programs).
+
+Anything else (vectors, indexing, grad/detach/no_grad, float32, the lessons' options, any error)
+is not for this path: compile returns None, or run returns None, and the caller uses the engine,
+which also gives the error its message and position. No recursion: the walk keeps its own stack.
+"""
+
+from __future__ import annotations
+
+from . import ops
+from . import syntax_tree as st
+from .errors import AgradError
+from .lowering import CONSTANTS, GRAPH_FUNCTIONS, NAME_RE
+
+class Tape:
+    """A compiled scalar program. init: every slot's starting value (folded numbers; None for a
+    variable, filled from the bindings, and for an op's output); variables: (slot, name) of each
+    variable, in order of first use; code: (op, input slots, output slot) per op, in creation
+    order; numbers: per slot, whether it holds a Python number (only numbers never require grad
+    here); output: the output's slot."""
+
+    __slots__ = ("init", "variables", "code", "numbers", "output", "assigned")
+
+    def __init__(self, init, variables, code, numbers, output, assigned):
+        self.init = init
+        self.assigned = assigned
+        self.variables = variables
+        self.code = code
+        self.numbers = numbers
+        self.output = output
+
+    @property
+    def used(self) -> list:
+        return [name for slot, name in self.variables]
+
+    @property
+    def grad_fn(self) -> str | None:
+        for op, args, slot in self.code:
+            if slot == self.output:
+                return op.grad_fn
+        return None
+
+
+def tape_of(program: st.Program) -> Tape | None:
+    """The program's tape, compiled on first use and kept on the program (a batch runs each
+    distinct source's program many times); None when the program needs the engine."""
+    tape = program.tape
+    if tape is None:
+        tape = program.tape = compile_program(program) or False
+    return tape or None
+
+
+def compile_program(program: st.Program) -> Tape | None:
+    """The tape of a scalar program, or None where it needs the engine (see the module)."""
+    try:
+        builder = TapeBuilder()
+        for statement in program.statements:
+            if type(statement) is st.Assign:
+                builder.assign(statement.name, _walk(statement.value, builder))
+            else:
+                builder.output = _walk(statement, builder)
+        return builder.tape()
+    except (Unsupported, AgradError):
+        return None
+
+
+class Unsupported(Exception):
+    """The program needs the engine."""
+
+
+class TapeBuilder:
+    """Builds a tape from a program's parts in creation order (post-order, left to right), each
+    method returning the slot of the value it makes. The AST walk below drives it, and so can
+    a parser's reductions, which come in the same order. Raises Unsupported for anything the
+    engine must do (and say, when it is an error)."""
+
+    def __init__(self):
+        self.values: list = []  # every slot's value: numbers folded, None for the rest
+        self.numbers: list[bool] = []
+        self.code: list = []
+        self.variables: dict[str, int] = {}
+        self.assigned: dict[str, int] = {}
+        self.output = None
+
+    def tape(self) -> Tape:
+        variables = tuple((slot, name) for name, slot in self.variables.items())
+        return Tape(self.values, variables, self.code, self.numbers, self.output, frozenset(self.assigned))
+
+    def number(self, value: float) -> int:
+        self.values.append(value)
+        self.numbers.append(True)
+        return len(self.values) - 1
+
+    def name(self, name: str) -> int:
+        slot = self.assigned.get(name)
+        if slot is not None:
+            return slot
+        slot = self.variables.get(name)
+        if slot is not None:
+            return slot
+        if name in CONSTANTS:
+            return self.number(CONSTANTS[name])
+        if name in ops.public_functions() or not NAME_RE.match(name):
+            raise Unsupported  # a function's name, unless bound: the engine decides
+        self.values.append(None)
+        self.numbers.append(False)
+        slot = self.variables[name] = len(self.values) - 1
+        return slot
+
+    def assign(self, name: str, slot: int) -> int:
+        if name in CONSTANTS or name in self.variables:
+            raise Unsupported  # assigning to a constant, or after a use: the engine's errors
+        self.assigned[name] = self.output = slot
+        return slot
+
+    def check_call(self, func: str, count: int) -> None:
+        if func in GRAPH_FUNCTIONS or func not in ops.public_functions() or count not in ops.accepts(func):
+            raise Unsupported
+
+    def call(self, name: str, args) -> int:
+        numbers = self.numbers
+        if len(args) == 2:
+            a, b = args
+            flags = (numbers[a], numbers[b])
+        else:
+            flags = tuple([numbers[i] for i in args])
+        if all(flags):  # arithmetic on Python numbers: folded, as the engine does
+            values = self.values
+            return self.number(ops.scalar_kernel(name, flags)(*[values[i] for i in args]))
+        op = ops.variant(name, flags)
+        if op is None:  # c / x is x.reciprocal() * c
+            return self._op(ops.MUL, (self._op(ops.RECIPROCAL, (args[1],)), args[0]))
+        return self._op(op, tuple(args))
+
+    def _op(self, op, args: tuple) -> int:
+        self.values.append(None)
+        self.numbers.append(False)
+        slot = len(self.values) - 1
+        self.code.append((op, args, slot))
+        return slot
+
+
+def _walk(root, builder: TapeBuilder) -> int:
+    """The slot of an expression's value, its parts built in post-order (no recursion)."""
+    results: list[int] = []
+    stack = [(root, None)]
+    while stack:
+        node, kids = stack.pop()
+        kind = type(node)
+        if kids is not None:  # the second visit: the kids' slots are on `results`
+            args = results[len(results) - kids:]
+            del results[len(results) - kids:]
+            if kind is st.Binary:
+                results.append(builder.call(node.op, args))
+            elif kind is st.Call:
+                results.append(builder.call(node.func, args))
+            else:
+                results.append(builder.call("neg", args) if node.op == "neg" else args[0])
+        elif kind is st.Number:
+            results.append(builder.number(node.value))
+        elif kind is st.Name:
+            results.append(builder.name(node.id))
+        elif kind is st.Binary:
+            stack += ((node, 2), (node.right, None), (node.left, None))
+        elif kind is st.Unary:
+            stack += ((node, 1), (node.operand, None))
+        elif kind is st.Call:
+            builder.check_call(node.func, len(node.args))
+            stack.append((node, len(node.args)))
+            stack.extend((kid, None) for kid in reversed(node.args))
+        else:  # vectors and indexing: the engine's
+            raise Unsupported
+    return results[-1]
+
+
+def run(tape: Tape, bindings: dict):
+    """(value, {variable: gradient}) of the tape for these bindings (numbers by name), or None
+    when a binding is not a plain number or a kernel raises: then the engine decides."""
+    values = list(tape.init)
+    try:
+        for slot, name in tape.variables:
+            value = bindings[name]
+            if type(value) is not float:
+                if type(value) is not int:
+                    return None
+                value = float(value)
+            values[slot] = value
+        for op, args, slot in tape.code:
+            if len(args) == 1:
+                values[slot] = op.kernel(values[args[0]])
+            else:
+                values[slot] = op.kernel(*[values[i] for i in args])
+    except (KeyError, OverflowError, AgradError):
+        return None
+    output = tape.output
+    numbers = tape.numbers
+    if numbers[output]:
+        return values[output], {name: None for slot, name in tape.variables}
+    Scalar = ops.Scalar
+    grads = [None] * len(values)
+    grads[output] = Scalar(1.0)
+    for op, args, slot in reversed(tape.code):
+        g = grads[slot]
+        if g is None:
+            continue
+        if len(args) == 1:  # most ops: written out for speed, the same steps as below
+            j = args[0]
+            rule = op.grads[0]
+            if rule is None or numbers[j]:
+                continue
+            contribution = rule(g, Scalar(values[slot]), Scalar(values[j]))
+            if contribution is not None:
+                previous = grads[j]
+                grads[j] = contribution if previous is None else previous + contribution
+            continue
+        inputs = [Scalar(values[i], numbers[i]) for i in args]
+        out = Scalar(values[slot])
+        i = 0
+        for rule in op.grads:
+            j = args[i]
+            i += 1
+            if rule is None or numbers[j]:
+                continue
+            contribution = rule(g, out, *inputs)
+            if contribution is None:
+                continue
+            previous = grads[j]
+            grads[j] = contribution if previous is None else previous + contribution
+    return values[output], {name: None if grads[slot] is None else grads[slot].value
+                            for slot, name in tape.variables}

@@ -1,0 +1,129 @@
+"""The fast scalar path (scalar_tape.py) gives what the engine gives, to the last bit: values,
+gradients (signed zeros, inf and nan included), grad_fn, and the same errors, on programs
+built from every public function and operator, at ordinary and edge values."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import given, settings
+from hypothesis import strategies as hs
+
+import agrad
+from agrad import ops, scalar_tape
+from agrad.api import run
+from agrad.parser import parse
+
+EDGES = [0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 2.0, 3.0, 20.0, 21.0, 1e-300, 1e308, -1e308, math.inf, -math.inf, math.nan]
+FUNCTIONS = [(name, n) for name in ops.public_functions() for n in ops.arities(name)]
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return (a != a and b != b) or (a == b and math.copysign(1.0, a) == math.copysign(1.0, b))
+    return a == b
+
+
+def _outcome(source: str, bindings: dict, fast: bool):
+    try:
+        r = run(source, bindings, fast=fast)
+    except agrad.AgradError as exc:
+        return ("error", type(exc).__name__, str(exc))
+    return (r.value, r.grads, r.grad_fn, r.requires_grad, r.used, r._engine is not None)
+
+
+def _check(source: str, bindings: dict) -> None:
+    fast, engine = _outcome(source, bindings, True), _outcome(source, bindings, False)
+    if fast[0] == "error" or engine[0] == "error":
+        assert fast == engine
+        return
+    assert _same(fast[0], engine[0]), (source, bindings, fast, engine)
+    assert list(fast[1]) == list(engine[1])
+    for name in fast[1]:
+        f, e = fast[1][name], engine[1][name]
+        assert (f is None and e is None) or _same(f, e), (source, bindings, name, f, e)
+    assert fast[2:5] == engine[2:5]
+
+
+@hs.composite
+def programs(draw):
+    """An expression over x, w, literals and constants, built bottom-up (no recursion)."""
+    parts = [draw(hs.sampled_from(["x", "w", "x", "2", "0", "0.5", "pi", "-1"]))]
+    for _ in range(draw(hs.integers(1, 8))):
+        i = draw(hs.integers(0, len(parts) - 1))
+        kind = draw(hs.integers(0, 2))
+        if kind == 0:
+            op = draw(hs.sampled_from(["+", "-", "*", "/", "^"]))
+            other = draw(hs.sampled_from(["x", "w", "2", "0", "-1", "0.5", "3", "e"]))
+            parts[i] = f"({parts[i]} {op} {other})" if draw(hs.booleans()) else f"({other} {op} {parts[i]})"
+        elif kind == 1:
+            name, n = draw(hs.sampled_from(FUNCTIONS))
+            args = [parts[i]] + [draw(hs.sampled_from(["x", "w", "1", "-0.5", "2"])) for _ in range(n - 1)]
+            parts[i] = f"{name}({', '.join(args)})"
+        else:
+            parts[i] = f"-{parts[i]}"
+    return parts[0]
+
+
+@settings(max_examples=400, deadline=None)
+@given(programs(), hs.sampled_from(EDGES), hs.sampled_from(EDGES))
+def test_fast_path_equals_the_engine_at_edge_values(source, x, w):
+    _check(source, {"x": x, "w": w})
+
+
+@settings(max_examples=200, deadline=None)
+@given(programs(), hs.floats(-4, 4), hs.floats(-4, 4))
+def test_fast_path_equals_the_engine_at_ordinary_values(source, x, w):
+    _check(source, {"x": x, "w": w})
+
+
+def test_programs_with_statements_and_their_errors():
+    for source, bindings in [
+        ("a = sin(x); b = a * a; b + a", {"x": 0.3}),
+        ("a = sin(x); b = cos(x); a", {"x": 1.0}),  # b is not on the path to the output
+        ("x = 2; x * w", {"x": 1.0, "w": 2.0}),  # assigning a bound variable: the engine's error
+        ("y = x; x = 2", {"x": 1.0}),
+        ("x * 2", {}),  # unbound
+        ("x * 2", {"x": 1.0, "unused": 3.0}),  # the unused binding comes last, with no gradient
+        ("2 + 3", {"x": 1.0}),  # constants only: no gradients
+        ("x", {"x": 3}),  # an int binding
+        ("sin", {"sin": 2.0}),  # a function's name bound as a variable: the engine's path
+        ("x * 2", {"pi": 1.0}),
+        ("sinn(x)", {"x": 1.0}),
+        ("max(x)", {"x": 1.0}),  # max of a scalar: the reduction
+        ("dot(x, w)", {"x": 1.0, "w": 2.0}),
+        ("x + [1, 2]", {"x": 1.0}),  # vectors: the engine's path
+        ("x * 2", {"x": "1,2"}),
+        ("x * 2", {"x": True}),
+        ("x ^ 0.5 + 2 / x - 3 - x", {"x": 0.0}),
+    ]:
+        _check(source, bindings)
+
+
+def test_the_fast_path_is_taken_and_the_graph_is_built_on_demand():
+    r = agrad.evaluate("(x+w)*2", x=3, w=1)
+    assert r._engine is not None  # the fast path ran
+    assert (r.value, r.grads, r.grad_fn) == (8.0, {"x": 2.0, "w": 2.0}, "MulBackward0")
+    assert r.output.grad_fn == "MulBackward0"  # the engine's graph, built when first read
+    assert r.variables["x"].grad.item() == 2.0
+    assert [node.grad_fn for node in r.graph][-1] == "MulBackward0"  # the description, root last
+
+
+def test_a_tape_is_compiled_once_per_program_and_replayed_with_new_bindings():
+    program = parse("x * x + sin(w)")
+    first = run("x * x + sin(w)", {"x": 2.0, "w": 0.0}, program=program)
+    tape = program.tape
+    second = run("x * x + sin(w)", {"x": 3.0, "w": math.pi}, program=program)
+    assert program.tape is tape
+    assert first.grads == {"x": 4.0, "w": 1.0}
+    assert second.grads == {"x": 6.0, "w": math.cos(math.pi)}
+    assert scalar_tape.compile_program(parse("[x, 1]")) is None
+
+
+def test_deep_chain_has_no_recursion():
+    n = 20000
+    source = "sin(" * n + "x" + ")" * n
+    fast = run(source, {"x": 0.5})
+    assert fast._engine is not None
+    engine = run(source, {"x": 0.5}, fast=False)
+    assert fast.value == engine.value and fast.grads == engine.grads
