@@ -145,10 +145,17 @@ def run(source: str, bindings: dict | None = None, *, no_grad=(), retain_grad=()
     collecting = gc.isenabled()
     gc.disable()
     try:
+        if fast and type(source) is str and is_grad_enabled():
+            check_source(source, max_source_bytes)
+            if program is None:
+                program = parse(source)
+            result = _run_tape(source, bindings or {}, program)
+            if result is not None:
+                return result
         with dtype_mode(dtype):
             return _run(source, dict(bindings or {}), frozenset(no_grad), tuple(retain_grad), tuple(hooks),
                         int(backward_passes), zero_grad, trace, int(order), hessian, dtype, program, gradient,
-                        jacobian, max_source_bytes, fast)
+                        jacobian, max_source_bytes)
     except AgradError as exc:
         raise exc.with_source(source) if exc.source is None and exc.span is not None else exc from None
     except RecursionError:  # pragma: no cover - nothing recurses; a last line of defence
@@ -159,7 +166,7 @@ def run(source: str, bindings: dict | None = None, *, no_grad=(), retain_grad=()
 
 
 def _run(source, bindings, no_grad, retain_grad, hooks, passes, zero_grad, trace, order, hessian, dtype,
-         program=None, gradient=None, jacobian=False, max_source_bytes=None, fast=False) -> Result:
+         program=None, gradient=None, jacobian=False, max_source_bytes=None) -> Result:
     if not isinstance(source, str):
         raise AgradError(f"the source must be text, not {type(source).__name__}")
     check_source(source, max_source_bytes)
@@ -168,10 +175,6 @@ def _run(source, bindings, no_grad, retain_grad, hooks, passes, zero_grad, trace
             raise BindingError(f"--no-grad {name}: no variable '{name}' is bound")
     if program is None:
         program = parse(source)
-    if fast and is_grad_enabled():
-        result = _run_tape(source, bindings, program)
-        if result is not None:
-            return result
     variables = make_variables(bindings, no_grad)
     lowered = lower(program, variables, source)
     out = lowered.output
@@ -208,22 +211,21 @@ def _run_tape(source: str, bindings: dict, program: st.Program) -> Result | None
     tape = scalar_tape.tape_of(program)
     if tape is None:
         return None
-    for name in bindings:
-        if type(name) is not str or name in CONSTANTS or name in tape.assigned or not NAME_RE.match(name):
-            return None  # the engine's BindingError
     ran = scalar_tape.run(tape, bindings)
     if ran is None:
         return None
     value, grads = ran
-    for name in bindings:
-        if name not in grads:
-            grads[name] = None  # bound but unused: after the used ones, as the engine orders them
+    if len(grads) != len(bindings):
+        for name in bindings:  # (the tape's variables are valid names, neither constants nor assigned)
+            if name not in grads:
+                if type(name) is not str or name in CONSTANTS or name in tape.assigned or not NAME_RE.match(name):
+                    return None  # the engine's BindingError
+                grads[name] = None  # bound but unused: after the used ones, as the engine orders them
     result = Result(source, value, grads, None, used=list(tape.used))
-    grad_fn = tape.grad_fn
     requires_grad = not tape.numbers[tape.output]
     if requires_grad:
         result.passes.append(grads)
-    result._fast = (grad_fn, requires_grad)
+    result._fast = (tape.grad_fn, requires_grad)
     result._engine = lambda: run(source, bindings, program=program, fast=False)
     return result
 

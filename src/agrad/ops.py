@@ -83,6 +83,9 @@ def _op(name, arity, kernel, grads, grad_fn, derivatives, **kw) -> Op:
 
 def fn(name: str, *args) -> Tensor:
     if type(args[0]) is Scalar:
+        if len(args) == 1:
+            a = args[0]
+            return Scalar(scalar_kernel(name, (a.is_number,))(a.value), a.is_number)
         return scalar_call(name, *args)
     return call(name, *args)
 
@@ -498,29 +501,21 @@ class Scalar:
 
 
 def _scalar_operators(name: str):
-    kernels: list = []  # by 2 * (left is a number) + (right is a number), filled on first use
+    # the kernels by 2 * (left is a number) + (right is a number)
+    kernels = [scalar_kernel(name, (a, b)) for a in (False, True) for b in (False, True)]
 
     def method(self, other):
-        if type(other) is not Scalar:
-            other = Scalar(float(other), True)
-        if not kernels:
-            kernels.extend(scalar_kernel(name, (a, b)) for a in (False, True) for b in (False, True))
-        a, b = self.is_number, other.is_number
-        return Scalar(kernels[2 * a + b](self.value, other.value), a and b)
+        a = self.is_number
+        if type(other) is Scalar:
+            b = other.is_number
+            return Scalar(kernels[a + a + b](self.value, other.value), a and b)
+        return Scalar(kernels[a + a + 1](self.value, float(other)), a)
 
     def reflected(self, other):  # other is a Python number
-        if not kernels:
-            kernels.extend(scalar_kernel(name, (a, b)) for a in (False, True) for b in (False, True))
         return Scalar(kernels[2 + self.is_number](float(other), self.value), self.is_number)
 
     return method, reflected
 
-
-for _name, _dunder in (("add", "add"), ("sub", "sub"), ("mul", "mul"), ("div", "truediv"), ("pow", "pow")):
-    _method, _reflected = _scalar_operators(_name)
-    setattr(Scalar, f"__{_dunder}__", _method)
-    setattr(Scalar, f"__r{_dunder}__", _reflected)
-del _name, _dunder, _method, _reflected
 
 _SCALAR_KERNELS: dict = {}
 
@@ -540,6 +535,13 @@ def scalar_kernel(name: str, numbers: tuple):
             kernel = op.kernel
         _SCALAR_KERNELS[(name, numbers)] = kernel
     return kernel
+
+
+for _name, _dunder in (("add", "add"), ("sub", "sub"), ("mul", "mul"), ("div", "truediv"), ("pow", "pow")):
+    _method, _reflected = _scalar_operators(_name)
+    setattr(Scalar, f"__{_dunder}__", _method)
+    setattr(Scalar, f"__r{_dunder}__", _reflected)
+del _name, _dunder, _method, _reflected
 
 
 def scalar_call(name: str, *args) -> Scalar:

@@ -23,33 +23,27 @@ from . import syntax_tree as st
 from .errors import AgradError
 from .lowering import CONSTANTS, GRAPH_FUNCTIONS, NAME_RE
 
+
 class Tape:
     """A compiled scalar program. init: every slot's starting value (folded numbers; None for a
     variable, filled from the bindings, and for an op's output); variables: (slot, name) of each
     variable, in order of first use; code: (op, input slots, output slot) per op, in creation
     order; numbers: per slot, whether it holds a Python number (only numbers never require grad
-    here); output: the output's slot."""
+    here); output: the output's slot; assigned: the names the program assigns (a binding of one
+    of them is the engine's error); used: the variables' names in order of first use; grad_fn:
+    the output's (None for a leaf or a number)."""
 
-    __slots__ = ("init", "variables", "code", "numbers", "output", "assigned")
+    __slots__ = ("init", "variables", "code", "numbers", "output", "assigned", "used", "grad_fn")
 
     def __init__(self, init, variables, code, numbers, output, assigned):
         self.init = init
-        self.assigned = assigned
         self.variables = variables
         self.code = code
         self.numbers = numbers
         self.output = output
-
-    @property
-    def used(self) -> list:
-        return [name for slot, name in self.variables]
-
-    @property
-    def grad_fn(self) -> str | None:
-        for op, args, slot in self.code:
-            if slot == self.output:
-                return op.grad_fn
-        return None
+        self.assigned = assigned
+        self.used = [name for slot, name in variables]
+        self.grad_fn = next((op.grad_fn for op, args, slot in code if slot == output), None)
 
 
 def tape_of(program: st.Program) -> Tape | None:
@@ -199,6 +193,8 @@ def run(tape: Tape, bindings: dict):
         for op, args, slot in tape.code:
             if len(args) == 1:
                 values[slot] = op.kernel(values[args[0]])
+            elif len(args) == 2:
+                values[slot] = op.kernel(values[args[0]], values[args[1]])
             else:
                 values[slot] = op.kernel(*[values[i] for i in args])
     except (KeyError, OverflowError, AgradError):
