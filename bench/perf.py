@@ -12,7 +12,7 @@ machine and twice):
 - a batch end to end (`agrad eval -` on JSON lines, whole process) against a torch script
   doing the same (whole process, import included);
 - one-shot wall time of `agrad eval "(x+w)*2" --x 3 --w 1` with --format json and pretty,
-  against `python -c pass`;
+  against `python -c pass` and `python -c "import typer"`;
 - a deep chain (sin(sin(...x))) and a wide sum (x+x+...), each at two sizes: seconds for parse,
   forward and backward, and peak memory, each in a fresh process; and the ratio between sizes;
 - then bench/vectors.py and bench/batch.py (vectors and --points) unless --quick.
@@ -130,10 +130,12 @@ def batch(n: int, runs: int, tmp: str) -> None:
 def one_shot(runs: int) -> None:
     base = agrad_command() + ["eval", "(x+w)*2", "--x", "3", "--w", "1"]
     python = wall([sys.executable, "-c", "pass"], None, runs)
+    typer = wall([sys.executable, "-c", "import typer"], None, runs)
     as_json = wall(base + ["--format", "json"], None, runs)
     pretty = wall(base, None, runs)
     print("one-shot `agrad eval \"(x+w)*2\" --x 3 --w 1` (wall, median):")
     print(f"  python -c pass       {python:10.3f} s")
+    print(f"  import typer         {typer:10.3f} s   (the floor of any Typer command line)")
     print(f"  --format json        {as_json:10.3f} s   target: {TARGETS['json']}")
     print(f"  --format pretty      {pretty:10.3f} s   target: {TARGETS['pretty']}")
 

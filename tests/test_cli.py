@@ -110,3 +110,21 @@ def test_installed_command_runs_from_another_directory(tmp_path, agrad_exe):
     module = subprocess.run([sys.executable, "-m", "agrad", "eval", "x", "--x", "1", "-F", "plain"],
                             cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert module.stdout == "1.0\t1.0\n"
+
+
+@pytest.mark.parametrize("fmt, loaded", [("json", []), ("plain", []), ("pretty", ["rich"])])
+def test_one_shot_imports_only_what_its_output_needs(fmt, loaded):
+    # A one-shot run's time is mostly its imports (bench/perf.py): Rich only for pretty output,
+    # numpy and orjson only for vectors, Lark never (the LALR table is shipped). The command's
+    # launcher turns the garbage collector off for the imports only: it is back on at the end.
+    code = ("import atexit, gc, sys\n"
+            "atexit.register(lambda: print(sorted(m for m in ('lark', 'numpy', 'orjson', 'rich') if m in sys.modules),"
+            " gc.isenabled(), file=sys.stderr))\n"
+            f"sys.argv = ['agrad', 'eval', '(x+w)*2', '--x', '3', '--w', '1', '--format', {fmt!r}]\n"
+            "from agrad.__main__ import run\n"
+            "run()\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0
+    assert out.stderr == f"{loaded} True\n"
+    assert out.stdout.split()[:3] == {"json": ['{"expr":', '"(x+w)*2",', '"value":'], "plain": ["8.0", "2.0", "2.0"],
+                                      "pretty": ["(x+w)*2", "=", "8.0"]}[fmt]

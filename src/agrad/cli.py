@@ -8,8 +8,6 @@ A value is a number, a vector (`1,2,3`, `[1, 2, 3]`), or the numbers of a file (
 for standard input): binding_values reads them.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 from enum import Enum
@@ -434,11 +432,23 @@ def _unbound_name(message: str) -> str | None:
 BINDING_COMMANDS = ("eval", "graph")  # the commands that take `--NAME VALUE` bindings
 
 
+def click_command():
+    """The Click group Typer builds from `app`, built once per process: building it reads every
+    command's signature, which costs more than evaluating a small expression."""
+    global _CLICK_COMMAND
+    if _CLICK_COMMAND is None:
+        import typer.main
+
+        _CLICK_COMMAND = typer.main.get_command(app)
+    return _CLICK_COMMAND
+
+
+_CLICK_COMMAND = None
+
+
 def _command_options(name: str) -> dict[str, bool]:
     """A command's own options, and whether each takes a value."""
-    import typer.main
-
-    command = typer.main.get_command(app).commands[name]
+    command = click_command().commands[name]
     options = {}
     for param in command.params:
         for opt in list(getattr(param, "opts", [])) + list(getattr(param, "secondary_opts", [])):
@@ -513,7 +523,7 @@ def rewrite_argv(argv: list[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     try:
-        status = app(args=rewrite_argv(args), prog_name="agrad", standalone_mode=False)
+        status = click_command().main(args=rewrite_argv(args), prog_name="agrad", standalone_mode=False)
     except typer.Exit as exc:
         status = exc.exit_code
     except KeyboardInterrupt:

@@ -223,9 +223,11 @@ def console() -> Console:
     import os
     import sys
 
+    # emoji=False: agrad writes no :emoji: codes, and looking for them loads Rich's 200 KB table
+    # of emoji names (a few ms of every pretty run).
     if sys.stdout.isatty() or os.environ.get("COLUMNS"):
-        return Console()
-    return Console(width=WIDTH_IN_PIPES)
+        return Console(emoji=False)
+    return Console(width=WIDTH_IN_PIPES, emoji=False)
 
 
 def print_result(result: Result, no_grad_reason: str | None = None, out: Console | None = None) -> None:
