@@ -86,7 +86,7 @@ class ToAST:
         return st.Index(target, idx, (target.span[0], rsqb[2][1]))
 
     def arguments(self, *items):
-        return [item for item in items if type(item) is not tuple]  # not the commas
+        return list(items[::2])  # expr, COMMA, expr, ...: not the commas
 
     def assign(self, name, _eq, value):
         return st.Assign(name[1], value, (name[2][0], value.span[1]), name[2])
@@ -247,25 +247,20 @@ class Driver:
         push_value = values.append
         for token in self.lexer.tokens(text, end=True):
             acts = actions[token[0]]
-            while True:
-                move = acts[state]
-                if type(move) is int:  # shift
-                    state = move
-                    push_state(state)
-                    push_value(token)
-                    break
+            move = acts[state]
+            while type(move) is not int:  # reductions, until the token shifts
                 if move is None:
                     if token[0] == "$END" and state == self.end:
                         return values[-1]
                     raise _syntax_error(token, [s for s in self.rows[state] if s.isupper()], text)
                 size, reduce, gotos = move
-                if size == 3:  # binary operators, groups: the common case spelled out
+                if size == 1:
+                    values[-1] = reduce(values[-1])
+                elif size == 3:  # binary operators, groups: the common case spelled out
                     right = values.pop()
                     middle = values.pop()
                     values[-1] = reduce(values[-1], middle, right)
                     del states[-2:]
-                elif size == 1:
-                    values[-1] = reduce(values[-1])
                 elif size:
                     args = values[-size:]
                     del values[-size:]
@@ -276,6 +271,10 @@ class Driver:
                     push_state(state)  # replaced just below by the goto from it
                 state = gotos[states[-2]]
                 states[-1] = state
+                move = acts[state]
+            state = move
+            push_state(state)
+            push_value(token)
 
 
 def driver() -> Driver:
