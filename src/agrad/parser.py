@@ -190,7 +190,7 @@ class Driver:
     - `actions[kind][state]` is the move on a lookahead `kind`: a shift is the next state (an
       int), a reduction is `(size, reducer, gotos)`, an error is None.
     - A reduction's `gotos[below]` is the state after it, where `below` is the state left on top
-      once its symbols are popped. It already includes the unit reductions that follow under the
+      once its symbols are popped (a dict with the states that have a goto on the rule's origin). It already includes the unit reductions that follow under the
       same lookahead (`?sum: product`, `?product: unary`, ... each replace the top state by
       `goto(below, origin)` and leave the value alone), so an atom climbs from `atom` to `expr`
       in one step instead of six.
@@ -211,31 +211,36 @@ class Driver:
         builder = ToAST()
         reducers = [_reducer(rule, symbols, builder) for rule, symbols in zip(rules, _expansions(table))]
 
-        def settle(state: int, below: int, kind: str) -> int:
-            """The state after the unit reductions that `state` makes on `kind`."""
-            while True:
-                shift, arg = rows[state].get(kind, (1, None))
-                if shift or reducers[arg] is not _same:
-                    return state
-                state = rows[below][rules[arg]["origin"]][1]
+        # goto[symbol]: (state below, state after) for each state with a goto on symbol.
+        goto: dict = {}
+        for below, row in enumerate(rows):
+            for symbol, (shift, target) in row.items():
+                if shift and not symbol.isupper():
+                    goto.setdefault(symbol, []).append((below, target))
 
         self.actions = {}
-        gotos_of: dict = {}
         for kind in sorted({symbol for row in rows for symbol in row if symbol.isupper()}):
+            # unit[state]: the origin of the unit rule that state reduces on this lookahead.
+            unit = {}
+            for state, row in enumerate(rows):
+                shift, arg = row.get(kind, (1, None))
+                if not shift and reducers[arg] is _same:
+                    unit[state] = rules[arg]["origin"]
+            gotos_of: dict = {}
             acts: list = []
             for row in rows:
-                if kind not in row:
-                    acts.append(None)
-                    continue
-                shift, arg = row[kind]
-                if shift:
-                    acts.append(arg)
+                shift, arg = row.get(kind, (1, None))
+                if arg is None or shift:
+                    acts.append(arg)  # an error, or a shift to that state
                     continue
                 origin = rules[arg]["origin"]
-                if (origin, kind) not in gotos_of:
-                    gotos_of[origin, kind] = [settle(rows[below][origin][1], below, kind) if origin in rows[below]
-                                              else None for below in range(len(rows))]
-                acts.append((len(rules[arg]["keep"]), reducers[arg], gotos_of[origin, kind]))
+                if origin not in gotos_of:
+                    gotos_of[origin] = gotos = {}
+                    for below, target in goto.get(origin, ()):
+                        while target in unit:
+                            target = rows[below][unit[target]][1]
+                        gotos[below] = target
+                acts.append((len(rules[arg]["keep"]), reducers[arg], gotos_of[origin]))
             self.actions[kind] = acts
 
     def parse(self, text: str):
