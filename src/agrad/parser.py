@@ -1,14 +1,20 @@
 """Source text to agrad's AST: Lark's LALR parse table, agrad's lexer, and a small driver.
 
 Lark builds the LALR(1) table from grammar/agrad.lark (shipped prebuilt, see parse_table.py).
-agrad drives that table itself: its lexer hands over light tokens, and each reduction calls one
-method of ToAST with Lark's child-filtering rules (filtered terminals dropped, `?rule` inlined,
-`[optional]` as None, `_helper` rules spliced), precomputed per rule. No parse tree is built and
-nothing recurses.
+agrad drives that table itself (Driver): its lexer hands over tokens as tuples, and each
+reduction calls one method of ToAST with Lark's child-filtering rules (filtered terminals
+dropped, `?rule` inlined, `[optional]` as None, `_helper` rules spliced), precomputed per rule.
+No parse tree is built and nothing recurses.
+
+Speed (bench/parse.py): the table is rearranged once per process so that a token costs a list
+index to find its move, the chains of unit reductions (`?expr: sum`, `?sum: product`, ...) are
+folded into the gotos, and most reductions call their ToAST method directly. The moves and the
+state where an error is found are Lark's own; tests/test_parser_reference.py compares both.
 """
 
 from __future__ import annotations
 
+import gc
 import re
 
 from . import syntax_tree as st
@@ -296,10 +302,17 @@ def parse(source: str) -> st.Program:
     if _BLANK.match(source):
         what = " (the input is only a comment)" if "#" in source else ""
         raise AgradSyntaxError(f"empty expression: nothing to evaluate{what}", (0, max(1, len(source))), source)
+    # Parsing makes no reference cycles (tokens are tuples, the AST a tree), so reference counting
+    # frees everything; the cyclic collector would only rescan a big input's millions of tokens.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         return driver().parse(source)
     except AgradSyntaxError as exc:
         raise exc.with_source(source) from None
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _syntax_error(token: tuple, expected: list[str], source: str) -> AgradSyntaxError:
