@@ -142,18 +142,26 @@ def _reducer(rule: dict, symbols: list, builder: ToAST):
         return method
 
     def reduce(*values):
-        children = []
+        children = None
         for value, kept in zip(values, keep):
             if kept:
-                if type(value) is _Splice:
-                    children.extend(value)
-                else:
+                if type(value) is not _Splice:
+                    if children is None:
+                        children = _Splice()
                     children.append(value)
+                elif children is None:
+                    # A left-recursive `_helper` (`_x: _x "," expr`): grow its list in place, which
+                    # no one else holds, so that n items cost O(n), not O(n^2).
+                    children = value
+                else:
+                    children.extend(value)
+        if children is None:
+            children = _Splice()
         if empty:
             it = iter(children)
             children = [None if is_empty else next(it) for is_empty in empty]
         if inline:
-            return _Splice(children)
+            return children if type(children) is _Splice else _Splice(children)
         if expand1 and len(children) == 1:
             return children[0]
         return method(*children)
