@@ -4,6 +4,12 @@ It scans with a single `re` alternation (Lark accepts it as a lexer class too, s
 lark_lexer_class), and it decides which newlines end a statement: a newline outside
 brackets, after a token that can end an operand and before one that can start an operand, is a
 separator; every other newline is whitespace, so an expression may run over several lines.
+
+A token is a plain tuple `(type, text, span)`, span being `(start, end)` offsets: the parser's
+driver (parser.py) and the AST take them as they are, and a tuple is the cheapest object Python
+makes. Blanks are not tokens at all: the regex has no alternative for them, so `finditer` skips
+them in C, and its last alternative (`_ERR`) is any other character, so nothing else is skipped.
+Text without a newline takes a shorter loop, since newlines are all the bookkeeping is for.
 """
 
 from __future__ import annotations
@@ -31,7 +37,6 @@ CONFUSABLES = {
 _ENDS_OPERAND = frozenset(("NUMBER", "NAME", "RPAR", "RSQB"))
 _STARTS_OPERAND = frozenset(("NUMBER", "NAME", "LPAR", "LSQB"))
 _OPENERS = frozenset(("LPAR", "LSQB"))
-_SKIP = frozenset(("_WS", "_COMMENT"))
 _CLOSERS = frozenset(("RPAR", "RSQB"))
 
 
@@ -50,21 +55,53 @@ class Lexer:
     def __init__(self, terminals):
         strings = [(name, value) for name, kind, value in terminals if kind == "str"]
         regexps = [(name, value) for name, kind, value in terminals if kind != "str"]
-        # Longer literal strings first, so "**" wins over "*".
+        # Longer literal strings first, so "**" wins over "*"; the one-character ones last, as
+        # one character class (_CHAR, its terminal looked up in self.chars): faster for `re`
+        # than an alternative each.
         strings.sort(key=lambda item: -len(item[1]))
+        self.chars = {value: name for name, value in strings if len(value) == 1}
         parts = [f"(?P<{name}>{regexp})" for name, regexp in regexps]
-        parts += [f"(?P<{name}>{re.escape(value)})" for name, value in strings]
-        parts += [r"(?P<_NL>\n)", r"(?P<_WS>[ \t\r\f\v]+)", r"(?P<_COMMENT>#[^\n]*)", r"(?P<_ERR>.)"]
+        parts += [f"(?P<{name}>{re.escape(value)})" for name, value in strings if len(value) > 1]
+        if self.chars:
+            parts.append("(?P<_CHAR>[" + "".join(re.escape(c) for c in self.chars) + "])")
+        # No alternative for blanks (finditer skips them); _ERR is every other character.
+        parts += [r"(?P<_NL>\n)", r"(?P<_COMMENT>#[^\n]*)", r"(?P<_ERR>[^ \t\r\f\v])"]
         self.regex = re.compile("|".join(parts), re.DOTALL)
+        # The terminals whose matches become tokens as they are.
+        self.plain = frozenset(name for name, _, _ in terminals) - {"NUMBER"} - set(self.chars.values())
 
-    def tokens(self, text: str):
-        """The tokens of text, one at a time (a 10 MB expression never holds all its tokens)."""
+    def tokens(self, text: str, end: bool = False):
+        """The tokens of text, one at a time (a 10 MB expression never holds all its tokens),
+        then `("$END", "", (n, n))` if `end` (the parser's driver wants it; Lark adds its own)."""
+        if "\n" in text:
+            yield from self._tokens_with_newlines(text)
+        else:
+            plain, chars = self.plain, self.chars
+            for m in self.regex.finditer(text):
+                kind = m.lastgroup
+                if kind == "_CHAR":
+                    value = m.group()
+                    yield (chars[value], value, m.span())
+                elif kind in plain:
+                    yield (kind, m.group(), m.span())
+                elif kind == "NUMBER":
+                    yield _number(text, m)
+                elif kind == "_ERR":
+                    raise _bad_character(text, m.start())
+                # else a comment: skipped
+        if end:
+            yield ("$END", "", (len(text), len(text)))
+
+    def _tokens_with_newlines(self, text: str):
         depth = 0
         last = None  # type of the last significant token
         pending_newline = -1  # offset of a newline that ends a statement if an operand follows
+        chars = self.chars
         for m in self.regex.finditer(text):
             kind = m.lastgroup
-            if kind in _SKIP:
+            if kind == "_CHAR":
+                kind = chars[m.group()]
+            elif kind == "_COMMENT":
                 continue
             start = m.start()
             if kind == "_NL":
@@ -73,12 +110,10 @@ class Lexer:
                 continue
             if kind == "_ERR":
                 raise _bad_character(text, start)
-            end = m.end()
-            if kind == "NUMBER" and end < len(text) and (text[end].isalpha() or text[end] == "_"):
-                _number_glued_to_name(text, end, m.group(), start)
+            token = _number(text, m) if kind == "NUMBER" else (kind, m.group(), m.span())
             if pending_newline >= 0:
                 if kind in _STARTS_OPERAND:
-                    yield Tok("_SEP", "\n", pending_newline, pending_newline + 1)
+                    yield ("_SEP", "\n", (pending_newline, pending_newline + 1))
                 pending_newline = -1
             if kind in _OPENERS:
                 depth += 1
@@ -88,7 +123,16 @@ class Lexer:
             elif kind == "_SEP":
                 depth = 0
             last = kind
-            yield Tok(kind, m.group(), start, end)
+            yield token
+
+
+def _number(text: str, m) -> tuple:
+    """A NUMBER token, unless a name is glued to it (an error)."""
+    value = m.group()
+    start, end = span = m.span()
+    if end < len(text) and (text[end].isalpha() or text[end] == "_"):
+        _number_glued_to_name(text, end, value, start)
+    return ("NUMBER", value, span)
 
 
 def terminals_of(lark_terminals) -> list:
@@ -113,28 +157,10 @@ def lark_lexer_class():
             self.lexer = Lexer(terminals_of(lexer_conf.terminals))
 
         def lex(self, text: str):
-            for tok in self.lexer.tokens(text):
-                yield Token(tok.type, tok.value, tok.start_pos, end_pos=tok.end_pos)
+            for kind, value, (start, end) in self.lexer.tokens(text):
+                yield Token(kind, value, start, end_pos=end)
 
     return AgradLexer
-
-
-class Tok:
-    """A token: lighter than Lark's Token, which agrad's parser driver does not need."""
-
-    __slots__ = ("type", "value", "start_pos", "end_pos")
-
-    def __init__(self, type, value, start_pos, end_pos):  # noqa: A002 - Lark's field name
-        self.type = type
-        self.value = value
-        self.start_pos = start_pos
-        self.end_pos = end_pos
-
-    def __str__(self):
-        return self.value
-
-    def __repr__(self):
-        return f"Tok({self.type}, {self.value!r}, {self.start_pos})"
 
 
 def _bad_character(text: str, start: int) -> AgradSyntaxError:
