@@ -204,10 +204,10 @@ class Driver:
     - `actions[kind][state]` is the move on a lookahead `kind`: a shift is the next state (an
       int), a reduction is `(size, reducer, gotos)`, an error is None.
     - A reduction's `gotos[below]` is the state after it, where `below` is the state left on top
-      once its symbols are popped (a dict with the states that have a goto on the rule's origin). It already includes the unit reductions that follow under the
-      same lookahead (`?sum: product`, `?product: unary`, ... each replace the top state by
-      `goto(below, origin)` and leave the value alone), so an atom climbs from `atom` to `expr`
-      in one step instead of six.
+      once its symbols are popped (a dict over the states with a goto on the rule's origin). It
+      already includes the unit reductions that follow under the same lookahead (`?sum:
+      product`, `?product: unary`, ... each replace the top state by `goto(below, origin)` and
+      leave the value alone), so an atom climbs from `atom` to `expr` in one step, not six.
     - A reducer is a ToAST method called directly, or a closure where Lark filters children.
 
     A syntax error is found in the same state as Lark's own driver finds it, so its message
@@ -233,7 +233,8 @@ class Driver:
                     goto.setdefault(symbol, []).append((below, target))
 
         self.actions = {}
-        for kind in sorted({symbol for row in rows for symbol in row if symbol.isupper()}):
+        kinds = {name for name, _, _ in table["terminals"]} | {s for row in rows for s in row if s.isupper()}
+        for kind in sorted(kinds):
             # unit[state]: the origin of the unit rule that state reduces on this lookahead.
             unit = {}
             for state, row in enumerate(rows):
