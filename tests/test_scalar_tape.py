@@ -127,3 +127,18 @@ def test_deep_chain_has_no_recursion():
     assert fast._engine is not None
     engine = run(source, {"x": 0.5}, fast=False)
     assert fast.value == engine.value and fast.grads == engine.grads
+
+
+@settings(max_examples=300, deadline=None)
+@given(programs())
+def test_compiling_while_parsing_gives_the_tape_of_the_ast(source):
+    source = f"a = {source}; b = a * x; b - a"
+    from_ast, from_text = scalar_tape.compile_program(parse(source)), scalar_tape.compile_source(source)
+    if from_ast is None:
+        assert from_text is None
+        return
+    assert [(op.name, args, slot) for op, args, slot in from_text.code] == \
+        [(op.name, args, slot) for op, args, slot in from_ast.code]
+    assert (from_text.variables, from_text.numbers, from_text.output, from_text.assigned) == \
+        (from_ast.variables, from_ast.numbers, from_ast.output, from_ast.assigned)
+    assert [v if v == v else "nan" for v in from_text.init] == [v if v == v else "nan" for v in from_ast.init]

@@ -132,7 +132,7 @@ def run(source: str, bindings: dict | None = None, *, no_grad=(), retain_grad=()
     intermediates, hooks (name, expression in g), several backward passes with or without
     zeroing, a trace of each pass, derivatives up to `order`, the Hessian, and float32; and for
     vectors a gradient to start backward from, or the full Jacobian instead of backward.
-    program: `source` already parsed (a batch parses each distinct source once).
+    program: `source` already parsed, or prepared (a batch prepares each distinct source once).
     max_source_bytes: the cap on the source's length in UTF-8 bytes (limits.py; default 1 MiB);
     a longer source raises LimitError before anything is parsed.
     fast: a scalar program with number bindings and none of the options above runs on the fast
@@ -148,7 +148,7 @@ def run(source: str, bindings: dict | None = None, *, no_grad=(), retain_grad=()
         if fast and type(source) is str and is_grad_enabled():
             check_source(source, max_source_bytes)
             if program is None:
-                program = parse(source)
+                program = prepare(source)
             result = _run_tape(source, bindings or {}, program)
             if result is not None:
                 return result
@@ -173,7 +173,7 @@ def _run(source, bindings, no_grad, retain_grad, hooks, passes, zero_grad, trace
     for name in no_grad:
         if name not in bindings:
             raise BindingError(f"--no-grad {name}: no variable '{name}' is bound")
-    if program is None:
+    if program is None or program.statements is None:
         program = parse(source)
     variables = make_variables(bindings, no_grad)
     lowered = lower(program, variables, source)
@@ -204,6 +204,19 @@ def _run(source, bindings, no_grad, retain_grad, hooks, passes, zero_grad, trace
             exc.span = (last.value if isinstance(last, st.Assign) else last).span
         raise
     return result
+
+
+def prepare(source: str) -> st.Program:
+    """The program run() needs for `source`: a scalar program is compiled to its tape as it is
+    parsed (scalar_tape.compile_source) and keeps only that (statements None: the engine parses
+    the source again if it is ever needed); any other is parsed. Raises a syntax error as
+    parse() does."""
+    tape = scalar_tape.compile_source(source)
+    if tape is None:
+        return parse(source)
+    program = st.Program(None, (0, len(source)))
+    program.tape = tape
+    return program
 
 
 def _run_tape(source: str, bindings: dict, program: st.Program) -> Result | None:

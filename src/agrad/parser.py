@@ -20,7 +20,6 @@ import re
 from . import syntax_tree as st
 from .errors import AgradSyntaxError
 
-_DRIVER = None
 _BLANK = re.compile(r"(?:\s|#[^\n]*|;)*\Z")
 
 # What a terminal is, in words, for error messages.
@@ -214,7 +213,7 @@ class Driver:
     (the terminals that state expects) is the same: tests/test_parser_reference.py checks it.
     """
 
-    def __init__(self, table: dict):
+    def __init__(self, table: dict, builder=None):
         from .lexer import Lexer
 
         self.lexer = Lexer(table["terminals"])
@@ -222,7 +221,7 @@ class Driver:
         self.end = table["end"]
         self.rows = rows = table["states"]
         rules = table["rules"]
-        builder = ToAST()
+        builder = ToAST() if builder is None else builder
         reducers = [_reducer(rule, symbols, builder) for rule, symbols in zip(rules, _expansions(table))]
 
         # goto[symbol]: (state below, state after) for each state with a goto on symbol.
@@ -297,17 +296,24 @@ class Driver:
             push_value(token)
 
 
-def driver() -> Driver:
-    global _DRIVER
-    if _DRIVER is None:
+def driver(builder=None) -> Driver:
+    """The driver building agrad's AST, or with `builder` (an object with ToAST's methods) a
+    driver whose reductions call that builder's methods instead; built once per builder."""
+    key = None if builder is None else id(builder)
+    found = _DRIVERS.get(key)
+    if found is None:
         from .parse_table import load
 
-        _DRIVER = Driver(load())
-    return _DRIVER
+        found = _DRIVERS[key] = Driver(load(), builder)
+    return found
 
 
-def parse(source: str) -> st.Program:
-    """Parse a program; raises AgradSyntaxError with a position on any malformed input."""
+_DRIVERS: dict = {}
+
+
+def parse(source: str, builder=None):
+    """Parse a program; raises AgradSyntaxError with a position on any malformed input. The
+    result is its AST, or with `builder` what that builder's `program` method returns."""
     if _BLANK.match(source):
         what = " (the input is only a comment)" if "#" in source else ""
         raise AgradSyntaxError(f"empty expression: nothing to evaluate{what}", (0, max(1, len(source))), source)
@@ -316,7 +322,7 @@ def parse(source: str) -> st.Program:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return driver().parse(source)
+        return driver(builder).parse(source)
     except AgradSyntaxError as exc:
         raise exc.with_source(source) from None
     finally:

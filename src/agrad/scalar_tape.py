@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from . import ops
 from . import syntax_tree as st
-from .errors import AgradError
+from .errors import AgradError, AgradSyntaxError
 from .lowering import CONSTANTS, GRAPH_FUNCTIONS, NAME_RE
 
 
@@ -53,6 +53,22 @@ def tape_of(program: st.Program) -> Tape | None:
     if tape is None:
         tape = program.tape = compile_program(program) or False
     return tape or None
+
+
+def compile_source(source: str) -> Tape | None:
+    """The tape of a program's source, compiled as it is parsed (no AST is built), or None
+    where it needs the engine. A syntax error is raised as parse() raises it."""
+    from .parser import parse
+
+    _TO_TAPE.start()
+    try:
+        return parse(source, _TO_TAPE)
+    except AgradSyntaxError:
+        raise
+    except (Unsupported, AgradError):
+        return None
+    finally:
+        _TO_TAPE.start()  # let the last program's builder go
 
 
 def compile_program(program: st.Program) -> Tape | None:
@@ -145,6 +161,67 @@ class TapeBuilder:
         return slot
 
 
+class ToTape:
+    """The parser's builder for the fast path (parser.ToAST's counterpart): its reductions, in
+    the order the LALR driver makes them, which is the AST walk's order, go straight to a
+    TapeBuilder, so a fresh source is compiled without building its AST. Tokens are the
+    lexer's (type, text, span) tuples. `start()` begins a new program."""
+
+    def __init__(self):
+        self.tape = TapeBuilder()
+
+    def start(self) -> None:
+        self.tape = TapeBuilder()
+
+    def number(self, tok):
+        return self.tape.number(float(tok[1]))
+
+    def name(self, tok):
+        return self.tape.name(tok[1])
+
+    def _binary(op):  # noqa: N805 - a factory used while the class body runs
+        def method(self, left, tok, right):
+            return self.tape.call(op, (left, right))
+
+        return method
+
+    add = _binary("add")
+    sub = _binary("sub")
+    mul = _binary("mul")
+    div = _binary("div")
+    pow = _binary("pow")
+    del _binary
+
+    def neg(self, tok, operand):
+        return self.tape.call("neg", (operand,))
+
+    def pos(self, tok, operand):
+        return operand
+
+    def group(self, lpar, expr, rpar):
+        return expr
+
+    def call(self, name, _lpar, args, rpar):
+        args = args or ()
+        self.tape.check_call(name[1], len(args))
+        return self.tape.call(name[1], args)
+
+    def vector(self, *parts):
+        raise Unsupported
+
+    index = vector
+
+    def arguments(self, *items):
+        return items[::2]  # expr, COMMA, expr, ...: not the commas
+
+    def assign(self, name, _eq, value):
+        return self.tape.assign(name[1], value)
+
+    def program(self, *statements):
+        self.tape.output = statements[-1]
+        return self.tape.tape()
+
+
 def _walk(root, builder: TapeBuilder) -> int:
     """The slot of an expression's value, its parts built in post-order (no recursion)."""
     results: list[int] = []
@@ -203,9 +280,13 @@ def run(tape: Tape, bindings: dict):
     numbers = tape.numbers
     if numbers[output]:
         return values[output], {name: None for slot, name in tape.variables}
+    # Backward. A gradient is kept as its float: what reaches a node is never a Python number
+    # (the seed is not, and each rule's result involves the gradient or a mask), so the sums
+    # are the engine's Tensor additions, a + b. (A rule that returned a number would send the
+    # program to the engine.)
     Scalar = ops.Scalar
     grads = [None] * len(values)
-    grads[output] = Scalar(1.0)
+    grads[output] = 1.0
     for op, args, slot in reversed(tape.code):
         g = grads[slot]
         if g is None:
@@ -215,11 +296,14 @@ def run(tape: Tape, bindings: dict):
             rule = op.grads[0]
             if rule is None or numbers[j]:
                 continue
-            contribution = rule(g, Scalar(values[slot]), Scalar(values[j]))
+            contribution = rule(Scalar(g), Scalar(values[slot]), Scalar(values[j]))
             if contribution is not None:
+                if contribution.is_number:
+                    return None
                 previous = grads[j]
-                grads[j] = contribution if previous is None else previous + contribution
+                grads[j] = contribution.value if previous is None else previous + contribution.value
             continue
+        g = Scalar(g)
         inputs = [Scalar(values[i], numbers[i]) for i in args]
         out = Scalar(values[slot])
         i = 0
@@ -231,7 +315,11 @@ def run(tape: Tape, bindings: dict):
             contribution = rule(g, out, *inputs)
             if contribution is None:
                 continue
+            if contribution.is_number:
+                return None
             previous = grads[j]
-            grads[j] = contribution if previous is None else previous + contribution
-    return values[output], {name: None if grads[slot] is None else grads[slot].value
-                            for slot, name in tape.variables}
+            grads[j] = contribution.value if previous is None else previous + contribution.value
+    return values[output], {name: grads[slot] for slot, name in tape.variables}
+
+
+_TO_TAPE = ToTape()
