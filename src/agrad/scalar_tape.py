@@ -135,23 +135,27 @@ class TapeBuilder:
         return slot
 
     def check_call(self, func: str, count: int) -> None:
-        if func in GRAPH_FUNCTIONS or func not in ops.public_functions() or count not in ops.accepts(func):
-            raise Unsupported
+        if (func, count) not in _callable():
+            raise Unsupported  # grad, detach, no_grad, an unknown function, a wrong count
 
     def call(self, name: str, args) -> int:
         numbers = self.numbers
-        if len(args) == 2:
-            a, b = args
-            flags = (numbers[a], numbers[b])
-        else:
-            flags = tuple([numbers[i] for i in args])
-        if all(flags):  # arithmetic on Python numbers: folded, as the engine does
-            values = self.values
-            return self.number(ops.scalar_kernel(name, flags)(*[values[i] for i in args]))
-        op = ops.variant(name, flags)
-        if op is None:  # c / x is x.reciprocal() * c
-            return self._op(ops.MUL, (self._op(ops.RECIPROCAL, (args[1],)), args[0]))
-        return self._op(op, tuple(args))
+        flags = tuple([numbers[i] for i in args])
+        op = _VARIANTS.get((name, flags))
+        if op is None:
+            if all(flags):  # arithmetic on Python numbers: folded, as the engine does
+                values = self.values
+                return self.number(ops.scalar_kernel(name, flags)(*[values[i] for i in args]))
+            op = ops.variant(name, flags)
+            if op is None:  # c / x is x.reciprocal() * c
+                return self._op(ops.MUL, (self._op(ops.RECIPROCAL, (args[1],)), args[0]))
+            _VARIANTS[name, flags] = op
+        values = self.values
+        values.append(None)
+        self.numbers.append(False)
+        slot = len(values) - 1
+        self.code.append((op, tuple(args), slot))
+        return slot
 
     def _op(self, op, args: tuple) -> int:
         self.values.append(None)
@@ -159,6 +163,22 @@ class TapeBuilder:
         slot = len(self.values) - 1
         self.code.append((op, args, slot))
         return slot
+
+
+_VARIANTS: dict = {}  # (name, operands that are numbers) -> ops.variant's entry, when it is one op
+
+
+def _callable() -> frozenset:
+    """(function, argument count) for every call the fast path makes: the op table's public
+    functions (not the graph functions) with the counts they accept."""
+    global _CALLABLE
+    if _CALLABLE is None:
+        _CALLABLE = frozenset((name, n) for name in ops.public_functions() if name not in GRAPH_FUNCTIONS
+                              for n in ops.accepts(name))
+    return _CALLABLE
+
+
+_CALLABLE = None
 
 
 class ToTape:
