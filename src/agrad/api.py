@@ -173,8 +173,11 @@ def _run(source, bindings, no_grad, retain_grad, hooks, passes, zero_grad, trace
     for name in no_grad:
         if name not in bindings:
             raise BindingError(f"--no-grad {name}: no variable '{name}' is bound")
-    if program is None or program.statements is None:
+    if program is None:
         program = parse(source)
+    elif program.statements is None:  # prepared for the fast path: parsed once now, and kept
+        parsed = parse(source)
+        program.statements, program.span = parsed.statements, parsed.span
     variables = make_variables(bindings, no_grad)
     lowered = lower(program, variables, source)
     out = lowered.output
@@ -208,8 +211,8 @@ def _run(source, bindings, no_grad, retain_grad, hooks, passes, zero_grad, trace
 
 def prepare(source: str) -> st.Program:
     """The program run() needs for `source`: a scalar program is compiled to its tape as it is
-    parsed (scalar_tape.compile_source) and keeps only that (statements None: the engine parses
-    the source again if it is ever needed); any other is parsed. Raises a syntax error as
+    parsed (scalar_tape.compile_source) and keeps only that (statements None, until the engine
+    needs them: it parses the source then, once); any other is parsed. Raises a syntax error as
     parse() does."""
     tape = scalar_tape.compile_source(source)
     if tape is None:

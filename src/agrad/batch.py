@@ -18,7 +18,7 @@ import sys
 from collections import deque
 from dataclasses import dataclass, field
 
-from .api import run
+from .api import prepare, run
 from .errors import AgradError, BindingError, InputError, InternalError, UsageError
 from .input_lines import LineReader
 from .limits import source_limit, too_long
@@ -188,13 +188,14 @@ def _json_type(value) -> str:
 
 @functools.lru_cache(maxsize=PARSE_CACHE_SIZE)
 def _parse_cached(source: str):
-    return parse(source)
+    return prepare(source)
 
 
 def parse_once(source: str):
-    """Parse, keeping the programs of short sources: a batch repeating an expression parses it
-    once. (Lowering only reads the AST, so one parsed program serves any number of runs.)"""
-    return _parse_cached(source) if len(source) <= PARSE_CACHE_MAX_CHARS else parse(source)
+    """Prepare (parse, and compile a scalar program to its tape: api.prepare), keeping the
+    programs of short sources: a batch repeating an expression parses it once. (Running only
+    reads the program, so one prepared program serves any number of runs.)"""
+    return _parse_cached(source) if len(source) <= PARSE_CACHE_MAX_CHARS else prepare(source)
 
 
 # -- running a chunk of jobs (in this process or in a worker) ------------------------------------

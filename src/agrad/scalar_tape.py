@@ -22,6 +22,7 @@ from . import ops
 from . import syntax_tree as st
 from .errors import AgradError, AgradSyntaxError
 from .lowering import CONSTANTS, GRAPH_FUNCTIONS, NAME_RE
+from .parser import parse
 
 
 class Tape:
@@ -43,7 +44,11 @@ class Tape:
         self.output = output
         self.assigned = assigned
         self.used = [name for slot, name in variables]
-        self.grad_fn = next((op.grad_fn for op, args, slot in code if slot == output), None)
+        self.grad_fn = None
+        for op, args, slot in reversed(code):  # (the output is usually the last op)
+            if slot == output:
+                self.grad_fn = op.grad_fn
+                break
 
 
 def tape_of(program: st.Program) -> Tape | None:
@@ -58,9 +63,7 @@ def tape_of(program: st.Program) -> Tape | None:
 def compile_source(source: str) -> Tape | None:
     """The tape of a program's source, compiled as it is parsed (no AST is built), or None
     where it needs the engine. A syntax error is raised as parse() raises it."""
-    from .parser import parse
-
-    _TO_TAPE.start()
+    _TO_TAPE.tape = TapeBuilder()
     try:
         return parse(source, _TO_TAPE)
     except AgradSyntaxError:
@@ -68,7 +71,7 @@ def compile_source(source: str) -> Tape | None:
     except (Unsupported, AgradError):
         return None
     finally:
-        _TO_TAPE.start()  # let the last program's builder go
+        _TO_TAPE.tape = None  # let the last program's builder go
 
 
 def compile_program(program: st.Program) -> Tape | None:
@@ -185,13 +188,10 @@ class ToTape:
     """The parser's builder for the fast path (parser.ToAST's counterpart): its reductions, in
     the order the LALR driver makes them, which is the AST walk's order, go straight to a
     TapeBuilder, so a fresh source is compiled without building its AST. Tokens are the
-    lexer's (type, text, span) tuples. `start()` begins a new program."""
+    lexer's (type, text, span) tuples. Set `tape` to a new TapeBuilder for each program."""
 
     def __init__(self):
-        self.tape = TapeBuilder()
-
-    def start(self) -> None:
-        self.tape = TapeBuilder()
+        self.tape = None
 
     def number(self, tok):
         return self.tape.number(float(tok[1]))
