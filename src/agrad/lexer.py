@@ -55,15 +55,19 @@ class Lexer:
     def __init__(self, terminals):
         strings = [(name, value) for name, kind, value in terminals if kind == "str"]
         regexps = [(name, value) for name, kind, value in terminals if kind != "str"]
-        # Longer literal strings first, so "**" wins over "*"; the one-character ones last, as
-        # one character class (_CHAR, its terminal looked up in self.chars): faster for `re`
-        # than an alternative each.
+        # Longer literal strings first, so "**" wins over "*"; then the one-character ones as one
+        # character class (_CHAR, its terminal looked up in self.chars): faster for `re` than an
+        # alternative each.
         strings.sort(key=lambda item: -len(item[1]))
         self.chars = {value: name for name, value in strings if len(value) == 1}
-        parts = [f"(?P<{name}>{regexp})" for name, regexp in regexps]
-        parts += [f"(?P<{name}>{re.escape(value)})" for name, value in strings if len(value) > 1]
+        # Punctuation is most of the tokens, so it is tried before NUMBER and NAME, which never
+        # start with it; the patterns that can (POW's "**", the longer literals) come first.
+        early = [(name, regexp) for name, regexp in regexps if any(re.match(regexp, c * 2) for c in self.chars)]
+        parts = [f"(?P<{name}>{re.escape(value)})" for name, value in strings if len(value) > 1]
+        parts += [f"(?P<{name}>{regexp})" for name, regexp in early]
         if self.chars:
             parts.append("(?P<_CHAR>[" + "".join(re.escape(c) for c in self.chars) + "])")
+        parts += [f"(?P<{name}>{regexp})" for name, regexp in regexps if (name, regexp) not in early]
         # No alternative for blanks (finditer skips them); _ERR is every other character.
         parts += [r"(?P<_NL>\n)", r"(?P<_COMMENT>#[^\n]*)", r"(?P<_ERR>[^ \t\r\f\v])"]
         self.regex = re.compile("|".join(parts), re.DOTALL)

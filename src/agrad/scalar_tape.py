@@ -143,7 +143,7 @@ class TapeBuilder:
 
     def call(self, name: str, args) -> int:
         numbers = self.numbers
-        flags = tuple([numbers[i] for i in args])
+        flags = (numbers[args[0]], numbers[args[1]]) if len(args) == 2 else tuple([numbers[i] for i in args])
         op = _VARIANTS.get((name, flags))
         if op is None:
             if all(flags):  # arithmetic on Python numbers: folded, as the engine does
