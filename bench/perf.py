@@ -121,13 +121,17 @@ def batch(n: int, runs: int, tmp: str) -> None:
         for source, bindings in expressions.generate(n, seed=2):
             fh.write(json.dumps({"expr": source, "vars": bindings}) + "\n")
     ours = wall(agrad_command() + ["eval", "-", "--format", "json"], path, runs)
+    every_core = wall(agrad_command() + ["eval", "-", "--format", "json", "--jobs", "0"], path, runs)
     print(f"batch end to end, {n:,} JSON lines through `agrad eval -` (whole process):")
     print(f"  agrad                {ours:10.2f} s   {n / ours:10,.0f} lines/s")
+    print(f"  agrad --jobs 0       {every_core:10.2f} s   {n / every_core:10,.0f} lines/s  "
+          f"(a worker per core: {os.cpu_count()})")
     if have_torch():
         script = TORCH_SCRIPT.format(here=HERE, path=path)
         theirs = wall([sys.executable, "-c", script], None, runs)
         print(f"  torch script         {theirs:10.2f} s   {n / theirs:10,.0f} lines/s")
         print(f"  ratio torch/agrad    {theirs / ours:10.2f}x   target: {TARGETS['batch']}")
+        print(f"  with --jobs 0        {theirs / every_core:10.2f}x")
     else:
         print("  torch script         skipped: torch is not installed")
 

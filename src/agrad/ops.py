@@ -102,8 +102,12 @@ def mask(predicate, *tensors: Tensor) -> Tensor:
 
 
 def where(cond: Tensor, a, b) -> Tensor:
-    if type(cond) is Scalar:
-        return scalar_call("where", cond, a, b)
+    if type(cond) is Scalar:  # scalar_call("where", cond, a, b) written out: where has no variants
+        if type(a) is not Scalar:
+            a = Scalar(float(a), True)
+        if type(b) is not Scalar:
+            b = Scalar(float(b), True)
+        return Scalar(WHERE.kernel(cond.value, a.value, b.value), cond.is_number and a.is_number and b.is_number)
     return apply(WHERE, cond, as_tensor(a), as_tensor(b))
 
 
