@@ -60,14 +60,17 @@ def have_torch() -> bool:
     return True
 
 
-def wall(cmd, stdin_path=None, runs=5) -> float:
-    times = []
+def walls(commands: dict, runs: int) -> dict:
+    """{name: [seconds of each run]} for commands {name: (argv, stdin path or None)}, which take
+    turns round after round, so that a change in the machine's load reaches all of them."""
+    times: dict = {name: [] for name in commands}
     for _ in range(runs):
-        with open(stdin_path or os.devnull, "rb") as stdin, open(os.devnull, "wb") as out:
-            start = time.perf_counter()
-            subprocess.run(cmd, stdin=stdin, stdout=out, check=False)
-            times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for name, (cmd, stdin_path) in commands.items():
+            with open(stdin_path or os.devnull, "rb") as stdin, open(os.devnull, "wb") as out:
+                start = time.perf_counter()
+                subprocess.run(cmd, stdin=stdin, stdout=out, check=False)
+                times[name].append(time.perf_counter() - start)
+    return times
 
 
 def throughput(n: int, runs: int) -> None:
@@ -120,15 +123,18 @@ def batch(n: int, runs: int, tmp: str) -> None:
     with open(path, "w", encoding="utf-8") as fh:
         for source, bindings in expressions.generate(n, seed=2):
             fh.write(json.dumps({"expr": source, "vars": bindings}) + "\n")
-    ours = wall(agrad_command() + ["eval", "-", "--format", "json"], path, runs)
-    every_core = wall(agrad_command() + ["eval", "-", "--format", "json", "--jobs", "0"], path, runs)
-    print(f"batch end to end, {n:,} JSON lines through `agrad eval -` (whole process):")
+    commands = {"agrad": (agrad_command() + ["eval", "-", "--format", "json"], path),
+                "every core": (agrad_command() + ["eval", "-", "--format", "json", "--jobs", "0"], path)}
+    if have_torch():
+        commands["torch"] = ([sys.executable, "-c", TORCH_SCRIPT.format(here=HERE, path=path)], None)
+    median = {name: statistics.median(t) for name, t in walls(commands, runs).items()}
+    ours, every_core = median["agrad"], median["every core"]
+    print(f"batch end to end, {n:,} JSON lines through `agrad eval -` (whole process, median of {runs}):")
     print(f"  agrad                {ours:10.2f} s   {n / ours:10,.0f} lines/s")
     print(f"  agrad --jobs 0       {every_core:10.2f} s   {n / every_core:10,.0f} lines/s  "
           f"(a worker per core: {os.cpu_count()})")
-    if have_torch():
-        script = TORCH_SCRIPT.format(here=HERE, path=path)
-        theirs = wall([sys.executable, "-c", script], None, runs)
+    if "torch" in median:
+        theirs = median["torch"]
         print(f"  torch script         {theirs:10.2f} s   {n / theirs:10,.0f} lines/s")
         print(f"  ratio torch/agrad    {theirs / ours:10.2f}x   target: {TARGETS['batch']}")
         print(f"  with --jobs 0        {theirs / every_core:10.2f}x")
@@ -138,11 +144,11 @@ def batch(n: int, runs: int, tmp: str) -> None:
 
 def one_shot(runs: int) -> None:
     base = agrad_command() + ["eval", "(x+w)*2", "--x", "3", "--w", "1"]
-    python = wall([sys.executable, "-c", "pass"], None, runs)
-    typer = wall([sys.executable, "-c", "import typer"], None, runs)
-    as_json = wall(base + ["--format", "json"], None, runs)
-    pretty = wall(base, None, runs)
-    print("one-shot `agrad eval \"(x+w)*2\" --x 3 --w 1` (wall, median):")
+    times = walls({"python": ([sys.executable, "-c", "pass"], None),
+                   "typer": ([sys.executable, "-c", "import typer"], None),
+                   "json": (base + ["--format", "json"], None), "pretty": (base, None)}, runs)
+    python, typer, as_json, pretty = (statistics.median(times[k]) for k in ("python", "typer", "json", "pretty"))
+    print(f"one-shot `agrad eval \"(x+w)*2\" --x 3 --w 1` (wall, median of {runs}, taking turns):")
     print(f"  python -c pass       {python:10.3f} s")
     print(f"  import typer         {typer:10.3f} s   (the floor of any Typer command line)")
     print(f"  --format json        {as_json:10.3f} s   target: {TARGETS['json']}")
