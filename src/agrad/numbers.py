@@ -23,6 +23,8 @@ def _floats(value) -> list:
 
 
 def text(value) -> str:
+    if type(value) is float and math.isfinite(value):  # the common case, first
+        return repr(value)
     if value is None:
         return "None"
     if _is_vector(value):
@@ -54,6 +56,8 @@ def short(value, edge: int = EDGE, full: int = FULL) -> str:
 
 
 def json_value(value):
+    if type(value) is float:  # the common case, first: a scalar
+        return value if math.isfinite(value) else text(value)
     if value is None:
         return None
     if _is_vector(value):
