@@ -142,3 +142,52 @@ def test_compiling_while_parsing_gives_the_tape_of_the_ast(source):
     assert (from_text.variables, from_text.numbers, from_text.output, from_text.assigned) == \
         (from_ast.variables, from_ast.numbers, from_ast.output, from_ast.assigned)
     assert [v if v == v else "nan" for v in from_text.init] == [v if v == v else "nan" for v in from_ast.init]
+
+
+def test_odd_bindings_get_the_engines_answer():
+    import collections
+
+    for source, bindings in [
+        ("x*2", {"x": 1.0, "y": "abc"}),  # an unused binding's value is checked as the engine checks it
+        ("pi", {"y": True}),
+        ("x*2", {"x": 1.0, "y": None}),
+        ("x*2", {"x": 1.0, "y": [[1.0]]}),
+        ("x*2", {"x": 1.0, "y": "1,2"}),  # an unused vector: the engine's leaf, no gradient
+        ("x*2", [("x", 1.0)]),  # pairs, as dict() takes them
+        ("x*2", collections.defaultdict(float, {"y": 1.0})),  # no default value for x
+        ("x*2", collections.Counter({"y": 2})),
+    ]:
+        _check(source, bindings)
+
+
+def test_the_graph_built_on_demand_is_the_one_of_the_call():
+    bindings = {"x": 1.0}
+    r = run("y = x*2; y", bindings)
+    bindings["x"] = 5.0  # the caller's dict changes afterwards
+    with agrad.no_grad():  # and grad mode is off when the graph is first read
+        output = r.output
+    assert (output.value, r.variables["x"].value, r.assigned["y"].value) == (2.0, 1.0, 2.0)
+    assert (r.grad_fn, r.requires_grad, output.requires_grad) == ("MulBackward0", True, True)
+
+
+def test_threads_compile_their_own_programs():
+    import threading
+
+    n = 3000
+    sources = ["sin(" * n + "x" + ")" * n, "+".join(["x*w"] * n)]
+    expected = [run(s, {"x": 0.5, "w": 2.0}, fast=False).grads for s in sources]
+    failures = []
+
+    def work(k):
+        for _ in range(5):
+            try:
+                assert run(sources[k], {"x": 0.5, "w": 2.0}).grads == expected[k]
+            except Exception as exc:  # noqa: BLE001 - collected for the assertion below
+                failures.append(exc)
+
+    threads = [threading.Thread(target=work, args=(k % 2,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []

@@ -10,7 +10,7 @@ from .errors import AgradError, BindingError
 from .limits import check_source
 from .lowering import CONSTANTS, NAME_RE, lower, make_variables
 from .parser import parse
-from .tensor import Tensor, backward, dtype_mode, is_grad_enabled
+from .tensor import Tensor, backward, dtype_mode, is_grad_enabled, set_grad_enabled
 
 
 class Result:
@@ -78,7 +78,8 @@ class Result:
 
     def _from_engine(self) -> None:
         engine, self._engine = self._engine, None
-        full = engine()
+        with set_grad_enabled(True):  # as when the fast path ran (it runs only with grad mode on)
+            full = engine()
         self._output, self._variables, self._assigned = full._output, full._variables, full._assigned
 
     @property
@@ -149,7 +150,7 @@ def run(source: str, bindings: dict | None = None, *, no_grad=(), retain_grad=()
             check_source(source, max_source_bytes)
             if program is None:
                 program = prepare(source)
-            result = _run_tape(source, bindings or {}, program)
+            result = _run_tape(source, dict(bindings or {}), program)
             if result is not None:
                 return result
         with dtype_mode(dtype):
@@ -232,10 +233,11 @@ def _run_tape(source: str, bindings: dict, program: st.Program) -> Result | None
         return None
     value, grads = ran
     if len(grads) != len(bindings):
-        for name in bindings:  # (the tape's variables are valid names, neither constants nor assigned)
+        for name, bound in bindings.items():  # (the tape's variables are valid names with numbers)
             if name not in grads:
-                if type(name) is not str or name in CONSTANTS or name in tape.assigned or not NAME_RE.match(name):
-                    return None  # the engine's BindingError
+                if type(name) is not str or name in CONSTANTS or name in tape.assigned or not NAME_RE.match(name) \
+                        or not _plain_number(bound):
+                    return None  # the engine's BindingError, or a vector the engine makes a leaf of
                 grads[name] = None  # bound but unused: after the used ones, as the engine orders them
     result = Result(source, value, grads, None, used=list(tape.used))
     requires_grad = not tape.numbers[tape.output]
@@ -244,6 +246,19 @@ def _run_tape(source: str, bindings: dict, program: st.Program) -> Result | None
     result._fast = (tape.grad_fn, requires_grad)
     result._engine = lambda: run(source, bindings, program=program, fast=False)
     return result
+
+
+def _plain_number(value) -> bool:
+    """A float, or an int that a float holds (the engine's check of an unused binding agrees)."""
+    if type(value) is float:
+        return True
+    if type(value) is not int:
+        return False
+    try:
+        float(value)
+    except OverflowError:
+        return False
+    return True
 
 
 def _differentiate(result, out, ordered, retained, seed, passes, zero_grad, trace, order, hessian, jacobian):

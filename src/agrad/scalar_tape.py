@@ -18,6 +18,8 @@ which also gives the error its message and position. No recursion: the walk keep
 
 from __future__ import annotations
 
+import threading
+
 from . import ops
 from . import syntax_tree as st
 from .errors import AgradError, AgradSyntaxError
@@ -63,15 +65,16 @@ def tape_of(program: st.Program) -> Tape | None:
 def compile_source(source: str) -> Tape | None:
     """The tape of a program's source, compiled as it is parsed (no AST is built), or None
     where it needs the engine. A syntax error is raised as parse() raises it."""
-    _TO_TAPE.tape = TapeBuilder()
-    try:
-        return parse(source, _TO_TAPE)
-    except AgradSyntaxError:
-        raise
-    except (Unsupported, AgradError):
-        return None
-    finally:
-        _TO_TAPE.tape = None  # let the last program's builder go
+    with _TO_TAPE_LOCK:  # one builder for every thread: one program at a time
+        _TO_TAPE.tape = TapeBuilder()
+        try:
+            return parse(source, _TO_TAPE)
+        except AgradSyntaxError:
+            raise
+        except (Unsupported, AgradError):
+            return None
+        finally:
+            _TO_TAPE.tape = None  # let the last program's builder go
 
 
 def compile_program(program: st.Program) -> Tape | None:
@@ -343,3 +346,4 @@ def run(tape: Tape, bindings: dict):
 
 
 _TO_TAPE = ToTape()
+_TO_TAPE_LOCK = threading.Lock()
