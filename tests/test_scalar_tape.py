@@ -191,3 +191,14 @@ def test_threads_compile_their_own_programs():
     for t in threads:
         t.join()
     assert failures == []
+
+
+def test_a_whole_number_too_large_for_a_float_is_a_binding_error():
+    for bindings in ({"x": 10**400}, {"x": 1.0, "y": -10**5000}):
+        for fast in (True, False):
+            try:
+                run("x * 2", bindings, fast=fast)
+            except agrad.BindingError as exc:
+                assert "too large for a float64" in str(exc)
+            else:
+                raise AssertionError("no BindingError")

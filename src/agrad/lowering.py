@@ -56,7 +56,11 @@ def _as_value(name: str, value):
     if isinstance(value, bool):
         raise BindingError(f"variable '{name}': expected a number, got {value!r}")
     if isinstance(value, (int, float)):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an int too large for a float64
+            raise BindingError(f"variable '{name}': a whole number too large for a float64 (about 1.8e308 "
+                               "at most)") from None
     if isinstance(value, str):
         from .binding_values import parse_value
 
