@@ -83,9 +83,6 @@ def _op(name, arity, kernel, grads, grad_fn, derivatives, **kw) -> Op:
 
 def fn(name: str, *args) -> Tensor:
     if type(args[0]) is Scalar:
-        if len(args) == 1:
-            a = args[0]
-            return Scalar(scalar_kernel(name, (a.is_number,))(a.value), a.is_number)
         return scalar_call(name, *args)
     return call(name, *args)
 
@@ -102,12 +99,8 @@ def mask(predicate, *tensors: Tensor) -> Tensor:
 
 
 def where(cond: Tensor, a, b) -> Tensor:
-    if type(cond) is Scalar:  # scalar_call("where", cond, a, b) written out: where has no variants
-        if type(a) is not Scalar:
-            a = Scalar(float(a), True)
-        if type(b) is not Scalar:
-            b = Scalar(float(b), True)
-        return Scalar(WHERE.kernel(cond.value, a.value, b.value), cond.is_number and a.is_number and b.is_number)
+    if type(cond) is Scalar:
+        return scalar_call("where", cond, a, b)
     return apply(WHERE, cond, as_tensor(a), as_tensor(b))
 
 
@@ -550,9 +543,20 @@ del _name, _dunder, _method, _reflected
 
 def scalar_call(name: str, *args) -> Scalar:
     """call() for Scalars and Python numbers: the same variant, the same kernel, no Tensor."""
-    a = [x if type(x) is Scalar else Scalar(float(x), True) for x in args]
-    numbers = tuple([s.is_number for s in a])
-    return Scalar(scalar_kernel(name, numbers)(*[s.value for s in a]), all(numbers))
+    if len(args) == 1 and type(args[0]) is Scalar:  # most calls: one argument
+        a = args[0]
+        return Scalar(scalar_kernel(name, (a.is_number,))(a.value), a.is_number)
+    values = []
+    numbers = []
+    for x in args:
+        if type(x) is Scalar:
+            values.append(x.value)
+            numbers.append(x.is_number)
+        else:  # a Python number, as as_tensor takes it
+            values.append(float(x))
+            numbers.append(True)
+    flags = tuple(numbers)
+    return Scalar(scalar_kernel(name, flags)(*values), all(flags))
 
 
 def as_grad(value) -> Tensor:

@@ -113,10 +113,13 @@ class TapeBuilder:
         variables = tuple((slot, name) for name, slot in self.variables.items())
         return Tape(self.values, variables, self.code, self.numbers, self.output, frozenset(self.assigned))
 
-    def number(self, value: float) -> int:
+    def _slot(self, value, number: bool) -> int:
         self.values.append(value)
-        self.numbers.append(True)
+        self.numbers.append(number)
         return len(self.values) - 1
+
+    def number(self, value: float) -> int:
+        return self._slot(value, True)
 
     def name(self, name: str) -> int:
         slot = self.assigned.get(name)
@@ -129,9 +132,7 @@ class TapeBuilder:
             return self.number(CONSTANTS[name])
         if name in ops.public_functions() or not NAME_RE.match(name):
             raise Unsupported  # a function's name, unless bound: the engine decides
-        self.values.append(None)
-        self.numbers.append(False)
-        slot = self.variables[name] = len(self.values) - 1
+        slot = self.variables[name] = self._slot(None, False)
         return slot
 
     def assign(self, name: str, slot: int) -> int:
@@ -156,17 +157,10 @@ class TapeBuilder:
             if op is None:  # c / x is x.reciprocal() * c
                 return self._op(ops.MUL, (self._op(ops.RECIPROCAL, (args[1],)), args[0]))
             _VARIANTS[name, flags] = op
-        values = self.values
-        values.append(None)
-        self.numbers.append(False)
-        slot = len(values) - 1
-        self.code.append((op, tuple(args), slot))
-        return slot
+        return self._op(op, tuple(args))
 
     def _op(self, op, args: tuple) -> int:
-        self.values.append(None)
-        self.numbers.append(False)
-        slot = len(self.values) - 1
+        slot = self._slot(None, False)
         self.code.append((op, args, slot))
         return slot
 
