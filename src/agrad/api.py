@@ -8,7 +8,7 @@ from . import lessons, scalar_tape, shapes
 from . import syntax_tree as st
 from .errors import AgradError, BindingError
 from .limits import check_source
-from .lowering import CONSTANTS, NAME_RE, lower, make_variables
+from .lowering import lower, make_variables
 from .parser import parse
 from .tensor import Tensor, backward, dtype_mode, is_grad_enabled, set_grad_enabled
 
@@ -141,6 +141,7 @@ def run(source: str, bindings: dict | None = None, *, no_grad=(), retain_grad=()
     engine always."""
     fast = fast and not (no_grad or retain_grad or hooks or zero_grad or trace or order or hessian or jacobian) \
         and backward_passes == 1 and dtype == "float64" and gradient is None
+    bindings = dict(bindings or {})
     # The graph holds no reference cycles (inputs point only to older tensors), so reference
     # counting frees it; the cyclic collector would only rescan millions of nodes of a big graph.
     collecting = gc.isenabled()
@@ -150,11 +151,11 @@ def run(source: str, bindings: dict | None = None, *, no_grad=(), retain_grad=()
             check_source(source, max_source_bytes)
             if program is None:
                 program = prepare(source)
-            result = _run_tape(source, dict(bindings or {}), program)
+            result = _run_tape(source, bindings, program)
             if result is not None:
                 return result
         with dtype_mode(dtype):
-            return _run(source, dict(bindings or {}), frozenset(no_grad), tuple(retain_grad), tuple(hooks),
+            return _run(source, bindings, frozenset(no_grad), tuple(retain_grad), tuple(hooks),
                         int(backward_passes), zero_grad, trace, int(order), hessian, dtype, program, gradient,
                         jacobian, max_source_bytes)
     except AgradError as exc:
@@ -235,9 +236,8 @@ def _run_tape(source: str, bindings: dict, program: st.Program) -> Result | None
     if len(grads) != len(bindings):
         for name, bound in bindings.items():  # (the tape's variables are valid names with numbers)
             if name not in grads:
-                if type(name) is not str or name in CONSTANTS or name in tape.assigned or not NAME_RE.match(name) \
-                        or not _plain_number(bound):
-                    return None  # the engine's BindingError, or a vector the engine makes a leaf of
+                if type(name) is not str or name in tape.assigned or not _scalar_leaf(name, bound):
+                    return None  # the engine's error, or a vector the engine makes a leaf of
                 grads[name] = None  # bound but unused: after the used ones, as the engine orders them
     result = Result(source, value, grads, None, used=list(tape.used))
     requires_grad = not tape.numbers[tape.output]
@@ -248,17 +248,14 @@ def _run_tape(source: str, bindings: dict, program: st.Program) -> Result | None
     return result
 
 
-def _plain_number(value) -> bool:
-    """A float, or an int that a float holds (the engine's check of an unused binding agrees)."""
-    if type(value) is float:
-        return True
-    if type(value) is not int:
-        return False
+def _scalar_leaf(name: str, value) -> bool:
+    """Whether the engine takes this binding as a scalar leaf (make_variables checks the name and
+    the value; an error there is the engine's to raise)."""
     try:
-        float(value)
-    except OverflowError:
+        leaf = make_variables({name: value})[name]
+    except BindingError:
         return False
-    return True
+    return type(leaf.value) is float
 
 
 def _differentiate(result, out, ordered, retained, seed, passes, zero_grad, trace, order, hessian, jacobian):
