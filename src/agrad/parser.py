@@ -299,16 +299,20 @@ class Driver:
 def driver(builder=None) -> Driver:
     """The driver building agrad's AST, or with `builder` (an object with ToAST's methods) a
     driver whose reductions call that builder's methods instead; built once per builder."""
+    global _TABLE
     key = None if builder is None else id(builder)
     found = _DRIVERS.get(key)
     if found is None:
-        from .parse_table import load
+        if _TABLE is None:  # read once, for every builder's driver
+            from .parse_table import load
 
-        found = _DRIVERS[key] = Driver(load(), builder)
+            _TABLE = load()
+        found = _DRIVERS[key] = Driver(_TABLE, builder)
     return found
 
 
 _DRIVERS: dict = {}
+_TABLE = None  # the parse table, once read
 
 
 def parse(source: str, builder=None):
