@@ -23,6 +23,7 @@ machine and twice):
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import shutil
@@ -60,17 +61,28 @@ def have_torch() -> bool:
     return True
 
 
-def walls(commands: dict, runs: int) -> dict:
-    """{name: [seconds of each run]} for commands {name: (argv, stdin path or None)}, which take
-    turns round after round, so that a change in the machine's load reaches all of them."""
-    times: dict = {name: [] for name in commands}
+def rounds(contenders: dict, runs: int) -> dict:
+    """{name: [seconds of each call]} for contenders {name: a function of no arguments}, which
+    take turns round after round, so that a change in the machine's load reaches all of them."""
+    times: dict = {name: [] for name in contenders}
     for _ in range(runs):
-        for name, (cmd, stdin_path) in commands.items():
-            with open(stdin_path or os.devnull, "rb") as stdin, open(os.devnull, "wb") as out:
-                start = time.perf_counter()
-                subprocess.run(cmd, stdin=stdin, stdout=out, check=False)
-                times[name].append(time.perf_counter() - start)
+        for name, fn in contenders.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
     return times
+
+
+def walls(commands: dict, runs: int) -> dict:
+    """rounds() of whole processes: commands {name: (argv, stdin path or None)}."""
+    def process(cmd, stdin_path):
+        def call():
+            with open(stdin_path or os.devnull, "rb") as stdin, open(os.devnull, "wb") as out:
+                subprocess.run(cmd, stdin=stdin, stdout=out, check=False)
+
+        return call
+
+    return rounds({name: process(cmd, stdin_path) for name, (cmd, stdin_path) in commands.items()}, runs)
 
 
 def throughput(n: int, runs: int) -> None:
@@ -89,14 +101,8 @@ def throughput(n: int, runs: int) -> None:
         contenders["torch"] = lambda batch: torch_peer.run(batch, torch)
     for fn in contenders.values():
         fn(exprs[: max(1, n // 10)])  # warm up
-    # The contenders take turns, round after round, so that a change in the machine's load
-    # reaches all of them rather than one; each figure is the median of its rounds.
-    times: dict = {name: [] for name in contenders}
-    for _ in range(runs):
-        for name, fn in contenders.items():
-            start = time.perf_counter()
-            fn(exprs)
-            times[name].append(time.perf_counter() - start)
+    # each figure is the median of its rounds
+    times = rounds({name: functools.partial(fn, exprs) for name, fn in contenders.items()}, runs)
     rate = {name: n / statistics.median(t) for name, t in times.items()}
     ours = rate["agrad"]
     print(f"throughput, {n} generated expressions (2-12 operations), median of {runs} rounds:")
