@@ -118,19 +118,27 @@ def decode(data, number: int, skip_blank: bool, limit: int | None = None) -> str
     return text
 
 
-def _unique_keys(pairs):
-    seen = {}
-    for key, value in pairs:
-        if key in seen:
-            raise InputError(f"bad JSON: the key {key!r} appears twice")
-        seen[key] = value
-    return seen
+def _unique_keys(pairs: list) -> dict:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise InputError(f"bad JSON: the key {key!r} appears twice")
+            seen.add(key)
+    return obj
+
+
+# One decoder for every line (json.loads with an option builds a decoder per call).
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys)
 
 
 def read_json_line(text: str) -> tuple[str, dict]:
-    """A JSON job, {"expr": "...", "vars": {"x": 3}}: its source and its raw bindings."""
+    """A JSON job, {"expr": "...", "vars": {"x": 3}}: its source and its raw bindings. (The
+    caller passes a line that starts with "{", so never a byte-order mark, which json.loads
+    would refuse and the decoder does not check.)"""
     try:
-        obj = json.loads(text, object_pairs_hook=_unique_keys)
+        obj = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"bad JSON: {exc.msg}", (exc.pos, exc.pos + 1), text) from None
     except RecursionError:

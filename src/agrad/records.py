@@ -27,6 +27,10 @@ class Outcome(NamedTuple):
 
 SKIPPED = Outcome("", "", False)
 
+# json.dumps(record, ensure_ascii=False), with one encoder for every job (json.dumps with an
+# option builds an encoder per call)
+_JSON = json.JSONEncoder(ensure_ascii=False).encode
+
 
 def error_fields(exc: AgradError) -> dict:
     """The "error" object of an error record. column counts characters from 1: in the job's
@@ -91,7 +95,7 @@ class Formatter:
         fmt = self.fmt
         if fmt == "json":
             rec = {"line": number, **record(result, no_grad_reason(result))}
-            return Outcome(json.dumps(rec, ensure_ascii=False) + "\n", "", False)
+            return Outcome(_JSON(rec) + "\n", "", False)
         if fmt == "grad":
             text, warning = one_gradient(result, self.grad)
             return Outcome(text + "\n", warning + "\n" if warning else "", False)
@@ -110,7 +114,7 @@ class Formatter:
         fmt = self.fmt
         if fmt == "json":
             rec = {"line": number, "expr": source, "error": error_fields(exc)}
-            return Outcome(json.dumps(rec, ensure_ascii=False) + "\n", "", True)
+            return Outcome(_JSON(rec) + "\n", "", True)
         if fmt == "pretty":
             return Outcome(self._pretty(number, None, exc), "", True)
         if fmt == "csv":
