@@ -7,6 +7,7 @@ batch must give exactly what one evaluation gives."""
 import csv
 import io
 import json
+import math
 import os
 import select
 import signal
@@ -401,6 +402,41 @@ def test_jobs_give_the_same_output_in_the_same_order(run_agrad):
     for jobs in ("2", "0"):
         other = run_agrad("eval", "-", "--x", "1.5", "--jobs", jobs, input=text)
         assert other.returncode == 1 and other.stdout == one.stdout and other.stderr == one.stderr
+
+
+def test_a_large_file_on_stdin_goes_to_a_worker_per_core_by_default(agrad_exe, tmp_path, monkeypatch):
+    from agrad import batch, parallel
+
+    # 1 MiB of comments, then a few jobs: cheap to run, and past the threshold
+    pad = "# " + "-" * 1000 + "\n"
+    jobs = "x^2\n" + '{"expr": "sin(x)*w", "vars": {"w": 2}}\n' + "x +* 1\n" + "log(x)\n"
+    big, small = tmp_path / "big.txt", tmp_path / "small.txt"
+    big.write_text(pad * (batch.AUTO_JOBS_BYTES // len(pad) + 1) + jobs)
+    small.write_text(pad * 3 + jobs)
+    assert big.stat().st_size >= batch.AUTO_JOBS_BYTES > small.stat().st_size
+
+    chosen = []
+
+    def executor(make_runner, spec, jobs):
+        chosen.append(jobs)
+        return parallel.InProcess(make_runner, spec)
+
+    monkeypatch.setattr(batch, "make_executor", executor)
+    for path, option, expected in ((big, None, 0), (small, None, 1), (big, 1, 1), (small, 2, 2)):
+        with open(path, "rb") as stdin:
+            monkeypatch.setattr(sys, "stdin", stdin)
+            assert batch.run_stdin({"x": 2.0}, batch.Options(jobs=option, progress="off")) == 1
+        assert chosen.pop() == expected, (path.name, option)
+
+    # and the workers' output is byte for byte the one process's
+    outputs = []
+    for extra in ([], ["--jobs", "1"]):
+        with open(big, "rb") as stdin:
+            outputs.append(subprocess.run(agrad_exe + ["eval", "-", "--x", "2"] + extra, stdin=stdin,
+                                          capture_output=True, timeout=120))
+    assert outputs[0].returncode == outputs[1].returncode == 1
+    assert outputs[0].stdout == outputs[1].stdout and outputs[0].stderr == outputs[1].stderr
+    assert [r.get("value") for r in records(outputs[0].stdout)] == [4.0, 2 * math.sin(2.0), None, math.log(2.0)]
 
 
 # -- progress -----------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import os
 import stat
 import sys
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .api import prepare, run
 from .errors import AgradError, BindingError, InputError, InternalError, UsageError
@@ -35,6 +35,7 @@ CHUNK_BYTES = 1 << 20  # ... and at most about this much input text
 VECTOR_CHUNK_LINES = 1 << 16  # --points rows evaluated together
 VECTOR_CHUNK_BYTES = 2 << 20  # ... read about this much at a time (under MAX_LINE_BYTES: no line is too long)
 PENDING_PER_WORKER = 4  # chunks in flight per worker: keeps workers busy, memory bounded
+AUTO_JOBS_BYTES = 1 << 20  # stdin a file this large: a worker per core unless --jobs says otherwise
 PARSE_CACHE_SIZE = 512  # distinct sources whose parsed programs are kept
 PARSE_CACHE_MAX_CHARS = 4096  # longer sources are parsed each time, not kept
 JSON_KEYS = ("expr", "vars")
@@ -45,13 +46,14 @@ EXIT_INTERRUPTED = 130
 @dataclass(frozen=True)
 class Options:
     """How to run a batch: the output format (json, plain, csv, pretty; `grad` for --grad NAME),
-    --grad's NAME, --fail-fast, --jobs, the progress bar's mode (auto, on, off), and the options
-    of api.run applied to every job (--no-grad, --retain-grad, --hook, --backward, --dtype, ...)."""
+    --grad's NAME, --fail-fast, --jobs (None: the default, see run_stdin), the progress bar's
+    mode (auto, on, off), and the options of api.run applied to every job (--no-grad,
+    --retain-grad, --hook, --backward, --dtype, ...)."""
 
     fmt: str = "json"
     grad: str | None = None
     fail_fast: bool = False
-    jobs: int = 1
+    jobs: int | None = None
     progress: str = "auto"
     run: dict = field(default_factory=dict)
 
@@ -399,7 +401,8 @@ class Runner:
         the exit status."""
         output = self.output
         try:
-            self.executor = make_executor(make_jobs, self.spec, self.options.jobs)
+            jobs = self.options.jobs
+            self.executor = make_executor(make_jobs, self.spec, 1 if jobs is None else jobs)
             self.max_pending = PENDING_PER_WORKER * self.executor.jobs
             output.write(self.spec.formatter.header())
             for chunk, end, idle in chunks if chunks is not None else _cut(items, would_block):
@@ -507,11 +510,15 @@ def run_arguments(exprs: list[str], bindings: dict, options: Options) -> int:
 
 
 def run_stdin(bindings: dict, options: Options) -> int:
-    """`agrad eval -`: each non-blank line that does not start with # is a job."""
+    """`agrad eval -`: each non-blank line that does not start with # is a job. Without --jobs,
+    a file of AUTO_JOBS_BYTES or more is spread over a worker per core (the workers start before
+    anything is written); a pipe, or a smaller file, is read in this process."""
     stream = _binary(sys.stdin)
     spec = Spec("expressions", bindings, _formatter(options, _columns(bindings, options)), options.run)
     output = Output()
     size = _file_size(stream)
+    if options.jobs is None and size is not None and size >= AUTO_JOBS_BYTES:
+        options = replace(options, jobs=0)
     progress = Progress(options.progress, output, total=size, unit="bytes" if size else "lines")
     reader = LineReader(stream, source_limit(options.run.get("max_source_bytes")))
     return Runner(spec, options, output, progress).run(_lines(reader), reader.would_block)

@@ -143,8 +143,10 @@ def eval_command(
         help="Evaluate EXPR at each row of a CSV file (- for stdin) whose header names the variables.")] = None,
     fail_fast: Annotated[bool, typer.Option("--fail-fast", help="Stop a batch at the first job that fails.")]
     = False,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, metavar="N",
-                                      help="Worker processes for a batch; 0 = one per core.")] = 1,
+    jobs: Annotated[Optional[int], typer.Option(
+        "--jobs", "-j", min=0, metavar="N", show_default=False,
+        help="Worker processes for a batch; 0 = one per core. Default: one per core for jobs read from "
+             "a file of 1 MiB or more on stdin (agrad eval - < FILE), else 1.")] = None,
     progress: Annotated[Optional[bool], typer.Option(
         "--progress/--quiet", show_default=False,
         help="Force the progress bar of a batch on stderr, or never show it. "
