@@ -10,12 +10,16 @@ exit.
 """
 
 import gc
+import sys
 
 
 def run() -> None:
     gc.disable()
     try:
         from .cli import main
+    except KeyboardInterrupt:  # Ctrl-C while starting: as in a command, no traceback
+        sys.stderr.write("agrad: interrupted\n")
+        raise SystemExit(130) from None
     finally:
         gc.freeze()
         gc.enable()

@@ -50,9 +50,17 @@ class InProcess:
 class Pool:
     def __init__(self, make_runner, spec, jobs: int):
         import multiprocessing
+        import signal
 
         self.jobs = jobs
-        self._pool = multiprocessing.get_context().Pool(jobs, _start_worker, (make_runner, spec))
+        # SIGINT is blocked while the workers start, so that a Ctrl-C in the moment between a
+        # worker's birth and its ignoring SIGINT (_start_worker) cannot make it print a
+        # traceback; this process receives that Ctrl-C once it is unblocked.
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            self._pool = multiprocessing.get_context().Pool(jobs, _start_worker, (make_runner, spec))
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
     def submit(self, chunk):
         return self._pool.apply_async(_run_in_worker, (chunk,))
@@ -85,6 +93,7 @@ def _start_worker(make_runner, spec):
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # (blocked by Pool while it started)
     global _WORKER
     _WORKER = make_runner(spec)
 
