@@ -147,12 +147,22 @@ def test_one_parse_serves_many_evaluations():
     batch._parse_cached.cache_clear()
     jobs = batch.ExpressionJobs(batch.Spec("expressions", {"x": 2.0}, Formatter("plain"), {}))
     outcomes = jobs([(1, b"x^2"), (2, b"x^2"), (3, b'{"expr": "x^2", "vars": {"x": 5}}')])
-    assert [o.out for o in outcomes] == ["4.0\t4.0\n", "4.0\t4.0\n", "25.0\t10.0\n"]
+    assert "".join(o.out for o in outcomes) == "4.0\t4.0\n4.0\t4.0\n25.0\t10.0\n"
     info = batch._parse_cached.cache_info()
     assert info.misses == 1 and info.hits == 2
     long = "x" + " + x" * 2000  # too long to keep
     assert jobs([(1, long.encode())])[0].out == "4002.0\t2001.0\n"
     assert batch._parse_cached.cache_info().currsize == 1
+
+
+def test_a_chunks_quiet_successes_come_back_joined_and_the_rest_in_place():
+    jobs = batch.ExpressionJobs(batch.Spec("expressions", {"x": 2.0}, Formatter("plain"), {}))
+    chunk = [(1, b"x^2"), (2, b"x^3"), (3, b"x +* 1"), (4, b"# note"), (5, b"1/x"), (6, b"y"), (7, b"x")]
+    outcomes = jobs(chunk)
+    assert [(o.out, o.failed) for o in outcomes] == [
+        ("4.0\t4.0\n8.0\t12.0\n", False), ("\n", True), ("0.5\t-0.25\n", False), ("\n", True), ("2.0\t1.0\n", False)]
+    assert outcomes[1].err.startswith("agrad: line 3: syntax error: unexpected '*'")
+    assert outcomes[3].err.startswith("agrad: line 6: unbound error: variable 'y' has no value")
 
 
 def test_a_bug_in_one_job_is_reported_in_its_place(monkeypatch):

@@ -28,7 +28,7 @@ from .parallel import make_executor
 from .parser import parse
 from .progress import Progress
 from .points import evaluate_rows
-from .records import SKIPPED, Formatter, Outcome
+from .records import SKIPPED, Formatter, Outcome, joined
 
 CHUNK_LINES = 256  # jobs per chunk: large enough to amortize a worker round trip
 CHUNK_BYTES = 1 << 20  # ... and at most about this much input text
@@ -164,6 +164,8 @@ def read_json_line(text: str) -> tuple[str, dict]:
 def json_binding(name: str, value):
     """A value from a JSON line's "vars": a number, or a string such as "inf" or "-1e3"; a list
     of those is a vector."""
+    if type(value) is float:  # the common case, first
+        return value
     if isinstance(value, list):
         from .vector_kernels import as_vector
 
@@ -218,7 +220,7 @@ class ExpressionJobs:
         self.formatter = spec.formatter
 
     def __call__(self, chunk) -> list:
-        return [self.one(number, data) for number, data in chunk]
+        return joined([self.one(number, data) for number, data in chunk])
 
     def one(self, number: int, data):
         spec = self.spec

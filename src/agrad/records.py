@@ -27,6 +27,25 @@ class Outcome(NamedTuple):
 
 SKIPPED = Outcome("", "", False)
 
+
+def joined(outcomes: list) -> list:
+    """A chunk's outcomes with each run of quiet successes (stdout only) joined into one, in
+    place: fewer objects for a worker to send back and for the batch to write. An outcome with
+    stderr text or a failure stays as it is, so what is written, and in what order, is the same."""
+    out: list = []
+    run: list = []
+    for outcome in outcomes:
+        if outcome.err or outcome.failed:
+            if run:
+                out.append(Outcome("".join(run), "", False))
+                run = []
+            out.append(outcome)
+        else:
+            run.append(outcome.out)
+    if run:
+        out.append(Outcome("".join(run), "", False))
+    return out
+
 # json.dumps(record, ensure_ascii=False), with one encoder for every job (json.dumps with an
 # option builds an encoder per call)
 _JSON = json.JSONEncoder(ensure_ascii=False).encode
