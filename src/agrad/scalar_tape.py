@@ -77,22 +77,21 @@ def compile_source(source: str) -> Tape | None:
     which decides and gives any error its message and position."""
     with _TO_TAPE_LOCK:  # one builder for every thread: one program at a time
         builder = _TO_TAPE
-        try:
-            if len(source) <= SHORT_SOURCE:
-                builder.start()
-                try:
-                    return (_PARSE_SHORT or _parse_short())(source)
-                except (NotShort, Unsupported, AgradError):
-                    pass  # parse() below decides, and says what is wrong
+        if len(source) <= SHORT_SOURCE:
             builder.start()
             try:
-                return parse(source, builder)
-            except AgradSyntaxError:
-                raise
-            except (Unsupported, AgradError):
-                return None
+                return (_PARSE_SHORT or _parse_short())(source)
+            except (NotShort, Unsupported, AgradError):
+                pass  # parse() below decides, and says what is wrong
+        builder.start()
+        try:
+            return parse(source, builder)
+        except AgradSyntaxError:
+            raise
+        except (Unsupported, AgradError):
+            return None
         finally:
-            builder.release()  # let the last program's parts go
+            builder.release()  # let the last program's parts go (a short one's are small)
 
 
 # Sources up to this length take the short route, which holds all their token texts at once.
@@ -286,8 +285,7 @@ class ToTape(TapeBuilder):
     def call(self, func, _lpar, args, _rpar):
         numbers = self.numbers
         if type(args) is int:  # one argument: its slot (see units)
-            key = (func, numbers[args])
-            args = (args,)
+            key, args = (func, numbers[args]), (args,)
         elif args is None:
             key, args = (func,), ()
         else:
