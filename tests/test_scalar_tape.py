@@ -255,7 +255,7 @@ def test_the_short_route_on_known_sources():
                    "x \u2212 1", "θ*ñ", "x; y = 2; y*x", "y = x; y = 2*y; y", "sin(x, w)", "max(x, 2)",
                    "atan2(x, 2, 3)", "sinn(x)", "grad(x*x, x)", "[x, 1]", "x[0]", "x # c", "x\n+1", "x\n2",
                    "pi = 3", "x = 1; x", "x; x = 1", "", " ", ";", "(x", "x)", "2 ^ 3 + x", "-x", "+x",
-                   "2 / x", "sin(2)", "e^x", "x $", "x.y", "x.5", "1.5.3", "x" + "+x" * 3000]:
+                   "2 / x", "sin(2)", "e^x", "x $", "x.y", "x.5", "1.5.3"]:
         assert _compiled(source, True) == _compiled(source, False), source
     # sources past the short route's length take the full one only
     long = "+".join(["x"] * 3000)
