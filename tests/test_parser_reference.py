@@ -154,3 +154,53 @@ def test_generated_programs_parse_to_the_same_ast_as_with_lark(text):
 ])
 def test_known_programs_parse_as_with_lark(text):
     same_as_lark(text)
+
+
+# -- the short route's assumptions ----------------------------------------------------------------
+
+def test_a_number_followed_by_a_name_is_a_syntax_error_in_every_state():
+    """Driver.parse_short sees `2x` (the lexer's error) as NUMBER NAME: the grammar must never
+    accept a name right after a number, so that this is a syntax error there, and so the full
+    route's turn."""
+    from agrad.parse_table import load
+
+    rows = load()["states"]
+    after_number = {target for row in rows for symbol, (shift, target) in row.items() if shift and symbol == "NUMBER"}
+    assert after_number and all("NAME" not in rows[state] for state in after_number)
+
+
+def test_only_numbers_start_with_a_digit_or_a_point():
+    """The short route takes a new text of two or more characters that starts with a digit or
+    '.' for a NUMBER without asking the lexer: no other terminal has such a text."""
+    import re
+
+    import interegular
+
+    from agrad.parse_table import load
+
+    starting = interegular.parse_pattern(r"[0-9.].+").to_fsm()
+    for name, kind, pattern in load()["terminals"]:
+        fsm = interegular.parse_pattern(re.escape(pattern) if kind == "str" else pattern).to_fsm()
+        assert fsm.intersection(starting).empty() == (name != "NUMBER"), name
+
+
+@FAST
+@given(soups)
+@example("x**2 ***3 ^-.5e-3 θ_1 1.5.3 2x 1e ٣ é")
+def test_the_texts_of_a_text_are_its_tokens(text):
+    """Lexer.texts (one findall) gives the texts of Lexer.tokens, and kind() their types, for a
+    text without newlines, comments or characters that start no token; other texts show one
+    text that kind() calls None."""
+    lexer = parser.driver().lexer
+    texts = lexer.texts(text)
+    kinds = [lexer.kind(t) for t in texts]
+    try:
+        tokens = list(lexer.tokens(text))
+    except AgradSyntaxError:
+        tokens = None
+    if "\n" in text or "#" in text:
+        assert None in kinds
+    elif tokens is not None:
+        assert (texts, kinds) == ([t[1] for t in tokens], [t[0] for t in tokens])
+    else:  # the lexer's error: a character that starts no token, or a number glued to a name
+        assert None in kinds or ("NUMBER", "NAME") in zip(kinds, kinds[1:])

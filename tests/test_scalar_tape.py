@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as hs
 
 import agrad
+import fuzzing
 from agrad import ops, scalar_tape
 from agrad.api import run
 from agrad.parser import parse
@@ -202,3 +204,74 @@ def test_a_whole_number_too_large_for_a_float_is_a_binding_error():
                 assert "too large for a float64" in str(exc)
             else:
                 raise AssertionError("no BindingError")
+
+
+# -- the short route (parser.Driver.parse_short) against the full one ----------------------------
+
+HOSTILE = ["x", "w", "θ", "ñ", "_a", "x2", "µ", "𝑥", "é", "pi", "e", "sin(", "max(", "atan2(", "pow(", "grad(",
+           "sinn(", "dot(", "abs", "2", "0", ".5", "5.", "1e-3", "1E+5", "1e", "2x", "1_0", "٣", "²", "1.2.3",
+           "1e400", "+", "-", "*", "/", "^", "**", "***", "(", ")", "[", "]", ",", ";", "=", " = ", "#", "# c",
+           " ", "  ", "\t", "\f", "\v", "\r", "\n", "\xa0", "\u2212", "\u00d7", "\u200b", "\x00", "\x1c", ".",
+           "$", "'", "\u2028"]
+hostile = hs.one_of(
+    hs.lists(hs.sampled_from(HOSTILE), max_size=25).map("".join),
+    hs.lists(hs.sampled_from(fuzzing.TOKENS), max_size=25).map("".join),
+    hs.text(hs.characters(blacklist_categories=()), max_size=30),
+    programs().map(lambda s: f"a = {s}; b = a * x; b - a"),
+)
+
+
+def _compiled(source: str, short: bool):
+    """What compile_source gives for source, taking the short route first or not: the whole
+    tape, None, or the syntax error's message and span."""
+    saved = scalar_tape.SHORT_SOURCE
+    scalar_tape.SHORT_SOURCE = saved if short else -1
+    try:
+        tape = scalar_tape.compile_source(source)
+    except agrad.AgradSyntaxError as exc:
+        return ("error", exc.message, exc.span)
+    finally:
+        scalar_tape.SHORT_SOURCE = saved
+    return None if tape is None else _parts(tape)
+
+
+def _parts(tape) -> tuple:
+    return ([(op.name, args, slot) for op, args, slot in tape.code], tape.variables, tape.numbers, tape.output,
+            tape.assigned, tape.used, tape.grad_fn, [v if v == v else "nan" for v in tape.init])
+
+
+@settings(max_examples=600, deadline=None)
+@given(hostile)
+def test_the_short_route_gives_what_the_full_route_gives(source):
+    short = _compiled(source, True)
+    assert short == _compiled(source, False), source
+    if short is not None and short[0] != "error":
+        from_ast = scalar_tape.compile_program(parse(source))
+        assert short == _parts(from_ast), source
+
+
+def test_the_short_route_on_known_sources():
+    for source in ["2x", "1e", "1e-3*x", "x**2", "x***2", "x ** 2", ".5*x", "5.*x", "x\t+\f1\v", "x\xa0+ 1",
+                   "x \u2212 1", "θ*ñ", "x; y = 2; y*x", "y = x; y = 2*y; y", "sin(x, w)", "max(x, 2)",
+                   "atan2(x, 2, 3)", "sinn(x)", "grad(x*x, x)", "[x, 1]", "x[0]", "x # c", "x\n+1", "x\n2",
+                   "pi = 3", "x = 1; x", "x; x = 1", "", " ", ";", "(x", "x)", "2 ^ 3 + x", "-x", "+x",
+                   "2 / x", "sin(2)", "e^x", "x $", "x.y", "x.5", "1.5.3"]:
+        assert _compiled(source, True) == _compiled(source, False), source
+    # sources past the short route's length take the full one only
+    long = "+".join(["x"] * 3000)
+    assert len(long) > scalar_tape.SHORT_SOURCE
+    assert _compiled(long, True) == _compiled(long, False)
+
+
+def test_the_short_route_takes_ordinary_sources_and_leaves_the_rest_to_the_full_one():
+    from agrad import parser
+
+    short, builder = parser.driver(scalar_tape._TO_TAPE).parse_short, scalar_tape._TO_TAPE
+    for source in ["x**2 + sin(w)", "θ * .5 - 1e-3", "a = x; a * a", "max(x, 2) ^ -w"]:
+        builder.start()
+        assert isinstance(short(source), scalar_tape.Tape), source
+    for source in ["2x", "1e", "x\n+1", "x # c", "x\xa0+ 1", "x $", "(x", "", "x +", "x \u2212 1"]:
+        builder.start()
+        with pytest.raises(parser.NotShort):
+            short(source)
+    builder.release()

@@ -10,6 +10,11 @@ driver (parser.py) and the AST take them as they are, and a tuple is the cheapes
 makes. Blanks are not tokens at all: the regex has no alternative for them, so `finditer` skips
 them in C, and its last alternative (`_ERR`) is any other character, so nothing else is skipped.
 Text without a newline takes a shorter loop, since newlines are all the bookkeeping is for.
+
+For a short text, texts() gives just the tokens' texts, all at once, from one `findall` of the
+same alternatives (a few times cheaper than the tokens), and kind() the type of one text; the
+driver's short route (Driver.parse_short) reads these, and leaves any text they do not describe
+exactly (a newline, a comment, a bad character, a number glued to a name) to tokens().
 """
 
 from __future__ import annotations
@@ -69,10 +74,32 @@ class Lexer:
             parts.append("(?P<_CHAR>[" + "".join(re.escape(c) for c in self.chars) + "])")
         parts += [f"(?P<{name}>{regexp})" for name, regexp in regexps if (name, regexp) not in early]
         # No alternative for blanks (finditer skips them); _ERR is every other character.
-        parts += [r"(?P<_NL>\n)", r"(?P<_COMMENT>#[^\n]*)", r"(?P<_ERR>[^ \t\r\f\v])"]
-        self.regex = re.compile("|".join(parts), re.DOTALL)
+        error = r"(?P<_ERR>[^ \t\r\f\v])"
+        self.regex = re.compile("|".join(parts + [r"(?P<_NL>\n)", r"(?P<_COMMENT>#[^\n]*)", error]), re.DOTALL)
+        # texts(): the same alternatives in one capture group, so that findall returns the texts,
+        # after the blanks before them (matched there, rather than failed at, one by one).
+        # Without _NL and _COMMENT, a newline and a comment's '#' are _ERR characters there.
+        self.texts_regex = re.compile(
+            r"[ \t\r\f\v]*(" + "|".join(re.sub(r"^\(\?P<\w+>", "(?:", part) for part in parts + [error]) + ")",
+            re.DOTALL)
         # The terminals whose matches become tokens as they are.
         self.plain = frozenset(name for name, _, _ in terminals) - {"NUMBER"} - set(self.chars.values())
+
+    def texts(self, text: str) -> list:
+        """The texts of the tokens of `text`, in one call (findall), for a short text: no
+        kinds, no spans, no newline rules. A newline, a comment's '#' and any character no
+        token starts with come out as texts of their own, for which kind() says None."""
+        return self.texts_regex.findall(text)
+
+    def kind(self, text: str):
+        """The terminal of one text from texts(), or None for a newline, a '#' or any other
+        character that no token starts with. (The regex matches the text alone as it matched
+        it in its text: no alternative looks past the characters it matches.)"""
+        m = self.regex.fullmatch(text)
+        kind = m and m.lastgroup
+        if kind == "_CHAR":
+            return self.chars[text]
+        return kind if kind in self.plain or kind == "NUMBER" else None
 
     def tokens(self, text: str, end: bool = False):
         """The tokens of text, one at a time (a 10 MB expression never holds all its tokens),

@@ -8,8 +8,15 @@ No parse tree is built and nothing recurses.
 
 Speed (bench/parse.py): the table is rearranged once per process so that a token costs a list
 index to find its move, the chains of unit reductions (`?expr: sum`, `?sum: product`, ...) are
-folded into the gotos, and most reductions call their ToAST method directly. The moves and the
-state where an error is found are Lark's own; tests/test_parser_reference.py compares both.
+folded into the gotos, most reductions call their ToAST method directly, and the stack is two
+preallocated lists and the index of its top. The moves and the state where an error is found are
+Lark's own; tests/test_parser_reference.py compares both.
+
+A builder other than ToAST may take each token's text instead of its tuple (scalar_tape.ToTape,
+which compiles a tape while parsing). For such a builder the driver has a short route for short
+texts, parse_short: the tokens' texts from one regex call, each text's move found by the text
+itself, the same table; anything it is not sure of (a newline, a comment, a bad character, a
+syntax error) it leaves to parse(), which gives the result or the error with its position.
 """
 
 from __future__ import annotations
@@ -51,6 +58,7 @@ def grammar_path() -> str:
 class ToAST:
     """One method per grammar alias (and per rule name without one); each returns an AST node
     with its source span. Tokens are the lexer's `(type, text, span)` tuples."""
+
 
     def number(self, tok):
         return st.Number(float(tok[1]), tok[1], tok[2])
@@ -128,17 +136,43 @@ def _reducer(rule: dict, symbols: list, builder: ToAST):
 
     Most rules keep all their children as they are, and then the function is the ToAST method
     itself; the others (filtered terminals, spliced `_helper` children, `[optional]` holes) get
-    a closure that builds the children list first."""
+    a closure that builds the children list first. A unit rule gets _same, which the driver
+    folds into its gotos: Lark's `?rule` with one child (which is then its value), and so the
+    rules named in the builder's `units`, which it takes as `?rule`s too (ToTape's `arguments`:
+    one argument is its slot)."""
     keep = tuple(rule["keep"])
     empty = tuple(rule["empty"])
     inline = rule["origin"].startswith("_")
-    expand1 = rule["expand1"] and rule["alias"] is None
+    name = rule["alias"] or rule["origin"]
+    expand1 = (rule["expand1"] and rule["alias"] is None) or name in getattr(builder, "units", ())
     spliced = any(kept and _is_helper(symbol) for kept, symbol in zip(keep, symbols))
     if expand1 and len(keep) == 1 and keep[0] and not empty and not spliced:
         return _same
-    method = None if inline else getattr(builder, rule["alias"] or rule["origin"])
+    method = None if inline else getattr(builder, name)
     if all(keep) and not empty and not inline and not expand1 and not spliced:
         return method
+    helpers = [kept and _is_helper(symbol) for kept, symbol in zip(keep, symbols)]
+    if all(keep) and not empty:  # the shapes of Lark's `x ("," x)*`, without a loop
+        if inline and not spliced:  # `_x: "," x`
+
+            def splice(*values):
+                return _Splice(values)
+
+            return splice
+        if inline and helpers[0] and not any(helpers[1:]):  # `_x: _x "," x`
+
+            def grow(first, *rest):  # (in place, as below)
+                first.extend(rest)
+                return first
+
+            return grow
+        if not inline and helpers[-1] and not any(helpers[:-1]):  # `rule: x _x`
+
+            def splice_last(*values):
+                children = [*values[:-1], *values[-1]]
+                return children[0] if expand1 and len(children) == 1 else method(*children)
+
+            return splice_last
 
     def reduce(*values):
         children = None
@@ -200,17 +234,25 @@ class Driver:
 
     The table is rearranged once per process for speed, with the same moves:
 
-    - `actions[kind][state]` is the move on a lookahead `kind`: a shift is the next state (an
-      int), a reduction is `(size, reducer, gotos)`, an error is None.
+    - `actions[kind][state]` is the move on a lookahead `kind`, an int: a shift is the next
+      state (0 or more); a reduction or an error is negative, and `reductions[move]` is then
+      `(size, reducer, gotos)`, or for an error `(-1, None, None)`.
     - A reduction's `gotos[below]` is the state after it, where `below` is the state left on top
-      once its symbols are popped (a dict over the states with a goto on the rule's origin). It
-      already includes the unit reductions that follow under the same lookahead (`?sum:
-      product`, `?product: unary`, ... each replace the top state by `goto(below, origin)` and
-      leave the value alone), so an atom climbs from `atom` to `expr` in one step, not six.
+      once its symbols are popped (a list over the states, None where there is no goto on the
+      rule's origin). It already includes the unit reductions that follow under the same
+      lookahead (`?sum: product`, `?product: unary`, ... each replace the top state by
+      `goto(below, origin)` and leave the value alone), so an atom climbs from `atom` to `expr`
+      in one step, not six.
     - A reducer is a ToAST method called directly, or a closure where Lark filters children.
+    - The stack is two lists, the states and the values of the symbols on it, and the index of
+      its top: a reduction of n symbols moves the top down n - 1 and writes its value there. (So
+      a rule has at least one symbol; Lark makes none empty for `[x]`, `x*` or `x?`.)
 
     A syntax error is found in the same state as Lark's own driver finds it, so its message
     (the terminals that state expects) is the same: tests/test_parser_reference.py checks it.
+
+    A builder with `takes_texts` gets each token's text as its value, not its tuple; parse_short
+    (the short route, for such a builder) finds the tokens' texts without their kinds or spans.
     """
 
     def __init__(self, table: dict, builder=None):
@@ -232,6 +274,7 @@ class Driver:
                     goto.setdefault(symbol, []).append((below, target))
 
         self.actions = {}
+        self.reductions = {_ERROR: (-1, None, None)}
         kinds = {name for name, _, _ in table["terminals"]} | {s for row in rows for s in row if s.isupper()}
         for kind in sorted(kinds):
             # unit[state]: the origin of the unit rule that state reduces on this lookahead.
@@ -240,60 +283,144 @@ class Driver:
                 shift, arg = row.get(kind, (1, None))
                 if not shift and reducers[arg] is _same:
                     unit[state] = rules[arg]["origin"]
-            gotos_of: dict = {}
+            moves: dict = {}  # rule -> its move under this lookahead
             acts: list = []
             for row in rows:
                 shift, arg = row.get(kind, (1, None))
                 if arg is None or shift:
-                    acts.append(arg)  # an error, or a shift to that state
+                    acts.append(_ERROR if arg is None else arg)  # an error, or a shift to that state
                     continue
-                origin = rules[arg]["origin"]
-                if origin not in gotos_of:
-                    gotos_of[origin] = gotos = {}
-                    for below, target in goto.get(origin, ()):
+                if arg not in moves:
+                    if not rules[arg]["keep"]:
+                        raise ValueError(f"an empty rule ({rules[arg]['origin']}): the driver takes none")
+                    gotos = [None] * len(rows)
+                    for below, target in goto.get(rules[arg]["origin"], ()):
                         while target in unit:
                             target = rows[below][unit[target]][1]
                         gotos[below] = target
-                acts.append((len(rules[arg]["keep"]), reducers[arg], gotos_of[origin]))
+                    moves[arg] = move = -1 - len(self.reductions)
+                    self.reductions[move] = (len(rules[arg]["keep"]), reducers[arg], gotos)
+                acts.append(moves[arg])
             self.actions[kind] = acts
 
+        self.texts = getattr(builder, "takes_texts", False)
+        self.by_text = _RowsByText(self.lexer, self.actions, [_ERROR] * len(rows))
+
     def parse(self, text: str):
-        actions = self.actions
+        actions, reductions = self.actions, self.reductions
+        texts = self.texts
+        capacity = 64  # of the stack, doubled when it is full
+        states = [self.start] * capacity
+        values: list = [None] * capacity
         state = self.start
-        states = [state]  # the LR stack; `state` is its top
-        values: list = []  # the value of each symbol above the first state
-        push_state = states.append
-        push_value = values.append
+        top = 0  # states[top] is `state`; values[1:top + 1] the values of the symbols on the stack
         for token in self.lexer.tokens(text, end=True):
             acts = actions[token[0]]
             move = acts[state]
-            while type(move) is not int:  # reductions, until the token shifts
-                if move is None:
-                    if token[0] == "$END" and state == self.end:
-                        return values[-1]
-                    raise _syntax_error(token, [s for s in self.rows[state] if s.isupper()], text)
-                size, reduce, gotos = move
+            while move < 0:  # reductions, until the token shifts
+                size, reduce, gotos = reductions[move]
                 if size == 1:
-                    values[-1] = reduce(values[-1])
+                    values[top] = reduce(values[top])
                 elif size == 3:  # binary operators, groups: the common case spelled out
-                    right = values.pop()
-                    middle = values.pop()
-                    values[-1] = reduce(values[-1], middle, right)
-                    del states[-2:]
-                elif size:
-                    args = values[-size:]
-                    del values[-size:]
-                    push_value(reduce(*args))
-                    del states[1 - size:]
+                    top -= 2
+                    values[top] = reduce(values[top], values[top + 1], values[top + 2])
+                elif size > 0:
+                    top -= size - 1
+                    values[top] = reduce(*values[top:top + size])
+                elif token[0] == "$END" and state == self.end:
+                    return values[top]
                 else:
-                    push_value(reduce())
-                    push_state(state)  # replaced just below by the goto from it
-                state = gotos[states[-2]]
-                states[-1] = state
+                    raise _syntax_error(token, [s for s in self.rows[state] if s.isupper()], text)
+                state = gotos[states[top - 1]]
+                states[top] = state
                 move = acts[state]
-            state = move
-            push_state(state)
-            push_value(token)
+            top += 1
+            if top == capacity:
+                states += states
+                values += values
+                capacity *= 2
+            states[top] = state = move
+            values[top] = token[1] if texts else token
+
+    def parse_short(self, text: str):
+        """parse() for a short text, faster: the lexer's texts() (one findall) instead of its
+        tokens, the move found by the token's text, and each token's text, not its tuple, as
+        its value (for a builder that `takes_texts`). Raises NotShort wherever it is not sure
+        to give what parse() gives (a newline, a comment, a character no token starts with, a
+        syntax error): parse() then gives the result or the error, with its position.
+
+        The texts hold all the tokens at once, so this is for texts of a few kilobytes. A
+        number glued to a name (`2x`) is an error of the lexer that the texts do not show;
+        here it is a number followed by a name, which the grammar never accepts (a syntax
+        error, tests/test_parser_reference.py checks it), and so NotShort as well."""
+        by_text, reductions = self.by_text, self.reductions
+        texts = self.lexer.texts(text)
+        texts.append("")  # the end
+        capacity = len(texts) + 1  # enough for every token but the end, and the first state
+        states = [self.start] * capacity
+        values: list = [None] * capacity
+        state = self.start
+        top = 0
+        for token in texts:
+            acts = by_text[token]
+            move = acts[state]
+            while move < 0:  # reductions, as in parse()
+                size, reduce, gotos = reductions[move]
+                if size == 1:
+                    values[top] = reduce(values[top])
+                elif size == 3:
+                    top -= 2
+                    values[top] = reduce(values[top], values[top + 1], values[top + 2])
+                elif size == 4:  # calls
+                    top -= 3
+                    values[top] = reduce(values[top], values[top + 1], values[top + 2], values[top + 3])
+                elif size > 0:
+                    top -= size - 1
+                    values[top] = reduce(*values[top:top + size])
+                elif token == "" and state == self.end:
+                    return values[top]
+                else:
+                    raise NotShort
+                state = gotos[states[top - 1]]
+                states[top] = state
+                move = acts[state]
+            top += 1
+            states[top] = state = move
+            values[top] = token
+
+
+_ERROR = -1  # the move of an error (the first of the reductions)
+
+
+class _RowsByText(dict):
+    """The short route's rows of moves by token text (parse_short): "" (the end) is $END's row;
+    any other text is looked up with the lexer (Lexer.kind) the first time it comes, and kept,
+    so that the punctuation and the names and numbers that come again cost one look-up (the
+    texts kept start again from none past LIMIT). A text that is no token (a newline, a
+    comment's '#', any other character no token starts with) gets a row of errors."""
+
+    LIMIT = 10_000
+
+    def __init__(self, lexer, actions: dict, errors: list):
+        super().__init__({"": actions["$END"]})
+        self.lexer, self.actions, self.errors = lexer, actions, errors
+
+    def __missing__(self, text: str) -> list:
+        if len(text) > 1 and text[0] in "0123456789.":  # a NUMBER: no other terminal's text of
+            kind = "NUMBER"  # two or more characters starts so (tests/test_parser_reference.py)
+        else:
+            kind = self.lexer.kind(text)
+        row = self.errors if kind is None else self.actions[kind]
+        if len(self) >= self.LIMIT:
+            end = self[""]
+            self.clear()
+            self[""] = end
+        self[text] = row
+        return row
+
+
+class NotShort(Exception):
+    """Driver.parse_short leaves this text to Driver.parse."""
 
 
 def driver(builder=None) -> Driver:

@@ -11,6 +11,10 @@ table's own gradient rules on `ops.Scalar`s; gradients arriving by several paths
 the same order as tensor.py's engine adds them, so the results are the same to the last bit
 (tests/test_scalar_tape.py checks that against the engine on generated programs).
 
+A fresh source is compiled while it is parsed (compile_source): the parser's reductions go to
+ToTape, a TapeBuilder, and no AST is built; a short source takes the driver's short route
+(parser.Driver.parse_short) and, wherever that route is not sure, the full one decides.
+
 Anything else (vectors, indexing, grad/detach/no_grad, float32, the lessons' options, any error)
 is not for this path: compile returns None, or run returns None, and the caller uses the engine,
 which also gives the error its message and position. No recursion: the walk keeps its own stack.
@@ -23,8 +27,8 @@ import threading
 from . import ops
 from . import syntax_tree as st
 from .errors import AgradError, AgradSyntaxError
-from .lowering import CONSTANTS, GRAPH_FUNCTIONS, NAME_RE
-from .parser import parse
+from .lowering import CONSTANTS, GRAPH_FUNCTIONS
+from .parser import NotShort, driver, parse
 
 
 class Tape:
@@ -64,17 +68,41 @@ def tape_of(program: st.Program) -> Tape | None:
 
 def compile_source(source: str) -> Tape | None:
     """The tape of a program's source, compiled as it is parsed (no AST is built), or None
-    where it needs the engine. A syntax error is raised as parse() raises it."""
+    where it needs the engine. A syntax error is raised as parse() raises it.
+
+    A source of at most SHORT_SOURCE characters is first parsed by the driver's short route
+    (parser.Driver.parse_short: the token texts found in one call, no spans); wherever that
+    route is not sure (a newline, a comment, a character no token starts with, a syntax error)
+    or the program needs the engine, the source is compiled again as before, by parse(),
+    which decides and gives any error its message and position."""
     with _TO_TAPE_LOCK:  # one builder for every thread: one program at a time
-        _TO_TAPE.tape = TapeBuilder()
+        builder = _TO_TAPE
+        if len(source) <= SHORT_SOURCE:
+            builder.start()
+            try:
+                return (_PARSE_SHORT or _parse_short())(source)
+            except (NotShort, Unsupported, AgradError):
+                pass  # parse() below decides, and says what is wrong
+        builder.start()
         try:
-            return parse(source, _TO_TAPE)
+            return parse(source, builder)
         except AgradSyntaxError:
             raise
         except (Unsupported, AgradError):
             return None
         finally:
-            _TO_TAPE.tape = None  # let the last program's builder go
+            builder.release()  # let the last program's parts go (a short one's are small)
+
+
+# Sources up to this length take the short route, which holds all their token texts at once.
+SHORT_SOURCE = 4096
+_PARSE_SHORT = None  # the short route of ToTape's driver, once built
+
+
+def _parse_short():
+    global _PARSE_SHORT
+    _PARSE_SHORT = driver(_TO_TAPE).parse_short
+    return _PARSE_SHORT
 
 
 def compile_program(program: st.Program) -> Tape | None:
@@ -83,7 +111,7 @@ def compile_program(program: st.Program) -> Tape | None:
         builder = TapeBuilder()
         for statement in program.statements:
             if type(statement) is st.Assign:
-                builder.assign(statement.name, _walk(statement.value, builder))
+                builder.bind(statement.name, _walk(statement.value, builder))
             else:
                 builder.output = _walk(statement, builder)
         return builder.tape()
@@ -97,75 +125,96 @@ class Unsupported(Exception):
 
 class TapeBuilder:
     """Builds a tape from a program's parts in creation order (post-order, left to right), each
-    method returning the slot of the value it makes. The AST walk below drives it, and so can
-    a parser's reductions, which come in the same order. Raises Unsupported for anything the
-    engine must do (and say, when it is an error)."""
+    method returning the slot of the value it makes. The AST walk below drives it, and so do
+    the parser's reductions (ToTape), which come in the same order. Raises Unsupported for
+    anything the engine must do (and say, when it is an error)."""
 
     def __init__(self):
+        self.start()
+
+    def start(self) -> None:
+        """Begin a new program."""
         self.values: list = []  # every slot's value: numbers folded, None for the rest
-        self.numbers: list[bool] = []
+        self.numbers: list[bool] = []  # per slot, whether it holds a Python number
         self.code: list = []
         self.variables: dict[str, int] = {}
         self.assigned: dict[str, int] = {}
+        self.known: dict[str, int] = {}  # the slot of each variable and assigned name
         self.output = None
 
+    def release(self) -> None:
+        """Drop the program's parts (a builder kept for the next program keeps no memory)."""
+        self.values = self.numbers = self.code = self.variables = self.assigned = self.known = None
+
     def tape(self) -> Tape:
-        variables = tuple((slot, name) for name, slot in self.variables.items())
+        variables = tuple(zip(self.variables.values(), self.variables))  # (slot, name) each
         return Tape(self.values, variables, self.code, self.numbers, self.output, frozenset(self.assigned))
 
-    def _slot(self, value, number: bool) -> int:
+    def literal(self, value: float) -> int:
+        """A Python number's slot."""
         self.values.append(value)
-        self.numbers.append(number)
-        return len(self.values) - 1
+        self.numbers.append(True)
+        return len(self.numbers) - 1
 
-    def number(self, value: float) -> int:
-        return self._slot(value, True)
+    def lookup(self, name: str) -> int:
+        """The slot a name reads: an assigned name's, a variable's (made on first use), or a
+        constant's value in a slot of its own."""
+        slot = self.known.get(name)
+        return self.unknown(name) if slot is None else slot
 
-    def name(self, name: str) -> int:
-        slot = self.assigned.get(name)
-        if slot is not None:
-            return slot
-        slot = self.variables.get(name)
-        if slot is not None:
-            return slot
+    def unknown(self, name: str) -> int:
+        """lookup() of a name that is not (yet) a variable or assigned."""
         if name in CONSTANTS:
-            return self.number(CONSTANTS[name])
-        if name in ops.public_functions() or not NAME_RE.match(name):
+            return self.literal(CONSTANTS[name])
+        # (A name comes from a NAME token, so it is a valid variable name: lowering.NAME_RE.)
+        if name in _FUNCTIONS:
             raise Unsupported  # a function's name, unless bound: the engine decides
-        slot = self.variables[name] = self._slot(None, False)
+        slot = self.variables[name] = self.known[name] = len(self.numbers)
+        self.values.append(None)
+        self.numbers.append(False)
         return slot
 
-    def assign(self, name: str, slot: int) -> int:
+    def bind(self, name: str, slot: int) -> int:
+        """`name = ...` with the value in slot."""
         if name in CONSTANTS or name in self.variables:
             raise Unsupported  # assigning to a constant, or after a use: the engine's errors
-        self.assigned[name] = self.output = slot
+        self.assigned[name] = self.known[name] = self.output = slot
         return slot
 
     def check_call(self, func: str, count: int) -> None:
         if (func, count) not in _callable():
             raise Unsupported  # grad, detach, no_grad, an unknown function, a wrong count
 
-    def call(self, name: str, args) -> int:
-        numbers = self.numbers
-        flags = (numbers[args[0]], numbers[args[1]]) if len(args) == 2 else tuple([numbers[i] for i in args])
-        op = _VARIANTS.get((name, flags))
+    def apply(self, func: str, args: tuple) -> int:
+        """The slot of func(*args): a number folded when every operand is one (as the engine
+        does arithmetic on Python numbers), else an instruction with the variant of the op
+        table's entry that ops.call would pick for these operands."""
+        key = (func, *map(self.numbers.__getitem__, args))
+        op = _VARIANTS.get(key)
         if op is None:
+            flags = key[1:]
             if all(flags):  # arithmetic on Python numbers: folded, as the engine does
                 values = self.values
-                return self.number(ops.scalar_kernel(name, flags)(*[values[i] for i in args]))
-            op = ops.variant(name, flags)
+                return self.literal(ops.scalar_kernel(func, flags)(*[values[i] for i in args]))
+            op = ops.variant(func, flags)
             if op is None:  # c / x is x.reciprocal() * c
-                return self._op(ops.MUL, (self._op(ops.RECIPROCAL, (args[1],)), args[0]))
-            _VARIANTS[name, flags] = op
-        return self._op(op, tuple(args))
+                return self.instruction(ops.MUL, (self.instruction(ops.RECIPROCAL, (args[1],)), args[0]))
+            _VARIANTS[key] = op
+        return self.instruction(op, args)
 
-    def _op(self, op, args: tuple) -> int:
-        slot = self._slot(None, False)
+    def instruction(self, op, args: tuple) -> int:
+        """The output slot of a new instruction: op on the values in the slots args."""
+        self.values.append(None)
+        self.numbers.append(False)
+        slot = len(self.numbers) - 1
         self.code.append((op, args, slot))
         return slot
 
 
-_VARIANTS: dict = {}  # (name, operands that are numbers) -> ops.variant's entry, when it is one op
+# (name, whether each operand is a Python number, ...) -> ops.variant's entry, when it is one op.
+_VARIANTS: dict = {}
+# The same for the calls already made (so checked with check_call) that are one op.
+_CALLS: dict = {}
 
 
 def _callable() -> frozenset:
@@ -179,26 +228,41 @@ def _callable() -> frozenset:
 
 
 _CALLABLE = None
+_FUNCTIONS = ops.public_functions()  # (complete: ops imports the whole table)
 
 
-class ToTape:
-    """The parser's builder for the fast path (parser.ToAST's counterpart): its reductions, in
-    the order the LALR driver makes them, which is the AST walk's order, go straight to a
-    TapeBuilder, so a fresh source is compiled without building its AST. Tokens are the
-    lexer's (type, text, span) tuples. Set `tape` to a new TapeBuilder for each program."""
+class ToTape(TapeBuilder):
+    """The parser's builder for the fast path (parser.ToAST's counterpart): a TapeBuilder whose
+    methods are the grammar's reductions, in the order the LALR driver makes them, which is the
+    AST walk's order, so a fresh source is compiled without building its AST. Its tokens are
+    their texts (takes_texts: the driver passes a token's text, not its tuple). start() before
+    each program. The reductions made for most tokens (numbers, operators, calls of one
+    argument) write out TapeBuilder's steps for an op seen before: one look-up, one instruction."""
 
-    def __init__(self):
-        self.tape = None
+    takes_texts = True
+    units = frozenset(["arguments"])  # `arguments` with one argument is its slot, not a tuple
 
-    def number(self, tok):
-        return self.tape.number(float(tok[1]))
+    def number(self, text):
+        numbers = self.numbers
+        numbers.append(True)
+        self.values.append(float(text))
+        return len(numbers) - 1
 
-    def name(self, tok):
-        return self.tape.name(tok[1])
+    def name(self, text):
+        slot = self.known.get(text)
+        return self.unknown(text) if slot is None else slot
 
-    def _binary(op):  # noqa: N805 - a factory used while the class body runs
-        def method(self, left, tok, right):
-            return self.tape.call(op, (left, right))
+    def _binary(func):  # noqa: N805 - a factory used while the class body runs
+        def method(self, left, _operator, right):
+            numbers = self.numbers
+            op = _VARIANTS.get((func, numbers[left], numbers[right]))
+            if op is None:  # folded, or not seen yet: the general way
+                return self.apply(func, (left, right))
+            slot = len(numbers)
+            numbers.append(False)
+            self.values.append(None)
+            self.code.append((op, (left, right), slot))
+            return slot
 
         return method
 
@@ -209,19 +273,41 @@ class ToTape:
     pow = _binary("pow")
     del _binary
 
-    def neg(self, tok, operand):
-        return self.tape.call("neg", (operand,))
+    def neg(self, _minus, operand):
+        return self.apply("neg", (operand,))
 
-    def pos(self, tok, operand):
+    def pos(self, _plus, operand):
         return operand
 
-    def group(self, lpar, expr, rpar):
+    def group(self, _lpar, expr, _rpar):
         return expr
 
-    def call(self, name, _lpar, args, rpar):
-        args = args or ()
-        self.tape.check_call(name[1], len(args))
-        return self.tape.call(name[1], args)
+    def call(self, func, _lpar, args, _rpar):
+        numbers = self.numbers
+        if type(args) is int:  # one argument: its slot (see units)
+            key, args = (func, numbers[args]), (args,)
+        elif args is None:
+            key, args = (func,), ()
+        else:
+            key = (func, *map(numbers.__getitem__, args))
+        op = _CALLS.get(key)
+        if op is None:
+            return self._call(func, args, key)
+        slot = len(numbers)
+        numbers.append(False)
+        self.values.append(None)
+        self.code.append((op, args, slot))
+        return slot
+
+    def _call(self, func: str, args: tuple, key: tuple) -> int:
+        """call() the general way: checked, then applied. A call that makes one instruction is
+        then kept in _CALLS by its key, for call() to find next time."""
+        self.check_call(func, len(args))
+        slot = self.apply(func, args)
+        op = _VARIANTS.get(key)
+        if op is not None:  # (None when folded: every argument is a number; or for c / x)
+            _CALLS[key] = op
+        return slot
 
     def vector(self, *parts):
         raise Unsupported
@@ -231,12 +317,12 @@ class ToTape:
     def arguments(self, *items):
         return items[::2]  # expr, COMMA, expr, ...: not the commas
 
-    def assign(self, name, _eq, value):
-        return self.tape.assign(name[1], value)
+    def assign(self, name, _equal, value):
+        return self.bind(name, value)
 
     def program(self, *statements):
-        self.tape.output = statements[-1]
-        return self.tape.tape()
+        self.output = statements[-1]
+        return self.tape()
 
 
 def _walk(root, builder: TapeBuilder) -> int:
@@ -250,15 +336,15 @@ def _walk(root, builder: TapeBuilder) -> int:
             args = results[len(results) - kids:]
             del results[len(results) - kids:]
             if kind is st.Binary:
-                results.append(builder.call(node.op, args))
+                results.append(builder.apply(node.op, tuple(args)))
             elif kind is st.Call:
-                results.append(builder.call(node.func, args))
+                results.append(builder.apply(node.func, tuple(args)))
             else:
-                results.append(builder.call("neg", args) if node.op == "neg" else args[0])
+                results.append(builder.apply("neg", tuple(args)) if node.op == "neg" else args[0])
         elif kind is st.Number:
-            results.append(builder.number(node.value))
+            results.append(builder.literal(node.value))
         elif kind is st.Name:
-            results.append(builder.name(node.id))
+            results.append(builder.lookup(node.id))
         elif kind is st.Binary:
             stack += ((node, 2), (node.right, None), (node.left, None))
         elif kind is st.Unary:
