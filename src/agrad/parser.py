@@ -59,7 +59,6 @@ class ToAST:
     """One method per grammar alias (and per rule name without one); each returns an AST node
     with its source span. Tokens are the lexer's `(type, text, span)` tuples."""
 
-
     def number(self, tok):
         return st.Number(float(tok[1]), tok[1], tok[2])
 
