@@ -202,3 +202,33 @@ def test_a_whole_number_too_large_for_a_float_is_a_binding_error():
                 assert "too large for a float64" in str(exc)
             else:
                 raise AssertionError("no BindingError")
+
+
+def test_reads_finds_what_the_rules_read_and_is_conservative():
+    reads = scalar_tape.reads
+    # (output, then each input), from the rules' code
+    assert reads(ops.ADD) == (False, False, False)  # g -> g: no Scalar is made for the values
+    assert reads(ops.MUL) == (False, True, True)  # g * b, g * a
+    assert reads(ops.RECIPROCAL) == (True, False)  # -g * (out * out)
+    assert reads(ops.TABLE["sin"]) == (False, True)  # g * cos(a)
+    assert reads(ops.POW) == (True, True, True)
+    assert reads(ops.POW_SCALAR) == (False, True, True)  # the exponent's rule is None
+    assert reads(ops.CLAMP) == (False, True, True, True)
+
+    def captured(g, out, a):  # a read by an inner function
+        return (lambda: a)()
+
+    def framed(g, out, a):  # anything that can reach the frame's locals reads everything
+        return locals()["a"]
+
+    for rules, expected in [
+        ((lambda g, out, a: g,), (False, False)),
+        ((captured,), (False, True)),
+        ((framed,), (True, True)),
+        ((lambda g, out, *inputs: g,), (True, True)),
+        ((None,), (False, False)),
+    ]:
+        op = ops.Op("test", 1, abs, rules, "TestBackward0", ("-",))
+        assert reads(op) == expected
+    two = ops.Op("test", 2, abs, (lambda g, out, a, b: g * b, lambda g, out, a, b: out), "TestBackward0", ("-", "-"))
+    assert reads(two) == (True, False, True)  # the union over the rules
