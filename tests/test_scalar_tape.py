@@ -221,10 +221,18 @@ def test_reads_finds_what_the_rules_read_and_is_conservative():
     def framed(g, out, a):  # anything that can reach the frame's locals reads everything
         return locals()["a"]
 
+    def reached(g, out, a):
+        import sys
+
+        return getattr(sys._getframe(0), "f_locals")["a"]
+
     for rules, expected in [
         ((lambda g, out, a: g,), (False, False)),
         ((captured,), (False, True)),
         ((framed,), (True, True)),
+        ((reached,), (True, True)),
+        ((abs,), (True, True)),  # not a Python function
+        ((lambda g, out, a, extra=None: g,), (True, True)),
         ((lambda g, out, *inputs: g,), (True, True)),
         ((None,), (False, False)),
     ]:

@@ -87,7 +87,7 @@ def fn(name: str, *args) -> Tensor:
         if len(args) == 1:  # most calls: scalar_call's first case, written out
             number = a.is_number
             kernel = _SCALAR_KERNELS.get((name, (number,))) or scalar_kernel(name, (number,))
-            result = _new(Scalar)
+            result = Scalar()
             result.value = kernel(a.value)
             result.is_number = number
             return result
@@ -102,7 +102,7 @@ def const(value) -> Tensor:
 def mask(predicate, *tensors: Tensor) -> Tensor:
     """A constant, non-differentiable condition computed from values (torch's comparisons)."""
     if type(tensors[0]) is Scalar:
-        result = _new(Scalar)
+        result = Scalar()
         if len(tensors) == 2:
             result.value = predicate(tensors[0].value, tensors[1].value)
         elif len(tensors) == 1:
@@ -124,7 +124,7 @@ def where(cond: Tensor, a, b) -> Tensor:
             b_number, b = b.is_number, b.value
         else:
             b_number, b = True, float(b)
-        result = _new(Scalar)
+        result = Scalar()
         result.value = _WHERE_KERNEL(cond.value, a, b)
         result.is_number = cond.is_number and a_number and b_number
         return result
@@ -133,7 +133,7 @@ def where(cond: Tensor, a, b) -> Tensor:
 
 def zeros_like(g: Tensor) -> Tensor:
     if type(g) is Scalar:
-        return Scalar(shapes.zeros_like(g.value))
+        return make_scalar(shapes.zeros_like(g.value))
     return Tensor(shapes.zeros_like(g.value))
 
 
@@ -510,23 +510,25 @@ class Scalar:
     the kernel of the entry `variant` picks, exactly as `call` and `apply` would with grad mode
     off, without making a Tensor.
 
-    Made for speed, as the fast path makes several per node: a plain class with __slots__; each
-    operator has its kernels picked in advance; and where speed matters a Scalar is made with
-    `_new(Scalar)` and its two slots set, which does what Scalar(value, is_number) does without
-    the call to __init__ (a Python call, a third of the cost of an operator)."""
+    Made for speed, as the fast path makes several per node: a plain class with __slots__ and no
+    __init__ (calling a Python __init__ would cost a third of an operator): where speed matters
+    a Scalar is made with Scalar() and its two slots set, elsewhere with make_scalar(); and each
+    operator has its kernels picked in advance."""
 
     __slots__ = ("value", "is_number")
     requires_grad = False
-
-    def __init__(self, value, is_number: bool = False):
-        self.value = value
-        self.is_number = is_number
 
     def __repr__(self):
         return f"Scalar({self.value!r}{', number' if self.is_number else ''})"
 
 
-_new = object.__new__
+def make_scalar(value, is_number: bool = False) -> Scalar:
+    result = Scalar()
+    result.value = value
+    result.is_number = is_number
+    return result
+
+
 _SCALAR_KERNELS: dict = {}
 
 
@@ -555,7 +557,7 @@ def _scalar_operators(name: str):
         scalar_kernel(name, (a, b)) for a in (False, True) for b in (False, True))
 
     def method(self, other):
-        result = _new(Scalar)
+        result = Scalar()
         if type(other) is Scalar:
             if self.is_number:
                 if other.is_number:
@@ -577,7 +579,7 @@ def _scalar_operators(name: str):
         return result
 
     def reflected(self, other):  # other is a Python number
-        result = _new(Scalar)
+        result = Scalar()
         if self.is_number:
             result.value = number_number(float(other), self.value)
             result.is_number = True
@@ -597,7 +599,7 @@ del _name, _dunder, _method, _reflected
 
 
 def _scalar_neg(self, neg=NEG.kernel):
-    result = _new(Scalar)
+    result = Scalar()
     result.value = neg(self.value)
     result.is_number = self.is_number
     return result
@@ -610,7 +612,7 @@ def scalar_call(name: str, *args) -> Scalar:
     """call() for Scalars and Python numbers: the same variant, the same kernel, no Tensor."""
     if len(args) == 1 and type(args[0]) is Scalar:  # most calls: one argument
         a = args[0]
-        return Scalar(scalar_kernel(name, (a.is_number,))(a.value), a.is_number)
+        return make_scalar(scalar_kernel(name, (a.is_number,))(a.value), a.is_number)
     values = []
     numbers = []
     for x in args:
@@ -621,7 +623,7 @@ def scalar_call(name: str, *args) -> Scalar:
             values.append(float(x))
             numbers.append(True)
     flags = tuple(numbers)
-    return Scalar(scalar_kernel(name, flags)(*values), all(flags))
+    return make_scalar(scalar_kernel(name, flags)(*values), all(flags))
 
 
 def as_grad(value) -> Tensor:

@@ -305,11 +305,11 @@ def run(tape: Tape, bindings: dict):
     # floats. (A rule that returned a number would send the program to the engine.) A slot's
     # value is wrapped in a Scalar only for a rule that reads it (see reads()), and once: the
     # consumers of a value come after it on the tape, so they run first and its op's `out` can
-    # reuse their wrapper. (Scalars are made as ops.Scalar's docstring says: without __init__.)
-    Scalar, new = ops.Scalar, ops._new
+    # reuse their wrapper. (Scalars are made as ops.Scalar's docstring says.)
+    Scalar = ops.Scalar
     scalars = [None] * len(values)
     grads = [None] * len(values)
-    seed = grads[output] = new(Scalar)
+    seed = grads[output] = Scalar()
     seed.value, seed.is_number = 1.0, False
     for op, args, slot in reversed(tape.code):
         g = grads[slot]
@@ -320,7 +320,7 @@ def run(tape: Tape, bindings: dict):
         if read[0]:
             out = scalars[slot]
             if out is None:
-                out = new(Scalar)
+                out = Scalar()
                 out.value, out.is_number = values[slot], False
         if len(args) == 1:  # most ops: the steps below, written out for one input
             j = args[0]
@@ -331,7 +331,7 @@ def run(tape: Tape, bindings: dict):
             if read[1]:
                 a = scalars[j]
                 if a is None:
-                    a = scalars[j] = new(Scalar)
+                    a = scalars[j] = Scalar()
                     a.value, a.is_number = values[j], False
             contribution = rule(g, out, a)
             if contribution is None:
@@ -342,7 +342,7 @@ def run(tape: Tape, bindings: dict):
             if previous is None:
                 grads[j] = contribution
             else:
-                total = grads[j] = new(Scalar)
+                total = grads[j] = Scalar()
                 total.value, total.is_number = previous.value + contribution.value, False
             continue
         if len(args) == 2:  # most other ops: the same steps, written out for two inputs
@@ -351,12 +351,12 @@ def run(tape: Tape, bindings: dict):
             if read[1]:
                 a = scalars[j]
                 if a is None:
-                    a = scalars[j] = new(Scalar)
+                    a = scalars[j] = Scalar()
                     a.value, a.is_number = values[j], numbers[j]
             if read[2]:
                 b = scalars[k]
                 if b is None:
-                    b = scalars[k] = new(Scalar)
+                    b = scalars[k] = Scalar()
                     b.value, b.is_number = values[k], numbers[k]
             rule_a, rule_b = op.grads
             if rule_a is not None and not numbers[j]:
@@ -368,7 +368,7 @@ def run(tape: Tape, bindings: dict):
                     if previous is None:
                         grads[j] = contribution
                     else:
-                        total = grads[j] = new(Scalar)
+                        total = grads[j] = Scalar()
                         total.value, total.is_number = previous.value + contribution.value, False
             if rule_b is not None and not numbers[k]:
                 contribution = rule_b(g, out, a, b)
@@ -379,7 +379,7 @@ def run(tape: Tape, bindings: dict):
                     if previous is None:
                         grads[k] = contribution
                     else:
-                        total = grads[k] = new(Scalar)
+                        total = grads[k] = Scalar()
                         total.value, total.is_number = previous.value + contribution.value, False
             continue
         # the inputs the rules read, wrapped; then each rule that applies, the contribution added
@@ -391,7 +391,7 @@ def run(tape: Tape, bindings: dict):
             if read[i]:
                 a = scalars[j]
                 if a is None:
-                    a = scalars[j] = new(Scalar)
+                    a = scalars[j] = Scalar()
                     a.value, a.is_number = values[j], numbers[j]
             inputs.append(a)
         i = 0
@@ -409,7 +409,7 @@ def run(tape: Tape, bindings: dict):
             if previous is None:
                 grads[j] = contribution
             else:
-                total = grads[j] = new(Scalar)
+                total = grads[j] = Scalar()
                 total.value, total.is_number = previous.value + contribution.value, False
     gradients = {}
     for slot, name in tape.variables:
@@ -423,34 +423,39 @@ def reads(op: ops.Op) -> tuple:
     some rule may read (the gradient g is always passed), found once per op from the rules'
     code: a parameter that no instruction of its rule names, and no inner function captures, is
     never read, so run() passes None for it instead of making a Scalar (add's rules, g -> g,
-    read neither). Conservative: a rule that takes *inputs, or whose code names anything that
-    can reach its frame's locals, reads everything."""
+    read neither). Conservative: a rule that is not a plain function of (g, out, *one per
+    input*), or whose code names anything that can reach its frame's locals, reads everything."""
     read = [False] * (1 + op.arity)
     for rule in op.grads:
         if rule is None:
             continue
-        code = rule.__code__
-        params = code.co_varnames[1:code.co_argcount]  # out, then the inputs (g is the first)
-        if (code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS) or len(params) != len(read)
-                or not _FRAME_ACCESS.isdisjoint(code.co_names)):
-            read = [True] * len(read)
-            break
-        named = set(code.co_cellvars)
+        code = getattr(rule, "__code__", None)
+        if code is None or code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS) \
+                or code.co_argcount != 1 + len(read):
+            return _remember(op, [True] * len(read))
+        named = set(code.co_cellvars)  # (parameters that inner functions capture)
         for instruction in dis.get_instructions(code):
             arg = instruction.argval
             if type(arg) is str:
                 named.add(arg)
             elif type(arg) is tuple:  # (instructions that read two locals at once)
                 named.update(arg)
-        for i, param in enumerate(params):
+        if not _FRAME_ACCESS.isdisjoint(named):
+            return _remember(op, [True] * len(read))
+        for i, param in enumerate(code.co_varnames[1:code.co_argcount]):  # out, then the inputs
             if param in named:
                 read[i] = True
+    return _remember(op, read)
+
+
+def _remember(op: ops.Op, read: list) -> tuple:
     result = _READS[op] = tuple(read)
     return result
 
 
 _READS: dict = {}  # op -> reads(op)
-_FRAME_ACCESS = frozenset({"locals", "vars", "eval", "exec", "_getframe", "currentframe", "f_locals"})
+_FRAME_ACCESS = frozenset({"locals", "vars", "eval", "exec", "_getframe", "currentframe", "f_locals", "f_back",
+                           "tb_frame", "gi_frame", "cr_frame"})
 
 
 _TO_TAPE = ToTape()
