@@ -345,9 +345,11 @@ def run(tape: Tape, bindings: dict):
                 total = grads[j] = Scalar()
                 total.value, total.is_number = previous.value + contribution.value, False
             continue
-        if len(args) == 2:  # most other ops: the same steps, written out for two inputs
+        # the inputs the rules read, wrapped (None for the others): for two inputs (most other
+        # ops) as a and b, passed without a *inputs call
+        a = b = inputs = None
+        if len(args) == 2:
             j, k = args
-            a = b = None
             if read[1]:
                 a = scalars[j]
                 if a is None:
@@ -358,49 +360,26 @@ def run(tape: Tape, bindings: dict):
                 if b is None:
                     b = scalars[k] = Scalar()
                     b.value, b.is_number = values[k], numbers[k]
-            rule_a, rule_b = op.grads
-            if rule_a is not None and not numbers[j]:
-                contribution = rule_a(g, out, a, b)
-                if contribution is not None:
-                    if contribution.is_number:
-                        return None
-                    previous = grads[j]
-                    if previous is None:
-                        grads[j] = contribution
-                    else:
-                        total = grads[j] = Scalar()
-                        total.value, total.is_number = previous.value + contribution.value, False
-            if rule_b is not None and not numbers[k]:
-                contribution = rule_b(g, out, a, b)
-                if contribution is not None:
-                    if contribution.is_number:
-                        return None
-                    previous = grads[k]
-                    if previous is None:
-                        grads[k] = contribution
-                    else:
-                        total = grads[k] = Scalar()
-                        total.value, total.is_number = previous.value + contribution.value, False
-            continue
-        # the inputs the rules read, wrapped; then each rule that applies, the contribution added
-        inputs = []
-        i = 0
-        for j in args:
-            i += 1
-            a = None
-            if read[i]:
-                a = scalars[j]
-                if a is None:
-                    a = scalars[j] = Scalar()
-                    a.value, a.is_number = values[j], numbers[j]
-            inputs.append(a)
+        else:
+            inputs = []
+            i = 0
+            for j in args:
+                i += 1
+                x = None
+                if read[i]:
+                    x = scalars[j]
+                    if x is None:
+                        x = scalars[j] = Scalar()
+                        x.value, x.is_number = values[j], numbers[j]
+                inputs.append(x)
+        # each rule that applies, its contribution added to its input's gradient
         i = 0
         for rule in op.grads:
             j = args[i]
             i += 1
             if rule is None or numbers[j]:
                 continue
-            contribution = rule(g, out, *inputs)
+            contribution = rule(g, out, a, b) if inputs is None else rule(g, out, *inputs)
             if contribution is None:
                 continue
             if contribution.is_number:
