@@ -84,7 +84,7 @@ def _op(name, arity, kernel, grads, grad_fn, derivatives, **kw) -> Op:
 def fn(name: str, *args) -> Tensor:
     a = args[0]
     if type(a) is Scalar:
-        if len(args) == 1:  # most calls: scalar_call's first case, written out
+        if len(args) == 1:  # most calls: scalar_call's steps, written out for one Scalar
             number = a.is_number
             kernel = _SCALAR_KERNELS.get((name, (number,))) or scalar_kernel(name, (number,))
             result = Scalar()
@@ -518,6 +518,12 @@ class Scalar:
     __slots__ = ("value", "is_number")
     requires_grad = False
 
+    def __neg__(self):
+        result = Scalar()
+        result.value = NEG.kernel(self.value)
+        result.is_number = self.is_number
+        return result
+
     def __repr__(self):
         return f"Scalar({self.value!r}{', number' if self.is_number else ''})"
 
@@ -598,21 +604,9 @@ for _name, _dunder in (("add", "add"), ("sub", "sub"), ("mul", "mul"), ("div", "
 del _name, _dunder, _method, _reflected
 
 
-def _scalar_neg(self, neg=NEG.kernel):
-    result = Scalar()
-    result.value = neg(self.value)
-    result.is_number = self.is_number
-    return result
-
-
-Scalar.__neg__ = _scalar_neg
-
-
 def scalar_call(name: str, *args) -> Scalar:
-    """call() for Scalars and Python numbers: the same variant, the same kernel, no Tensor."""
-    if len(args) == 1 and type(args[0]) is Scalar:  # most calls: one argument
-        a = args[0]
-        return make_scalar(scalar_kernel(name, (a.is_number,))(a.value), a.is_number)
+    """call() for Scalars and Python numbers: the same variant, the same kernel, no Tensor.
+    (fn() does the same for a single Scalar, the most frequent call, itself.)"""
     values = []
     numbers = []
     for x in args:
