@@ -275,3 +275,41 @@ def test_the_short_route_takes_ordinary_sources_and_leaves_the_rest_to_the_full_
         with pytest.raises(parser.NotShort):
             short(source)
     builder.release()
+
+
+def test_reads_finds_what_the_rules_read_and_is_conservative():
+    reads = scalar_tape.reads
+    # (output, then each input), from the rules' code
+    assert reads(ops.ADD) == (False, False, False)  # g -> g: no Scalar is made for the values
+    assert reads(ops.MUL) == (False, True, True)  # g * b, g * a
+    assert reads(ops.RECIPROCAL) == (True, False)  # -g * (out * out)
+    assert reads(ops.TABLE["sin"]) == (False, True)  # g * cos(a)
+    assert reads(ops.POW) == (True, True, True)
+    assert reads(ops.POW_SCALAR) == (False, True, True)  # the exponent's rule is None
+    assert reads(ops.CLAMP) == (False, True, True, True)
+
+    def captured(g, out, a):  # a read by an inner function
+        return (lambda: a)()
+
+    def framed(g, out, a):  # anything that can reach the frame's locals reads everything
+        return locals()["a"]
+
+    def reached(g, out, a):
+        import sys
+
+        return getattr(sys._getframe(0), "f_locals")["a"]
+
+    for rules, expected in [
+        ((lambda g, out, a: g,), (False, False)),
+        ((captured,), (False, True)),
+        ((framed,), (True, True)),
+        ((reached,), (True, True)),
+        ((abs,), (True, True)),  # not a Python function
+        ((lambda g, out, a, extra=None: g,), (True, True)),
+        ((lambda g, out, *inputs: g,), (True, True)),
+        ((None,), (False, False)),
+    ]:
+        op = ops.Op("test", 1, abs, rules, "TestBackward0", ("-",))
+        assert reads(op) == expected
+    two = ops.Op("test", 2, abs, (lambda g, out, a, b: g * b, lambda g, out, a, b: out), "TestBackward0", ("-", "-"))
+    assert reads(two) == (True, False, True)  # the union over the rules

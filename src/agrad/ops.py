@@ -82,7 +82,15 @@ def _op(name, arity, kernel, grads, grad_fn, derivatives, **kw) -> Op:
 # Each takes Tensors, or Scalars when the fast scalar backward runs the rules (see Scalar).
 
 def fn(name: str, *args) -> Tensor:
-    if type(args[0]) is Scalar:
+    a = args[0]
+    if type(a) is Scalar:
+        if len(args) == 1:  # most calls: scalar_call's steps, written out for one Scalar
+            number = a.is_number
+            kernel = _SCALAR_KERNELS.get((name, (number,))) or scalar_kernel(name, (number,))
+            result = Scalar()
+            result.value = kernel(a.value)
+            result.is_number = number
+            return result
         return scalar_call(name, *args)
     return call(name, *args)
 
@@ -94,19 +102,38 @@ def const(value) -> Tensor:
 def mask(predicate, *tensors: Tensor) -> Tensor:
     """A constant, non-differentiable condition computed from values (torch's comparisons)."""
     if type(tensors[0]) is Scalar:
-        return Scalar(predicate(*[t.value for t in tensors]))
+        result = Scalar()
+        if len(tensors) == 2:
+            result.value = predicate(tensors[0].value, tensors[1].value)
+        elif len(tensors) == 1:
+            result.value = predicate(tensors[0].value)
+        else:
+            result.value = predicate(*[t.value for t in tensors])
+        result.is_number = False
+        return result
     return Tensor(predicate(*[t.value for t in tensors]))
 
 
 def where(cond: Tensor, a, b) -> Tensor:
-    if type(cond) is Scalar:
-        return scalar_call("where", cond, a, b)
+    if type(cond) is Scalar:  # scalar_call("where", cond, a, b), written out: the rules' most used call
+        if type(a) is Scalar:
+            a_number, a = a.is_number, a.value
+        else:  # a Python number, as as_tensor takes it
+            a_number, a = True, float(a)
+        if type(b) is Scalar:
+            b_number, b = b.is_number, b.value
+        else:
+            b_number, b = True, float(b)
+        result = Scalar()
+        result.value = _WHERE_KERNEL(cond.value, a, b)
+        result.is_number = cond.is_number and a_number and b_number
+        return result
     return apply(WHERE, cond, as_tensor(a), as_tensor(b))
 
 
 def zeros_like(g: Tensor) -> Tensor:
     if type(g) is Scalar:
-        return Scalar(shapes.zeros_like(g.value))
+        return make_scalar(shapes.zeros_like(g.value))
     return Tensor(shapes.zeros_like(g.value))
 
 
@@ -405,6 +432,7 @@ WHERE = _op("where", 3, K.where,
             [None, lambda g, out, c, a, b: where(c, g, 0.0), lambda g, out, c, a, b: where(c, 0.0, g)],
             "WhereBackward0", ["-", "1 where cond", "1 where not cond"], params=("cond", "a", "b"),
             public=False, saves=False, torch="torch.where(cond, a, b)")
+_WHERE_KERNEL = WHERE.kernel
 
 # -- the language's view of the table --------------------------------------------------------
 
@@ -480,38 +508,31 @@ class Scalar:
     (scalar_tape.py): the value and whether it is a Python number, with the operators the
     gradient rules use. The rules of this table run unchanged on Scalars: each operation runs
     the kernel of the entry `variant` picks, exactly as `call` and `apply` would with grad mode
-    off, without making a Tensor. (A plain class with __slots__: the fast path makes a few of
-    these per node.)"""
+    off, without making a Tensor.
+
+    Made for speed, as the fast path makes several per node: a plain class with __slots__ and no
+    __init__ (calling a Python __init__ would cost a third of an operator): where speed matters
+    a Scalar is made with Scalar() and its two slots set, elsewhere with make_scalar(); and each
+    operator has its kernels picked in advance."""
 
     __slots__ = ("value", "is_number")
     requires_grad = False
 
-    def __init__(self, value, is_number: bool = False):
-        self.value = value
-        self.is_number = is_number
-
     def __neg__(self):
-        return Scalar(NEG.kernel(self.value), self.is_number)
+        result = Scalar()
+        result.value = NEG.kernel(self.value)
+        result.is_number = self.is_number
+        return result
 
     def __repr__(self):
         return f"Scalar({self.value!r}{', number' if self.is_number else ''})"
 
 
-def _scalar_operators(name: str):
-    # the kernels by 2 * (left is a number) + (right is a number)
-    kernels = [scalar_kernel(name, (a, b)) for a in (False, True) for b in (False, True)]
-
-    def method(self, other):
-        a = self.is_number
-        if type(other) is Scalar:
-            b = other.is_number
-            return Scalar(kernels[a + a + b](self.value, other.value), a and b)
-        return Scalar(kernels[a + a + 1](self.value, float(other)), a)
-
-    def reflected(self, other):  # other is a Python number
-        return Scalar(kernels[2 + self.is_number](float(other), self.value), self.is_number)
-
-    return method, reflected
+def make_scalar(value, is_number: bool = False) -> Scalar:
+    result = Scalar()
+    result.value = value
+    result.is_number = is_number
+    return result
 
 
 _SCALAR_KERNELS: dict = {}
@@ -534,6 +555,48 @@ def scalar_kernel(name: str, numbers: tuple):
     return kernel
 
 
+def _scalar_operators(name: str):
+    # Scalar's operator for `name` and its reflected form, each with the four kernels picked
+    # once: by whether the left and the right operand are Python numbers (a bare Python number
+    # as an operand is one, as as_tensor makes it).
+    values_values, value_number, number_value, number_number = (
+        scalar_kernel(name, (a, b)) for a in (False, True) for b in (False, True))
+
+    def method(self, other):
+        result = Scalar()
+        if type(other) is Scalar:
+            if self.is_number:
+                if other.is_number:
+                    result.value = number_number(self.value, other.value)
+                    result.is_number = True
+                    return result
+                result.value = number_value(self.value, other.value)
+            elif other.is_number:
+                result.value = value_number(self.value, other.value)
+            else:
+                result.value = values_values(self.value, other.value)
+        elif self.is_number:
+            result.value = number_number(self.value, float(other))
+            result.is_number = True
+            return result
+        else:
+            result.value = value_number(self.value, float(other))
+        result.is_number = False
+        return result
+
+    def reflected(self, other):  # other is a Python number
+        result = Scalar()
+        if self.is_number:
+            result.value = number_number(float(other), self.value)
+            result.is_number = True
+        else:
+            result.value = number_value(float(other), self.value)
+            result.is_number = False
+        return result
+
+    return method, reflected
+
+
 for _name, _dunder in (("add", "add"), ("sub", "sub"), ("mul", "mul"), ("div", "truediv"), ("pow", "pow")):
     _method, _reflected = _scalar_operators(_name)
     setattr(Scalar, f"__{_dunder}__", _method)
@@ -542,10 +605,8 @@ del _name, _dunder, _method, _reflected
 
 
 def scalar_call(name: str, *args) -> Scalar:
-    """call() for Scalars and Python numbers: the same variant, the same kernel, no Tensor."""
-    if len(args) == 1 and type(args[0]) is Scalar:  # most calls: one argument
-        a = args[0]
-        return Scalar(scalar_kernel(name, (a.is_number,))(a.value), a.is_number)
+    """call() for Scalars and Python numbers: the same variant, the same kernel, no Tensor.
+    (fn() does the same for a single Scalar, the most frequent call, itself.)"""
     values = []
     numbers = []
     for x in args:
@@ -556,7 +617,7 @@ def scalar_call(name: str, *args) -> Scalar:
             values.append(float(x))
             numbers.append(True)
     flags = tuple(numbers)
-    return Scalar(scalar_kernel(name, flags)(*values), all(flags))
+    return make_scalar(scalar_kernel(name, flags)(*values), all(flags))
 
 
 def as_grad(value) -> Tensor:

@@ -383,46 +383,145 @@ def run(tape: Tape, bindings: dict):
     numbers = tape.numbers
     if numbers[output]:
         return values[output], {name: None for slot, name in tape.variables}
-    # Backward. A gradient is kept as its float: what reaches a node is never a Python number
-    # (the seed is not, and each rule's result involves the gradient or a mask), so the sums
-    # are the engine's Tensor additions, a + b. (A rule that returned a number would send the
-    # program to the engine.)
+    # Backward, newest op first. The gradients are kept as the Scalars the rules return: what
+    # reaches a node is never a Python number (the seed is not, and each rule's result involves
+    # the gradient or a mask), so the sums are the engine's Tensor additions, a + b, done on the
+    # floats. (A rule that returned a number would send the program to the engine.) A slot's
+    # value is wrapped in a Scalar only for a rule that reads it (see reads()), and once: the
+    # consumers of a value come after it on the tape, so they run first and its op's `out` can
+    # reuse their wrapper. (Scalars are made as ops.Scalar's docstring says.)
     Scalar = ops.Scalar
+    scalars = [None] * len(values)
     grads = [None] * len(values)
-    grads[output] = 1.0
+    seed = grads[output] = Scalar()
+    seed.value, seed.is_number = 1.0, False
     for op, args, slot in reversed(tape.code):
         g = grads[slot]
         if g is None:
             continue
-        if len(args) == 1:  # most ops: written out for speed, the same steps as below
+        read = _READS.get(op) or reads(op)
+        out = None
+        if read[0]:
+            out = scalars[slot]
+            if out is None:
+                out = Scalar()
+                out.value, out.is_number = values[slot], False
+        if len(args) == 1:  # most ops: the steps below, written out for one input
             j = args[0]
             rule = op.grads[0]
             if rule is None or numbers[j]:
                 continue
-            contribution = rule(Scalar(g), Scalar(values[slot]), Scalar(values[j]))
-            if contribution is not None:
-                if contribution.is_number:
-                    return None
-                previous = grads[j]
-                grads[j] = contribution.value if previous is None else previous + contribution.value
+            a = None
+            if read[1]:
+                a = scalars[j]
+                if a is None:
+                    a = scalars[j] = Scalar()
+                    a.value, a.is_number = values[j], False
+            contribution = rule(g, out, a)
+            if contribution is None:
+                continue
+            if contribution.is_number:
+                return None
+            previous = grads[j]
+            if previous is None:
+                grads[j] = contribution
+            else:
+                total = grads[j] = Scalar()
+                total.value, total.is_number = previous.value + contribution.value, False
             continue
-        g = Scalar(g)
-        inputs = [Scalar(values[i], numbers[i]) for i in args]
-        out = Scalar(values[slot])
+        # the inputs the rules read, wrapped (None for the others): for two inputs (most other
+        # ops) as a and b, passed without a *inputs call
+        a = b = inputs = None
+        if len(args) == 2:
+            j, k = args
+            if read[1]:
+                a = scalars[j]
+                if a is None:
+                    a = scalars[j] = Scalar()
+                    a.value, a.is_number = values[j], numbers[j]
+            if read[2]:
+                b = scalars[k]
+                if b is None:
+                    b = scalars[k] = Scalar()
+                    b.value, b.is_number = values[k], numbers[k]
+        else:
+            inputs = []
+            i = 0
+            for j in args:
+                i += 1
+                x = None
+                if read[i]:
+                    x = scalars[j]
+                    if x is None:
+                        x = scalars[j] = Scalar()
+                        x.value, x.is_number = values[j], numbers[j]
+                inputs.append(x)
+        # each rule that applies, its contribution added to its input's gradient
         i = 0
         for rule in op.grads:
             j = args[i]
             i += 1
             if rule is None or numbers[j]:
                 continue
-            contribution = rule(g, out, *inputs)
+            contribution = rule(g, out, a, b) if inputs is None else rule(g, out, *inputs)
             if contribution is None:
                 continue
             if contribution.is_number:
                 return None
             previous = grads[j]
-            grads[j] = contribution.value if previous is None else previous + contribution.value
-    return values[output], {name: grads[slot] for slot, name in tape.variables}
+            if previous is None:
+                grads[j] = contribution
+            else:
+                total = grads[j] = Scalar()
+                total.value, total.is_number = previous.value + contribution.value, False
+    gradients = {}
+    for slot, name in tape.variables:
+        g = grads[slot]
+        gradients[name] = None if g is None else g.value
+    return values[output], gradients
+
+
+def reads(op: ops.Op) -> tuple:
+    """Which of the values passed to the op's gradient rules, its output and then each input,
+    some rule may read (the gradient g is always passed), found once per op from the rules'
+    code: a parameter that no instruction of its rule names, and no inner function captures, is
+    never read, so run() passes None for it instead of making a Scalar (add's rules, g -> g,
+    read neither). Conservative: a rule that is not a plain function of (g, out, *one per
+    input*), or whose code names anything that can reach its frame's locals, reads everything."""
+    import dis
+    import inspect
+
+    read = [False] * (1 + op.arity)
+    for rule in op.grads:
+        if rule is None:
+            continue
+        code = getattr(rule, "__code__", None)
+        if code is None or code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS) \
+                or code.co_argcount != 1 + len(read):
+            return _remember(op, [True] * len(read))
+        named = set(code.co_cellvars)  # (parameters that inner functions capture)
+        for instruction in dis.get_instructions(code):
+            arg = instruction.argval
+            if type(arg) is str:
+                named.add(arg)
+            elif type(arg) is tuple:  # (instructions that read two locals at once)
+                named.update(arg)
+        if not _FRAME_ACCESS.isdisjoint(named):
+            return _remember(op, [True] * len(read))
+        for i, param in enumerate(code.co_varnames[1:code.co_argcount]):  # out, then the inputs
+            if param in named:
+                read[i] = True
+    return _remember(op, read)
+
+
+def _remember(op: ops.Op, read: list) -> tuple:
+    result = _READS[op] = tuple(read)
+    return result
+
+
+_READS: dict = {}  # op -> reads(op)
+_FRAME_ACCESS = frozenset({"locals", "vars", "eval", "exec", "_getframe", "currentframe", "f_locals", "f_back",
+                           "tb_frame", "gi_frame", "cr_frame"})
 
 
 _TO_TAPE = ToTape()
