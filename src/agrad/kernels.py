@@ -8,6 +8,7 @@ these wrappers return what torch returns instead, so no ZeroDivisionError, Overf
 from __future__ import annotations
 
 import math
+import operator
 
 INF = math.inf
 NAN = math.nan
@@ -15,21 +16,17 @@ _copysign = math.copysign
 _isfinite = math.isfinite
 
 
-def add(a, b):
-    return a + b
-
-
-def sub(a, b):
-    return a - b
+# a + b, a - b, a * b and -a: Python's own operators, called directly (a Python function around
+# each would cost a call on every use)
+add = operator.add
+sub = operator.sub
+mul = operator.mul
+neg = operator.neg
 
 
 def rsub(a, b):
     # torch.rsub(x, c) = c - x; agrad keeps the operands in source order: a is the number.
     return a - b
-
-
-def mul(a, b):
-    return a * b
 
 
 def div(a, b):
@@ -43,10 +40,6 @@ def div(a, b):
 
 def reciprocal(a):
     return div(1.0, a)
-
-
-def neg(a):
-    return -a
 
 
 def _is_odd_integer(b):
