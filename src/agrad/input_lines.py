@@ -112,7 +112,7 @@ class LineReader:
         lines = data.split(b"\n")
         if b"\r" in data:
             lines = [line[:-1] if line.endswith(b"\r") else line for line in lines]
-        if size > self.max_line_bytes:
+        if size > self.max_line_bytes and max(map(len, lines)) > self.max_line_bytes:  # (max: in C)
             lines = [None if len(line) > self.max_line_bytes else line for line in lines]
         first = self._number + 1
         self._number += len(lines)
