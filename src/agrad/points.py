@@ -249,8 +249,9 @@ class Template:
 
         from .vector_io import repr_texts
 
+        values = np.asarray(values, dtype=np.float64)  # (once, for both)
         texts = repr_texts(values)  # numbers.text: repr, and nan, inf, -inf
         if self.json:
-            for i in np.flatnonzero(~np.isfinite(np.asarray(values))).tolist():
+            for i in np.flatnonzero(~np.isfinite(values)).tolist():
                 texts[i] = f'"{texts[i]}"'  # numbers.json_value: non-finite values as strings
         return texts
