@@ -182,14 +182,16 @@ def gradients_match(seed: int) -> bool:
 
 
 def _torch_convention_differs(source: str) -> bool:
-    """clamp(x, lo, hi) with lo and hi possibly equal (the same text, or made of the same
-    variables, as in clamp(x, min(v, v), v)): where min == max torch (and agrad) give every input
-    a gradient of 0, where the function of v is v itself."""
+    """clamp(x, lo, hi) with lo and hi possibly equal (the same text, or the variables of one
+    among those of the other, as in clamp(x, min(v, v), v) or clamp(x, min(w, v), v) where v <
+    w): where min == max torch (and agrad) give every input a gradient of 0, where the function
+    of v is v itself."""
     program = parse(source)
     for node in _nodes(program):
         if isinstance(node, st.Call) and node.func == "clamp":
             lo, hi = node.args[1].span, node.args[2].span
-            if source[lo[0]:lo[1]] == source[hi[0]:hi[1]] or _names(node.args[1]) == _names(node.args[2]):
+            low, high = _names(node.args[1]), _names(node.args[2])
+            if source[lo[0]:lo[1]] == source[hi[0]:hi[1]] or low <= high or high <= low:
                 return True
     return False
 
