@@ -137,9 +137,10 @@ def batch(n: int, runs: int, tmp: str) -> None:
     median = {name: statistics.median(t) for name, t in walls(commands, runs).items()}
     ours, one = median["agrad"], median["one process"]
     from agrad.batch import AUTO_JOBS_BYTES
+    from agrad.parallel import cores
 
     size = os.path.getsize(path)
-    default = f"a worker per core ({os.cpu_count()})" if size >= AUTO_JOBS_BYTES else "one process"
+    default = f"a worker per core ({cores()})" if size >= AUTO_JOBS_BYTES else "one process"
     print(f"batch end to end, {n:,} JSON lines through `agrad eval - < FILE` (whole process, median of {runs}):")
     print(f"  agrad                {ours:10.2f} s   {n / ours:10,.0f} lines/s  "
           f"(the default for a file of {size / 2**20:.1f} MiB: {default})")

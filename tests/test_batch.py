@@ -428,6 +428,22 @@ def test_a_large_file_on_stdin_goes_to_a_worker_per_core_by_default(agrad_exe, t
             assert batch.run_stdin({"x": 2.0}, batch.Options(jobs=option, progress="off")) == 1
         assert chosen.pop() == expected, (path.name, option)
 
+    # where workers cannot start, the default falls back to this process; an explicit --jobs does not
+    def no_workers(make_runner, spec, jobs):
+        chosen.append(jobs)
+        if jobs != 1:
+            raise OSError("no semaphores here")
+        return parallel.InProcess(make_runner, spec)
+
+    monkeypatch.setattr(batch, "make_executor", no_workers)
+    with open(big, "rb") as stdin:
+        monkeypatch.setattr(sys, "stdin", stdin)
+        assert batch.run_stdin({"x": 2.0}, batch.Options(progress="off")) == 1
+    assert chosen[-2:] == [0, 1]
+    with open(big, "rb") as stdin, pytest.raises(OSError):
+        monkeypatch.setattr(sys, "stdin", stdin)
+        batch.run_stdin({"x": 2.0}, batch.Options(jobs=2, progress="off"))
+
     # and the workers' output is byte for byte the one process's
     outputs = []
     for extra in ([], ["--jobs", "1"]):

@@ -204,3 +204,15 @@ def test_the_texts_of_a_text_are_its_tokens(text):
         assert (texts, kinds) == ([t[1] for t in tokens], [t[0] for t in tokens])
     else:  # the lexer's error: a character that starts no token, or a number glued to a name
         assert None in kinds or ("NUMBER", "NAME") in zip(kinds, kinds[1:])
+
+
+def test_the_short_routes_text_cache_keeps_only_short_texts():
+    from agrad import scalar_tape
+    from agrad.parser import driver
+
+    long_name = "v" * 100
+    tape = scalar_tape.compile_source(f"{long_name} * 2 + w")
+    assert [name for slot, name in tape.variables] == [long_name, "w"]
+    assert scalar_tape.run(tape, {long_name: 3.0, "w": 1.0}) == (7.0, {long_name: 2.0, "w": 1.0})
+    by_text = driver(scalar_tape._TO_TAPE).by_text
+    assert "w" in by_text and long_name not in by_text

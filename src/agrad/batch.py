@@ -54,6 +54,7 @@ class Options:
     grad: str | None = None
     fail_fast: bool = False
     jobs: int | None = None
+    auto_jobs: bool = False  # the workers are run_stdin's choice: if they cannot start, one process
     progress: str = "auto"
     run: dict = field(default_factory=dict)
 
@@ -404,7 +405,12 @@ class Runner:
         output = self.output
         try:
             jobs = self.options.jobs
-            self.executor = make_executor(make_jobs, self.spec, 1 if jobs is None else jobs)
+            try:
+                self.executor = make_executor(make_jobs, self.spec, 1 if jobs is None else jobs)
+            except OSError:  # no worker processes here (no semaphores, no /dev/shm, ...)
+                if not self.options.auto_jobs:
+                    raise
+                self.executor = make_executor(make_jobs, self.spec, 1)
             self.max_pending = PENDING_PER_WORKER * self.executor.jobs
             output.write(self.spec.formatter.header())
             for chunk, end, idle in chunks if chunks is not None else _cut(items, would_block):
@@ -520,7 +526,7 @@ def run_stdin(bindings: dict, options: Options) -> int:
     output = Output()
     size = _file_size(stream)
     if options.jobs is None and size is not None and size >= AUTO_JOBS_BYTES:
-        options = replace(options, jobs=0)
+        options = replace(options, jobs=0, auto_jobs=True)
     progress = Progress(options.progress, output, total=size, unit="bytes" if size else "lines")
     reader = LineReader(stream, source_limit(options.run.get("max_source_bytes")))
     return Runner(spec, options, output, progress).run(_lines(reader), reader.would_block)

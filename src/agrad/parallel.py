@@ -55,12 +55,15 @@ class Pool:
         self.jobs = jobs
         # SIGINT is blocked while the workers start, so that a Ctrl-C in the moment between a
         # worker's birth and its ignoring SIGINT (_start_worker) cannot make it print a
-        # traceback; this process receives that Ctrl-C once it is unblocked.
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        # traceback or hang the pool; this process receives that Ctrl-C once it is unblocked.
+        # (Where there is no pthread_sigmask, as on Windows, the moment stays.)
+        mask = getattr(signal, "pthread_sigmask", None)
+        old = mask(signal.SIG_BLOCK, {signal.SIGINT}) if mask else None
         try:
             self._pool = multiprocessing.get_context().Pool(jobs, _start_worker, (make_runner, spec))
         finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+            if mask:
+                mask(signal.SIG_SETMASK, old)
 
     def submit(self, chunk):
         return self._pool.apply_async(_run_in_worker, (chunk,))
@@ -80,10 +83,18 @@ class Pool:
             self._pool = None
 
 
+def cores() -> int:
+    """The cores this process may run on (its CPU affinity, where the system tells it)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def make_executor(make_runner, spec, jobs: int):
     """jobs 1: this process; N > 1: N workers; 0: one per core."""
     if jobs == 0:
-        jobs = os.cpu_count() or 1
+        jobs = cores()
     if jobs <= 1:
         return InProcess(make_runner, spec)
     return Pool(make_runner, spec, jobs)
@@ -93,7 +104,8 @@ def _start_worker(make_runner, spec):
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # (blocked by Pool while it started)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # (blocked by Pool while it started)
     global _WORKER
     _WORKER = make_runner(spec)
 

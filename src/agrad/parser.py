@@ -394,11 +394,12 @@ _ERROR = -1  # the move of an error (the first of the reductions)
 class _RowsByText(dict):
     """The short route's rows of moves by token text (parse_short): "" (the end) is $END's row;
     any other text is looked up with the lexer (Lexer.kind) the first time it comes, and kept,
-    so that the punctuation and the names and numbers that come again cost one look-up (the
-    texts kept start again from none past LIMIT). A text that is no token (a newline, a
+    so that the punctuation and the names and numbers that come again cost one look-up (texts
+    of up to LONGEST characters, and they start again from none past LIMIT). A text that is no token (a newline, a
     comment's '#', any other character no token starts with) gets a row of errors."""
 
     LIMIT = 10_000
+    LONGEST = 64  # characters of a text kept
 
     def __init__(self, lexer, actions: dict, errors: list):
         super().__init__({"": actions["$END"]})
@@ -410,6 +411,8 @@ class _RowsByText(dict):
         else:
             kind = self.lexer.kind(text)
         row = self.errors if kind is None else self.actions[kind]
+        if len(text) > self.LONGEST:
+            return row  # (not kept: 10,000 long names would hold megabytes)
         if len(self) >= self.LIMIT:
             end = self[""]
             self.clear()

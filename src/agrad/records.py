@@ -29,8 +29,8 @@ SKIPPED = Outcome("", "", False)
 
 
 def joined(outcomes: list) -> list:
-    """A chunk's outcomes with each run of quiet successes (stdout only) joined into one, in
-    place: fewer objects for a worker to send back and for the batch to write. An outcome with
+    """A chunk's outcomes with each run of quiet successes (stdout only) joined into one, where
+    the run was: fewer objects for a worker to send back and for the batch to write. An outcome with
     stderr text or a failure stays as it is, so what is written, and in what order, is the same."""
     out: list = []
     run: list = []
