@@ -73,15 +73,19 @@ def compile_source(source: str) -> Tape | None:
     A source of at most SHORT_SOURCE characters is first parsed by the driver's short route
     (parser.Driver.parse_short: the token texts found in one call, no spans); wherever that
     route is not sure (a newline, a comment, a character no token starts with, a syntax error)
-    or the program needs the engine, the source is compiled again as before, by parse(),
-    which decides and gives any error its message and position."""
+    the source is compiled again as before, by parse(), which decides and gives any error its
+    message and position. Where the short route finds that the program needs the engine, the
+    answer is None at once: the full route would make the same reductions of the same tokens
+    up to that point, and fail there the same way (tests/test_scalar_tape.py compares the two)."""
     with _TO_TAPE_LOCK:  # one builder for every thread: one program at a time
         builder = _TO_TAPE
         if len(source) <= SHORT_SOURCE:
             builder.start()
             try:
                 return (_PARSE_SHORT or _parse_short())(source)
-            except (NotShort, Unsupported, AgradError):
+            except (Unsupported, AgradError):
+                return None
+            except NotShort:
                 pass  # parse() below decides, and says what is wrong
         builder.start()
         try:
