@@ -410,40 +410,19 @@ def run(tape: Tape, bindings: dict):
             if out is None:
                 out = Scalar()
                 out.value, out.is_number = values[slot], False
-        if len(args) == 1:  # most ops: the steps below, written out for one input
-            j = args[0]
-            rule = op.grads[0]
-            if rule is None or numbers[j]:
-                continue
-            a = None
-            if read[1]:
-                a = scalars[j]
-                if a is None:
-                    a = scalars[j] = Scalar()
-                    a.value, a.is_number = values[j], False
-            contribution = rule(g, out, a)
-            if contribution is None:
-                continue
-            if contribution.is_number:
-                return None
-            previous = grads[j]
-            if previous is None:
-                grads[j] = contribution
-            else:
-                total = grads[j] = Scalar()
-                total.value, total.is_number = previous.value + contribution.value, False
-            continue
-        # the inputs the rules read, wrapped (None for the others): for two inputs (most other
+        # the inputs the rules read, wrapped (None for the others): for one or two inputs (most
         # ops) as a and b, passed without a *inputs call
         a = b = inputs = None
-        if len(args) == 2:
-            j, k = args
+        count = len(args)
+        if count <= 2:
             if read[1]:
+                j = args[0]
                 a = scalars[j]
                 if a is None:
                     a = scalars[j] = Scalar()
                     a.value, a.is_number = values[j], numbers[j]
-            if read[2]:
+            if count == 2 and read[2]:
+                k = args[1]
                 b = scalars[k]
                 if b is None:
                     b = scalars[k] = Scalar()
@@ -467,7 +446,12 @@ def run(tape: Tape, bindings: dict):
             i += 1
             if rule is None or numbers[j]:
                 continue
-            contribution = rule(g, out, a, b) if inputs is None else rule(g, out, *inputs)
+            if count == 1:
+                contribution = rule(g, out, a)
+            elif count == 2:
+                contribution = rule(g, out, a, b)
+            else:
+                contribution = rule(g, out, *inputs)
             if contribution is None:
                 continue
             if contribution.is_number:
