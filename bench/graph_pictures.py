@@ -9,9 +9,12 @@ import shutil
 import tempfile
 import time
 
-from agrad import layout, render_dot, render_html, render_mermaid
-from agrad.api import run
-from agrad.picture import build
+from agrad.render import layout
+from agrad.render import dot as render_dot
+from agrad.render import html as render_html
+from agrad.render import mermaid as render_mermaid
+from agrad.evaluation.api import run
+from agrad.render.picture import build
 
 GRAPHS = {
     "(x+w)*2": ("(x+w)*2", {"x": 3, "w": 1}),

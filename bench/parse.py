@@ -22,7 +22,7 @@ sys.path.insert(0, HERE)
 
 import expressions  # noqa: E402
 
-from agrad.parser import parse  # noqa: E402
+from agrad.language.parser import parse  # noqa: E402
 
 
 def per_expression(runs: int = 7) -> tuple[float, float]:

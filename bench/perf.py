@@ -136,8 +136,8 @@ def batch(n: int, runs: int, tmp: str) -> None:
         commands["torch"] = ([sys.executable, "-c", TORCH_SCRIPT.format(here=HERE, path=path)], None)
     median = {name: statistics.median(t) for name, t in walls(commands, runs).items()}
     ours, one = median["agrad"], median["one process"]
-    from agrad.batch import AUTO_JOBS_BYTES
-    from agrad.parallel import cores
+    from agrad.batch.jobs import AUTO_JOBS_BYTES
+    from agrad.batch.workers import cores
 
     size = os.path.getsize(path)
     default = f"a worker per core ({cores()})" if size >= AUTO_JOBS_BYTES else "one process"
@@ -169,7 +169,7 @@ def one_shot(runs: int) -> None:
 
 BIG_SCRIPT = """
 import json, sys, time
-from agrad.api import prepare, run
+from agrad.evaluation.api import prepare, run
 kind, n = sys.argv[1], int(sys.argv[2])
 source = "sin(" * n + "x" + ")" * n if kind == "chain" else "+".join(["x"] * n)
 start = time.perf_counter()

@@ -21,11 +21,11 @@ from typer.testing import CliRunner
 
 import agrad
 from agrad.cli import MissingValue, app, rewrite_argv
-from agrad import syntax_tree as st
-from agrad.parser import parse
+from agrad.language import syntax_tree as st
+from agrad.language.parser import parse
 from torch_reference.generate import VARIABLES, _nodes, random_expression
 
-from agrad import ops
+from agrad.engine import ops
 
 # -- text ---------------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ import time
 import pytest
 
 import agrad
-from agrad.render_text import record
+from agrad.render.text import record
 
 
 def records(stdout: bytes) -> list[dict]:
@@ -405,7 +405,8 @@ def test_jobs_give_the_same_output_in_the_same_order(run_agrad):
 
 
 def test_a_large_file_on_stdin_goes_to_a_worker_per_core_by_default(agrad_exe, tmp_path, monkeypatch):
-    from agrad import batch, parallel
+    from agrad.batch import jobs as batch
+    from agrad.batch import workers as parallel
 
     # 1 MiB of comments, then a few jobs: cheap to run, and past the threshold
     pad = "# " + "-" * 1000 + "\n"

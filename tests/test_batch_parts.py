@@ -7,11 +7,11 @@ import os
 
 import pytest
 
-from agrad import batch
+from agrad.batch import jobs as batch
 from agrad.errors import BindingError, InputError
-from agrad.input_lines import LineReader
-from agrad.output import Output
-from agrad.records import Formatter, csv_row
+from agrad.batch.lines import LineReader
+from agrad.batch.output import Output
+from agrad.render.records import Formatter, csv_row
 
 
 class Trickle:

@@ -45,7 +45,7 @@ def test_deep_expression_through_the_cli(cli):
 def test_long_lists_parse_in_linear_time():
     # `[a, b, ...]` and `a; b; ...` grow through left-recursive `_helper` rules; their lists are
     # extended in place (parser._reducer), where copying them made 40,000 items take 30 s.
-    from agrad.parser import parse
+    from agrad.language.parser import parse
 
     (vector,) = parse("[" + ", ".join(str(i) for i in range(N)) + "]").statements
     assert [item.value for item in vector.items] == [float(i) for i in range(N)]

@@ -5,8 +5,8 @@ import math
 import pytest
 
 import agrad
-from agrad import syntax_tree as st
-from agrad.parser import build_parser, parse
+from agrad.language import syntax_tree as st
+from agrad.language.parser import build_parser, parse
 
 
 def test_grammar_builds_strictly_without_conflicts():
@@ -61,7 +61,7 @@ def test_ast_has_spans_and_is_independent_of_lark():
     assert isinstance(expr, st.Binary) and expr.op == "add" and expr.span == (0, 10)
     assert isinstance(expr.right, st.Call) and expr.right.func == "sin"
     assert expr.right.span == (4, 10) and expr.right.name_span == (4, 7)
-    assert type(expr.left).__module__ == "agrad.syntax_tree"
+    assert type(expr.left).__module__ == "agrad.language.syntax_tree"
 
 
 def test_vector_literals_and_indexing_parse_for_later():
@@ -72,10 +72,10 @@ def test_vector_literals_and_indexing_parse_for_later():
 
 def test_shipped_parse_table_is_the_one_lark_builds_from_the_grammar():
     # The package ships the LALR table (parse_table.json) so start-up needs no Lark; it must be
-    # regenerated (python -m agrad.parse_table) whenever the grammar changes.
+    # regenerated (python -m agrad.language.parse_table) whenever the grammar changes.
     import json
 
-    from agrad import parse_table
+    from agrad.language import parse_table
 
     with open(parse_table.TABLE_PATH, encoding="utf-8") as fh:
         shipped = json.load(fh)
@@ -83,7 +83,7 @@ def test_shipped_parse_table_is_the_one_lark_builds_from_the_grammar():
 
 
 def test_a_changed_grammar_is_built_by_lark(monkeypatch):
-    from agrad import parse_table
+    from agrad.language import parse_table
 
     edited = parse_table.grammar_text() + "\n// edited\n"
     monkeypatch.setattr(parse_table, "grammar_text", lambda: edited)

@@ -3,8 +3,8 @@ that the tree, --trace and the pictures all read."""
 
 import math
 
-from agrad.api import run
-from agrad.graph import describe
+from agrad.evaluation.api import run
+from agrad.engine.graph import describe
 
 
 def _shape(nodes):

@@ -10,9 +10,10 @@ import subprocess
 
 import pytest
 
-from agrad import render_dot, render_mermaid
-from agrad.api import run
-from agrad.picture import build
+from agrad.render import dot as render_dot
+from agrad.render import mermaid as render_mermaid
+from agrad.evaluation.api import run
+from agrad.render.picture import build
 from conftest import missing_tool
 
 TRICKY = '(2 # say "hi" \\ <b>&amp;</b> `|` #35;\n + 1) * θ'  # a literal's text holds a comment

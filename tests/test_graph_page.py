@@ -10,7 +10,7 @@ import tempfile
 
 import pytest
 
-from agrad import numbers
+from agrad.values import write as numbers
 from conftest import missing_tool
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -5,9 +5,9 @@ import itertools
 
 import pytest
 
-from agrad import layout
-from agrad.api import run
-from agrad.picture import build
+from agrad.render import layout
+from agrad.evaluation.api import run
+from agrad.render.picture import build
 
 
 def laid_out(source, bindings):

@@ -7,7 +7,7 @@ import math
 import pytest
 
 import agrad
-from agrad.api import run
+from agrad.evaluation.api import run
 
 
 def jrun(cli, *args, input=None):

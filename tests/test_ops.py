@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as hs
 
 import agrad
-from agrad.ops import TABLE, public_functions
+from agrad.engine.ops import TABLE, public_functions
 
 X, Y = sympy.symbols("x y", real=True)
 

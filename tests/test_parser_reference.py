@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as hs
 
 import fuzzing
-from agrad import parser
+from agrad.language import parser
 from agrad.errors import AgradSyntaxError
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -162,7 +162,7 @@ def test_a_number_followed_by_a_name_is_a_syntax_error_in_every_state():
     """Driver.parse_short sees `2x` (the lexer's error) as NUMBER NAME: the grammar must never
     accept a name right after a number, so that this is a syntax error there, and so the full
     route's turn."""
-    from agrad.parse_table import load
+    from agrad.language.parse_table import load
 
     rows = load()["states"]
     after_number = {target for row in rows for symbol, (shift, target) in row.items() if shift and symbol == "NUMBER"}
@@ -176,7 +176,7 @@ def test_only_numbers_start_with_a_digit_or_a_point():
 
     import interegular
 
-    from agrad.parse_table import load
+    from agrad.language.parse_table import load
 
     starting = interegular.parse_pattern(r"[0-9.].+").to_fsm()
     for name, kind, pattern in load()["terminals"]:
@@ -207,8 +207,8 @@ def test_the_texts_of_a_text_are_its_tokens(text):
 
 
 def test_the_short_routes_text_cache_keeps_only_short_texts():
-    from agrad import scalar_tape
-    from agrad.parser import driver
+    from agrad.compiled import scalar_tape
+    from agrad.language.parser import driver
 
     long_name = "v" * 100
     tape = scalar_tape.compile_source(f"{long_name} * 2 + w")

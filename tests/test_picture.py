@@ -5,9 +5,9 @@ import math
 
 import pytest
 
-from agrad import numbers
-from agrad.api import run
-from agrad.picture import build
+from agrad.values import write as numbers
+from agrad.evaluation.api import run
+from agrad.render.picture import build
 
 
 def picture_of(source, bindings, **options):

@@ -9,7 +9,7 @@ import random
 import pytest
 
 import agrad
-from agrad.render_text import record
+from agrad.render.text import record
 
 
 def rows_of(stdout: bytes) -> list[list[str]]:

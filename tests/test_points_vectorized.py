@@ -11,13 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as hs
 
 import agrad
-from agrad import batch
-from agrad.batch import Options, PointJobs, Spec, _formatter
-from agrad.ops import public_functions
-from agrad.parser import parse
-from agrad.points import elementwise, vectorizable
-from agrad.render_text import record
-from agrad.vector_io import repr_texts
+from agrad.batch import jobs as batch
+from agrad.batch.jobs import Options, PointJobs, Spec, _formatter
+from agrad.engine.ops import public_functions
+from agrad.language.parser import parse
+from agrad.batch.points import elementwise, vectorizable
+from agrad.render.text import record
+from agrad.values.vector_io import repr_texts
 
 EDGES = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, 3.0, 20.5, -25.0, 1e-300, -1e-300, 1e300, 1e-7, 3e-5,
          math.inf, -math.inf, math.nan, 0.999999, 1.000001, 710.0, -745.5]
@@ -123,7 +123,7 @@ def test_the_installed_command_vectorizes_and_equals_single_evaluations(run_agra
     source = "a = x*w; exp(-a^2) + atan2(x, w) * max(x, w) - log(x)"
     r = run_agrad("eval", source, "--points", str(path))
     assert r.returncode == 0 and r.stderr == b""
-    from agrad.records import Formatter
+    from agrad.render.records import Formatter
 
     want = "".join(Formatter("json", points=True).result(i + 2, agrad.evaluate(source, x=x, w=w)).out
                    for i, (x, w) in enumerate(rows))
@@ -205,7 +205,7 @@ def test_the_command_line_takes_the_vectorized_path(cli, tmp_path, monkeypatch, 
         seen.append(vectorizable(*args, **kwargs))
         return seen[-1]
 
-    from agrad import points
+    from agrad.batch import points
 
     monkeypatch.setattr(points, "vectorizable", spy)  # batch imports it from points when it runs
     path = tmp_path / "points.csv"

@@ -12,9 +12,10 @@ from hypothesis import strategies as hs
 
 import agrad
 import fuzzing
-from agrad import ops, scalar_tape
-from agrad.api import run
-from agrad.parser import parse
+from agrad.engine import ops
+from agrad.compiled import scalar_tape
+from agrad.evaluation.api import run
+from agrad.language.parser import parse
 
 EDGES = [0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 2.0, 3.0, 20.0, 21.0, 1e-300, 1e308, -1e308, math.inf, -math.inf, math.nan]
 FUNCTIONS = [(name, n) for name in ops.public_functions() for n in ops.arities(name)]
@@ -264,7 +265,7 @@ def test_the_short_route_on_known_sources():
 
 
 def test_the_short_route_takes_ordinary_sources_and_leaves_the_rest_to_the_full_one():
-    from agrad import parser
+    from agrad.language import parser
 
     short, builder = parser.driver(scalar_tape._TO_TAPE).parse_short, scalar_tape._TO_TAPE
     for source in ["x**2 + sin(w)", "θ * .5 - 1e-3", "a = x; a * a", "max(x, 2) ^ -w"]:

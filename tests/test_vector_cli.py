@@ -13,8 +13,8 @@ import sys
 import numpy as np
 import pytest
 
-from agrad import vector_io
-from agrad.binding_values import parse_numbers
+from agrad.values import vector_io
+from agrad.values.read import parse_numbers
 
 pytestmark = pytest.mark.filterwarnings("error")
 

@@ -15,8 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as hs
 
 import agrad
-from agrad import ops, tensor
-from agrad.ops import public_functions
+from agrad.engine import ops
+from agrad import tensor
+from agrad.engine.ops import public_functions
 
 from conftest import same_float
 
@@ -368,8 +369,8 @@ def test_backward_from_a_vector_needs_a_gradient_of_its_shape():
 
 def hessian(source, v):
     """Rows of the Hessian of a scalar expression in the vector v, through create_graph."""
-    from agrad.lowering import lower, make_variables
-    from agrad.parser import parse
+    from agrad.evaluation.lowering import lower, make_variables
+    from agrad.language.parser import parse
 
     variables = make_variables({"v": v})
     out = lower(parse(source), variables, source).output

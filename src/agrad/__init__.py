@@ -12,10 +12,10 @@ functions (`agrad.sin(t)`), `.backward(gradient, retain_graph, create_graph)`, `
 `.is_leaf`, `.grad_fn`, `retain_grad()`, `detach()`, `with agrad.no_grad(): ...`.
 """
 
-from .api import Result, evaluate, jacobian, run, vjp
-from .errors import (AgradError, AgradSyntaxError, ArityError, BindingError, ComputeError, IndexingError,
+from agrad.evaluation.api import Result, evaluate, jacobian, run, vjp
+from agrad.errors import (AgradError, AgradSyntaxError, ArityError, BindingError, ComputeError, IndexingError,
                      LimitError, ShapeError, UnboundVariableError, UnknownNameError)
-from .tensor import Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled, tensor
+from agrad.engine.tensor import Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled, tensor
 
 __version__ = "0.1.0"
 
@@ -28,7 +28,7 @@ __all__ = [
 
 def __getattr__(name: str):
     """agrad.sin, agrad.max, ...: every public function of the op table, applied to Tensors."""
-    from . import ops
+    from agrad.engine import ops
 
     if name in ops.public_functions():
         def function(*args):

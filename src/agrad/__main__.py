@@ -16,7 +16,7 @@ import sys
 def run() -> None:
     gc.disable()
     try:
-        from .cli import main
+        from agrad.cli import main
     except KeyboardInterrupt:  # Ctrl-C while starting: as in a command, no traceback
         sys.stderr.write("agrad: interrupted\n")
         raise SystemExit(130) from None

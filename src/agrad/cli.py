@@ -16,10 +16,10 @@ from typing import List, Optional
 import typer
 from typing import Annotated
 
-from . import __version__
-from .errors import AgradError, BindingError, ComputeError, LimitError, UsageError
-from .limits import source_limit, too_long
-from .tensor import IMPLICIT_GRAD
+from agrad import __version__
+from agrad.errors import AgradError, BindingError, ComputeError, LimitError, UsageError
+from agrad.limits import source_limit, too_long
+from agrad.engine.tensor import IMPLICIT_GRAD
 
 EXIT_OK, EXIT_COMPUTE, EXIT_USAGE = 0, 1, 2
 
@@ -94,7 +94,7 @@ def evaluation(expr, file, var, no_grad, retain_grad, hook, dtype: DType, gradie
     """Run the program the shared options describe (api.run): the text, the bindings, --no-grad,
     --retain-grad, --hook, --dtype, --gradient and the limits; `more` carries a command's own
     options of api.run (max_source_bytes among them)."""
-    from .api import run
+    from agrad.evaluation.api import run
 
     readers = [spec.partition("=")[2] for spec in var or []] + [gradient, "@-" if file == "-" else None]
     if readers.count("@-") > 1:
@@ -188,36 +188,36 @@ def eval_command(
 
 def _eval_one(expr, file, var, no_grad, retain_grad, hook, dtype, gradient, more: dict, fmt: Format, grad) -> None:
     """One program: its output, or (raised) one error with the exit code of its kind."""
-    from .lessons import no_grad_reason
+    from agrad.evaluation.lessons import no_grad_reason
 
     if fmt is Format.csv and grad is None:
-        from .batch import Options, check_options
+        from agrad.batch.jobs import Options, check_options
 
         check_options(Options(fmt="csv", run=more))
     result = evaluation(expr, file, var, no_grad, retain_grad, hook, dtype, gradient, **more)
     reason = no_grad_reason(result)
     if grad is not None:
-        from .render_text import one_gradient
+        from agrad.render.text import one_gradient
 
         text, warning = one_gradient(result, grad)
         if warning:
             print(warning, file=sys.stderr)
         print(text)
     elif fmt is Format.json:
-        from .render_text import as_json
+        from agrad.render.text import as_json
 
         print(as_json(result, reason))
     elif fmt is Format.plain:
-        from .render_text import as_plain
+        from agrad.render.text import as_plain
 
         print(as_plain(result))
     elif fmt is Format.csv:
-        from .records import Formatter
+        from agrad.render.records import Formatter
 
         formatter = Formatter("csv", tuple(result.grads))
         sys.stdout.write(formatter.header() + formatter.result(1, result).out)
     else:
-        from .render_pretty import print_result
+        from agrad.render.pretty import print_result
 
         print_result(result, reason)
 
@@ -234,7 +234,7 @@ def _eval_batch(exprs, file, points, bindings, run_options, fmt, grad, fail_fast
         raise UsageError("- (read jobs from stdin) cannot be mixed with expressions")
     elif file is not None:
         raise UsageError("give either EXPR (several, or - for stdin) or -f FILE, not both")
-    from . import batch
+    from agrad.batch import jobs as batch
 
     kind = "points" if points is not None else "stdin" if exprs == ["-"] else "arguments"
     default = Format.pretty if kind == "arguments" else Format.json
@@ -322,19 +322,19 @@ def graph_command(
         result = evaluation(expr, file, var, no_grad, retain_grad, hook, dtype, gradient, trace=True,
                             max_source_bytes=source_limit(max_source_bytes), max_file_bytes=max_file_bytes)
         chosen = fmt or _format_from_name(output)
-        from .picture import build
+        from agrad.render.picture import build
 
         picture = build(result)
         if chosen is GraphFormat.html:
-            from .render_html import render
+            from agrad.render.html import render
         elif chosen is GraphFormat.mermaid:
-            from .render_mermaid import MAX_EDGES, render
+            from agrad.render.mermaid import MAX_EDGES, render
 
             if len(picture.edges) > MAX_EDGES:
                 print(f"agrad: warning: this graph has {len(picture.edges)} edges; Mermaid (and GitHub) draws "
                       f"at most {MAX_EDGES} by default: --format dot or html draws any size", file=sys.stderr)
         else:
-            from .render_dot import render
+            from agrad.render.dot import render
         _write(render(picture) + "\n", output)
     except AgradError as exc:
         fail(exc)
@@ -365,7 +365,7 @@ def functions_command(
     fmt: Annotated[Format, typer.Option("--format", "-F", help="pretty or json.")] = Format.pretty,
 ):
     """List the functions and operators: arity, derivatives, PyTorch grad_fn, edge conventions."""
-    from .function_list import print_functions
+    from agrad.render.functions import print_functions
 
     if fmt not in (Format.pretty, Format.json):
         fail(UsageError(f"--format {fmt.value}: agrad functions prints pretty or json"))
@@ -390,7 +390,7 @@ def parse_bindings(specs: list[str], max_file_bytes: int | None = None) -> dict:
 
 def read_value(option: str, text: str, max_file_bytes: int | None = None):
     """One option's value (a binding or --gradient), or a BindingError naming the option."""
-    from .binding_values import read_value as read
+    from agrad.values.read import read_value as read
 
     try:
         return read(text, sys.stdin.read, max_file_bytes)

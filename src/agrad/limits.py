@@ -19,7 +19,7 @@
 
 from __future__ import annotations
 
-from .errors import LimitError
+from agrad.errors import LimitError
 
 MiB = 1024 * 1024
 MAX_SOURCE_BYTES = 1 * MiB

@@ -26,9 +26,9 @@ import math
 import random
 from pathlib import Path
 
-from agrad import ops
-from agrad import syntax_tree as st
-from agrad.parser import parse
+from agrad.engine import ops
+from agrad.language import syntax_tree as st
+from agrad.language.parser import parse
 
 SEED = 20240611
 N_RANDOM = 400

@@ -241,8 +241,8 @@ EDGE_CASES = [
 def ast_tree(expr: str):
     """An edge case's tree, from agrad's own parse of its text (one statement, no names
     assigned)."""
-    from agrad import syntax_tree as st
-    from agrad.parser import parse
+    from agrad.language import syntax_tree as st
+    from agrad.language.parser import parse
 
     def convert(node):
         if isinstance(node, st.Number):

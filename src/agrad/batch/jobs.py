@@ -1,0 +1,596 @@
+"""Batches: many jobs in, exactly one result each out, in input order.
+
+A job is a line of stdin (`agrad eval -`), an EXPR argument, or a row of `--points`. Lines are
+read in binary and judged one at a time: a line that cannot be read or computed gives an error
+record in its place and the batch goes on (`--fail-fast` stops it). Jobs are cut into chunks,
+computed in this process or over worker processes (`--jobs`), and written in order; a chunk is
+also cut whenever the input would block, so a slow producer gets each result as soon as its line
+is in. Exit status: 0 when every job succeeded, 1 when any failed, 130 on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import stat
+import sys
+from collections import deque
+from dataclasses import dataclass, field, replace
+
+from agrad.evaluation.api import prepare, run
+from agrad.errors import AgradError, BindingError, InputError, InternalError, UsageError
+from agrad.batch.lines import LineReader
+from agrad.limits import source_limit, too_long
+from agrad.evaluation.lowering import parse_number
+from agrad.batch.output import Output
+from agrad.batch.workers import make_executor
+from agrad.language.parser import parse
+from agrad.batch.progress import Progress
+from agrad.batch.points import evaluate_rows
+from agrad.render.records import SKIPPED, Formatter, Outcome, joined
+
+CHUNK_LINES = 256  # jobs per chunk: large enough to amortize a worker round trip
+CHUNK_BYTES = 1 << 20  # ... and at most about this much input text
+VECTOR_CHUNK_LINES = 1 << 16  # --points rows evaluated together
+VECTOR_CHUNK_BYTES = 2 << 20  # ... read about this much at a time (under MAX_LINE_BYTES: no line is too long)
+PENDING_PER_WORKER = 4  # chunks in flight per worker: keeps workers busy, memory bounded
+AUTO_JOBS_BYTES = 1 << 20  # stdin a file this large: a worker per core unless --jobs says otherwise
+PARSE_CACHE_SIZE = 512  # distinct sources whose parsed programs are kept
+PARSE_CACHE_MAX_CHARS = 4096  # longer sources are parsed each time, not kept
+JSON_KEYS = ("expr", "vars")
+UTF8_BOM = b"\xef\xbb\xbf"
+EXIT_INTERRUPTED = 130
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to run a batch: the output format (json, plain, csv, pretty; `grad` for --grad NAME),
+    --grad's NAME, --fail-fast, --jobs (None: the default, see run_stdin), the progress bar's
+    mode (auto, on, off), and the options of api.run applied to every job (--no-grad,
+    --retain-grad, --hook, --backward, --dtype, ...)."""
+
+    fmt: str = "json"
+    grad: str | None = None
+    fail_fast: bool = False
+    jobs: int | None = None
+    auto_jobs: bool = False  # the workers are run_stdin's choice: if they cannot start, one process
+    progress: str = "auto"
+    run: dict = field(default_factory=dict)
+
+
+# api.run's options that add to the output: more lines per job in plain text, no csv column
+EXTRA_OUTPUT = {"backward_passes": ("--backward", 1), "trace": ("--trace", False), "order": ("--order", 0),
+                "hessian": ("--hessian", False)}
+
+
+def check_options(options: Options) -> None:
+    """A batch's plain output has one line per job and csv has value and gradient columns only:
+    refuse the options whose output could not be kept (json and pretty show all of it; --grad
+    shows the final gradient, as for one expression)."""
+    if options.fmt not in ("plain", "csv"):
+        return
+    for key, (flag, default) in EXTRA_OUTPUT.items():
+        if options.run.get(key, default) != default:
+            why = "gives more than one line per job in a batch" if options.fmt == "plain" else \
+                "has no columns in csv output"
+            raise UsageError(f"{flag} {why}: use --format json (one record per job) or pretty")
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What every process running a batch's jobs needs to know; sent once to each worker."""
+
+    kind: str  # "expressions" or "points"
+    bindings: dict  # the command line's
+    formatter: Formatter
+    options: dict  # api.run's
+    lines: bool = True  # input lines (not EXPR arguments): blank lines and # comments are not jobs,
+    # and a line that starts with { is a JSON job
+    source: str | None = None  # points: the expression
+    names: tuple = ()  # points: the header's variables
+    vector: bool = False  # points: the program is elementwise, blocks of rows are evaluated together
+
+
+# -- reading one job ----------------------------------------------------------------------------
+
+def decode(data, number: int, skip_blank: bool, limit: int | None = None) -> str | None:
+    """A job's text; None for a line that is not a job (blank, or a # comment). `data` is None
+    for a line the reader skipped as longer than `limit`, the source cap."""
+    if data is None:
+        raise InputError(too_long("the line", source_limit(limit)))
+    if isinstance(data, bytes):
+        if number == 1 and data.startswith(UTF8_BOM):
+            data = data[len(UTF8_BOM):]
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            column = len(data[:exc.start].decode("utf-8")) + 1
+            raise InputError(f"the line is not valid UTF-8 (byte 0x{data[exc.start]:02x} at column {column})",
+                             (column - 1, column)) from None
+    else:
+        text = data  # an EXPR argument; undecodable bytes in argv arrive as lone surrogates
+        bad = next((i for i, ch in enumerate(text) if "\udc80" <= ch <= "\udcff"), None)
+        if bad is not None:
+            raise InputError(f"the argument is not valid UTF-8 (byte 0x{ord(text[bad]) - 0xdc00:02x} "
+                             f"at column {bad + 1})", (bad, bad + 1))
+    if skip_blank:
+        stripped = text.strip()
+        if not stripped or stripped.startswith("#"):
+            return None
+    return text
+
+
+def _unique_keys(pairs: list) -> dict:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise InputError(f"bad JSON: the key {key!r} appears twice")
+            seen.add(key)
+    return obj
+
+
+# One decoder for every line (json.loads with an option builds a decoder per call).
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys)
+
+
+def read_json_line(text: str) -> tuple[str, dict]:
+    """A JSON job, {"expr": "...", "vars": {"x": 3}}: its source and its raw bindings. (The
+    caller passes a line that starts with "{", so never a byte-order mark, which json.loads
+    would refuse and the decoder does not check.)"""
+    try:
+        obj = _DECODER.decode(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"bad JSON: {exc.msg}", (exc.pos, exc.pos + 1), text) from None
+    except RecursionError:
+        raise InputError("bad JSON: nested too deeply") from None
+    if not isinstance(obj, dict):  # pragma: no cover - a line starting with '{' parses to an object
+        raise InputError("a JSON line must be an object")
+    unknown = [key for key in obj if key not in JSON_KEYS]
+    if unknown:
+        raise InputError(f"unknown key {unknown[0]!r} in the JSON line "
+                         '(it may have "expr", a string, and "vars", an object)')
+    if "expr" not in obj:
+        raise InputError('the JSON line has no "expr" (the expression to evaluate)')
+    source, variables = obj["expr"], obj.get("vars", {})
+    if not isinstance(source, str):
+        raise InputError(f'"expr" must be a string, not {_json_type(source)}')
+    if not isinstance(variables, dict):
+        raise InputError(f'"vars" must be an object, not {_json_type(variables)}')
+    return source, variables
+
+
+def json_binding(name: str, value):
+    """A value from a JSON line's "vars": a number, or a string such as "inf" or "-1e3"; a list
+    of those is a vector."""
+    if type(value) is float:  # the common case, first
+        return value
+    if isinstance(value, list):
+        from agrad.engine.vector_kernels import as_vector
+
+        elements = []
+        for i, item in enumerate(value):
+            if isinstance(item, list):
+                raise BindingError(f"variable '{name}': element {i} is an array (vectors are one-dimensional)")
+            elements.append(json_binding(f"{name}[{i}]", item))
+        return as_vector(elements)
+    if isinstance(value, bool) or value is None or isinstance(value, dict):
+        raise BindingError(f"variable '{name}': expected a number, got {_json_type(value)}")
+    if isinstance(value, int):
+        try:
+            return float(value)
+        except OverflowError:
+            raise BindingError(f"variable '{name}': {value} is too large for a float64") from None
+    if isinstance(value, float):
+        return value
+    try:
+        return parse_number(value)
+    except ValueError:
+        raise BindingError(f"variable '{name}': {value!r} is not a number") from None
+
+
+def _json_type(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return {dict: "an object", list: "an array", str: "a string"}.get(type(value), "a number")
+
+
+@functools.lru_cache(maxsize=PARSE_CACHE_SIZE)
+def _parse_cached(source: str):
+    return prepare(source)
+
+
+def parse_once(source: str):
+    """Prepare (parse, and compile a scalar program to its tape: api.prepare), keeping the
+    programs of short sources: a batch repeating an expression parses it once. (Running only
+    reads the program, so one prepared program serves any number of runs.)"""
+    return _parse_cached(source) if len(source) <= PARSE_CACHE_MAX_CHARS else prepare(source)
+
+
+# -- running a chunk of jobs (in this process or in a worker) ------------------------------------
+
+class ExpressionJobs:
+    """Runs chunks of expression jobs: stdin lines and EXPR arguments."""
+
+    def __init__(self, spec: Spec):
+        self.spec = spec
+        self.formatter = spec.formatter
+
+    def __call__(self, chunk) -> list:
+        return joined([self.one(number, data) for number, data in chunk])
+
+    def one(self, number: int, data):
+        spec = self.spec
+        source = None
+        try:
+            text = decode(data, number, spec.lines, spec.options.get("max_source_bytes"))
+            if text is None:
+                return SKIPPED
+            bindings = spec.bindings
+            if spec.lines and text.lstrip().startswith("{"):
+                source, variables = read_json_line(text)
+                bindings = dict(bindings)
+                for name, value in variables.items():
+                    bindings[name] = json_binding(name, value)
+                self._check_columns(bindings)
+            else:
+                source = text
+            result = run(source, bindings, program=parse_once(source), **spec.options)
+            return self.formatter.result(number, result)
+        except AgradError as exc:
+            if source is not None and exc.kind != "input":
+                exc.with_source(source)
+            return self.formatter.error(number, source, exc)
+        except Exception as exc:  # a bug: report it in this job's place, and go on
+            return self.formatter.error(number, source, internal_error(exc))
+
+    def _check_columns(self, bindings: dict) -> None:
+        columns = self.formatter.columns
+        if self.formatter.fmt != "csv" or columns is None:
+            return
+        extra = [name for name in bindings if name not in columns]
+        if extra:
+            listed = ", ".join(columns) or "none"
+            raise InputError(f"variable '{extra[0]}' has no column in the CSV output (its gradient columns "
+                             f"are the command line's variables: {listed}); bind it on the command line "
+                             "too, or use --format json")
+
+
+class PointJobs:
+    """Runs chunks of --points rows: parses the expression once per process, reads each row's
+    values, and evaluates the chunk's rows as one block: together when the program is
+    elementwise (spec.vector), else one by one (points.evaluate_rows)."""
+
+    def __init__(self, spec: Spec):
+        self.spec = spec
+        self.formatter = spec.formatter
+        self.program = parse(spec.source)
+        self.block_reader = None
+        if spec.vector:
+            from agrad.batch.points import BlockReader
+
+            self.block_reader = BlockReader(spec.names)
+
+    def __call__(self, chunk) -> list:
+        if self.block_reader is not None:
+            columns = self.block_reader([data for _, data in chunk])
+            if columns is not None:  # every line a plain row: no per-line reading
+                texts = self._vectorized([number for number, _ in chunk], columns)
+                if texts is not None:
+                    return [Outcome("".join(texts), "", False)]  # one outcome for the chunk's rows
+        return self._rows(chunk)
+
+    def _rows(self, chunk) -> list:
+        from agrad.batch.points import read_row
+
+        spec = self.spec
+        outcomes: list = [None] * len(chunk)
+        places, rows = [], []
+        for i, (number, data) in enumerate(chunk):
+            try:
+                text = decode(data, number, True, spec.options.get("max_source_bytes"))
+                if text is None:
+                    outcomes[i] = SKIPPED
+                    continue
+                rows.append(read_row(text, spec.names))
+                places.append(i)
+            except AgradError as exc:
+                outcomes[i] = self.formatter.error(number, spec.source, exc)
+        if rows and self.block_reader is not None:
+            import numpy as np
+
+            columns = np.array(rows, dtype=np.float64).reshape(len(rows), len(spec.names)).T
+            texts = self._vectorized([chunk[i][0] for i in places], columns)
+            if texts is not None:
+                for i, text in zip(places, texts):
+                    outcomes[i] = Outcome(text, "", False)
+                return outcomes
+        try:
+            results = evaluate_rows(self.program, spec.source, spec.names, rows, spec.bindings, spec.options)
+        except Exception as exc:  # a bug: every row of the block reports it
+            results = [internal_error(exc)] * len(rows)
+        for i, result in zip(places, results):
+            number = chunk[i][0]
+            if isinstance(result, AgradError):
+                outcomes[i] = self.formatter.error(number, spec.source, result)
+            else:
+                try:
+                    outcomes[i] = self.formatter.result(number, result)
+                except AgradError as exc:
+                    outcomes[i] = self.formatter.error(number, spec.source, exc)
+        return outcomes
+
+    def _vectorized(self, numbers: list[int], columns) -> list[str] | None:
+        """The rows' texts, evaluated together; None when the block must go row by row."""
+        from agrad.batch.points import Template, evaluate_block
+
+        spec = self.spec
+        try:
+            block = evaluate_block(self.program, spec.source, spec.names, columns, spec.bindings, spec.options)
+            template = None if block is None else Template.make(self.formatter, block)
+            if template is None:
+                return None
+            return template.rows(numbers, block)
+        except Exception:  # pragma: no cover - row by row reports whatever it is, in its row
+            return None
+
+
+def make_jobs(spec: Spec):
+    return PointJobs(spec) if spec.kind == "points" else ExpressionJobs(spec)
+
+
+def internal_error(exc: BaseException) -> InternalError:
+    if isinstance(exc, RecursionError):
+        return InternalError("the expression is nested too deeply")
+    return InternalError(f"internal error ({type(exc).__name__}: {exc}); please report it")
+
+
+# -- the batch loop ----------------------------------------------------------------------------
+
+def _cut(items, would_block):
+    """Chunks of CHUNK_LINES jobs (or CHUNK_BYTES of text), cut early when the input would block."""
+    chunk, size, end = [], 0, None
+    for number, data, end in items:
+        chunk.append((number, data))
+        size += len(data) if data is not None else 0
+        idle = would_block is not None and would_block()
+        if idle or len(chunk) >= CHUNK_LINES or size >= CHUNK_BYTES:
+            yield chunk, end, idle
+            chunk, size = [], 0
+    if chunk:
+        yield chunk, end, False
+
+
+def _bulk(reader: LineReader):
+    """Chunks of VECTOR_CHUNK_LINES rows read in bulk, for --points' vectorized blocks."""
+    while True:
+        got = reader.bulk(VECTOR_CHUNK_BYTES)
+        if got is None:
+            line = next(reader, None)
+            if line is None:
+                return
+            yield [(line.number, line.data)], line.end, reader.would_block()
+            continue
+        first, lines, end = got
+        for i in range(0, len(lines), VECTOR_CHUNK_LINES):
+            part = lines[i:i + VECTOR_CHUNK_LINES]
+            last = i + VECTOR_CHUNK_LINES >= len(lines)
+            yield list(zip(range(first + i, first + i + len(part)), part)), end, last and reader.would_block()
+
+
+class _Stop(Exception):
+    """--fail-fast met a failed job."""
+
+
+class Runner:
+    """Feeds chunks to the executor, writes their outcomes in input order, counts failures."""
+
+    def __init__(self, spec: Spec, options: Options, output: Output, progress: Progress):
+        self.spec = spec
+        self.options = options
+        self.output = output
+        self.progress = progress
+        self.failed = False
+        self.pending: deque = deque()
+        self.executor = None
+
+    def run(self, items=None, would_block=None, chunks=None) -> int:
+        """items: (number, data, end offset or None) for each line or argument; or chunks:
+        (jobs, end offset, whether the input would block now), the jobs (number, data). Returns
+        the exit status."""
+        output = self.output
+        try:
+            jobs = self.options.jobs
+            try:
+                self.executor = make_executor(make_jobs, self.spec, 1 if jobs is None else jobs)
+            except OSError:  # no worker processes here (no semaphores, no /dev/shm, ...)
+                if not self.options.auto_jobs:
+                    raise
+                self.executor = make_executor(make_jobs, self.spec, 1)
+            self.max_pending = PENDING_PER_WORKER * self.executor.jobs
+            output.write(self.spec.formatter.header())
+            for chunk, end, idle in chunks if chunks is not None else _cut(items, would_block):
+                self._submit(chunk, end)
+                if idle:  # nothing more to read yet: finish what is in flight and show it
+                    self._drain(everything=True)
+                    output.flush()
+            self._drain(everything=True)
+            self.executor.close()
+            output.flush()
+        except _Stop:
+            self.executor.terminate()
+            self._finish(output.flush)
+        except KeyboardInterrupt:
+            self._stop_workers()
+            self._finish(output.flush)
+            self.progress.stop()
+            output.error("agrad: interrupted\n")
+            return EXIT_INTERRUPTED
+        except BrokenPipeError:  # the reader went away (`| head -1`): leave quietly
+            self._stop_workers()
+            output.abandon()
+        finally:
+            self.progress.stop()
+            self._stop_workers()  # a no-op after close(); after anything unexpected, no stray workers
+        return 1 if self.failed else 0
+
+    def _stop_workers(self):
+        if self.executor is not None:
+            self.executor.terminate()
+
+    def _finish(self, flush):
+        try:
+            flush()
+        except (BrokenPipeError, OSError):
+            self.output.abandon()
+
+    def _submit(self, chunk, end):
+        while len(self.pending) >= self.max_pending:
+            self._write(self.pending.popleft())
+        self.pending.append((self.executor.submit(chunk), len(chunk), end))
+        self._drain(everything=False)
+
+    def _drain(self, everything: bool):
+        while self.pending and (everything or self.pending[0][0].ready()):
+            self._write(self.pending.popleft())
+
+    def _write(self, entry):
+        handle, count, end = entry
+        output = self.output
+        lines = []
+        for outcome in handle.get():
+            lines.append(outcome.out)
+            if outcome.err:
+                output.write("".join(lines))
+                lines = []
+                output.error(outcome.err)
+            if outcome.failed:
+                self.failed = True
+                if self.options.fail_fast:
+                    output.write("".join(lines))
+                    raise _Stop
+        output.write("".join(lines))
+        self.progress.advance(count, end)
+
+
+# -- the three kinds of batch ----------------------------------------------------------------------
+
+def _formatter(options: Options, columns=None, points=False) -> Formatter:
+    console = None
+    if options.fmt == "pretty":
+        from rich.console import Console
+
+        c = Console(file=sys.stdout)
+        console = (c.width, None if c.no_color else c.color_system, c.is_terminal)
+    return Formatter(options.fmt, columns, points, options.grad, console)
+
+
+def _columns(bindings: dict, options: Options) -> tuple:
+    """The gradient columns of csv output: the bound variables, then --retain-grad's names."""
+    retained = tuple(name for name in options.run.get("retain_grad", ()) if name not in bindings)
+    return tuple(bindings) + retained
+
+
+def _file_size(stream) -> int | None:
+    try:
+        st = os.fstat(stream.fileno())
+    except (AttributeError, OSError, ValueError):
+        return None
+    return st.st_size if stat.S_ISREG(st.st_mode) and st.st_size > 0 else None
+
+
+def _lines(reader: LineReader):
+    for line in reader:
+        yield line.number, line.data, line.end
+
+
+def run_arguments(exprs: list[str], bindings: dict, options: Options) -> int:
+    """`agrad eval EXPR EXPR ...`: each argument is a job; its "line" is its position."""
+    spec = Spec("expressions", bindings, _formatter(options, _columns(bindings, options)), options.run, lines=False)
+    output = Output()
+    progress = Progress(options.progress, output, total=len(exprs), unit="lines")
+    items = ((i, expr, None) for i, expr in enumerate(exprs, 1))
+    return Runner(spec, options, output, progress).run(items)
+
+
+def run_stdin(bindings: dict, options: Options) -> int:
+    """`agrad eval -`: each non-blank line that does not start with # is a job. Without --jobs,
+    a file of AUTO_JOBS_BYTES or more is spread over a worker per core (the workers start before
+    anything is written); a pipe, or a smaller file, is read in this process."""
+    stream = _binary(sys.stdin)
+    spec = Spec("expressions", bindings, _formatter(options, _columns(bindings, options)), options.run)
+    output = Output()
+    size = _file_size(stream)
+    if options.jobs is None and size is not None and size >= AUTO_JOBS_BYTES:
+        options = replace(options, jobs=0, auto_jobs=True)
+    progress = Progress(options.progress, output, total=size, unit="bytes" if size else "lines")
+    reader = LineReader(stream, source_limit(options.run.get("max_source_bytes")))
+    return Runner(spec, options, output, progress).run(_lines(reader), reader.would_block)
+
+
+def run_points(source: str, path: str, bindings: dict, options: Options) -> int:
+    """`agrad eval EXPR --points FILE` (`-` for stdin). Raises AgradError, before any output,
+    when the expression does not parse or the header cannot name variables."""
+    parse(source)  # a syntax error is a bad command line, not a failed row
+    if path == "-":
+        stream, owned = _binary(sys.stdin), False
+    else:
+        try:
+            stream, owned = open(path, "rb", buffering=0), True
+        except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+            raise InputError(f"--points {path}: cannot read it ({getattr(exc, 'strerror', None) or exc})") from None
+    try:
+        limit = source_limit(options.run.get("max_source_bytes"))
+        reader = LineReader(stream, limit)
+        names = None
+        for line in reader:
+            try:
+                text = decode(line.data, line.number, True, limit)
+                if text is None:
+                    continue
+                from agrad.batch.points import read_header
+
+                names = read_header(text)
+            except InputError as exc:
+                raise InputError(f"--points {path}: line {line.number}: {exc.message}") from None
+            break
+        if names is None:
+            raise InputError(f"--points {path}: no header line: the first line must name the variables, "
+                             "as in x,w")
+        columns = _columns({**dict.fromkeys(names), **bindings}, options)
+        if options.grad is not None:
+            _check_grad_name(options.grad, columns, source)
+        from agrad.batch.points import vectorizable
+
+        vector = vectorizable(parse(source), bindings, options.run, options.fmt)
+        spec = Spec("points", bindings, _formatter(options, columns, points=True), options.run, source=source,
+                    names=names, vector=vector)
+        output = Output()
+        size = _file_size(stream)
+        progress = Progress(options.progress, output, total=size, unit="bytes" if size else "lines")
+        runner = Runner(spec, options, output, progress)
+        if vector:
+            return runner.run(chunks=_bulk(reader))
+        return runner.run(_lines(reader), reader.would_block)
+    finally:
+        if owned:
+            stream.close()
+
+
+def _check_grad_name(name: str, columns: tuple, source: str) -> None:
+    from agrad.language import syntax_tree as st
+
+    assigned = [s.name for s in parse(source).statements if isinstance(s, st.Assign)]
+    if name not in columns and name not in assigned:
+        known = ", ".join(list(columns) + assigned) or "none"
+        raise BindingError(f"--grad {name}: no variable or assigned name '{name}' (known: {known})")
+
+
+def _binary(stream):
+    if stream is None:
+        raise InputError("there is no standard input to read")
+    return getattr(stream, "buffer", stream)

@@ -1,0 +1,85 @@
+"""The progress bar of a long batch: Rich, on stderr, shown only where a person watches.
+
+mode "auto" shows it when stderr is a terminal and the batch has run for SHOW_AFTER seconds (a
+short batch never flashes a bar); "on" (--progress) shows it from the start, even into a pipe;
+"off" (--quiet) never. It counts lines done and their rate; with a known total (the number of
+EXPR arguments, or the size of an input file in bytes) it also draws the bar and the time left.
+Rich is imported only when the bar is shown.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from agrad.batch.output import isatty
+
+SHOW_AFTER = 0.5
+
+
+class Progress:
+    def __init__(self, mode: str, output, total: int | None = None, unit: str = "lines"):
+        self.mode = mode
+        self.output = output  # the batch's Output: while the bar is live on the terminal, results go above it
+        self.total = total
+        self.unit = unit  # what total counts: "lines" or "bytes"
+        self.lines = 0
+        self.done = 0  # lines, or bytes when the total is a file's size
+        self.started = time.monotonic()
+        self._bar = None
+        self._task = None
+        self._last = 0.0
+        if mode == "auto":
+            self.enabled = isatty(sys.stderr)
+        else:
+            self.enabled = mode == "on"
+        if self.enabled and mode == "on":
+            self._show()
+
+    def advance(self, lines: int, offset: int | None) -> None:
+        if not self.enabled:
+            return
+        self.lines += lines
+        self.done = offset if self.unit == "bytes" and offset is not None else self.lines
+        now = time.monotonic()
+        if self._bar is None:
+            if now - self.started < SHOW_AFTER:
+                return
+            self._show()
+            self._update(now)
+        elif now - self._last >= 0.1:
+            self._update(now)
+
+    def _show(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress as Bar, TextColumn, TimeRemainingColumn
+
+        console = Console(file=sys.stderr, force_terminal=True if self.mode == "on" else None)
+        columns = [BarColumn(), TextColumn("{task.fields[lines]:,} lines"), TextColumn("{task.fields[rate]}"),
+                   TextColumn("{task.fields[elapsed]}")]
+        if self.total is not None:
+            columns += [TextColumn("left"), TimeRemainingColumn()]
+        self._bar = Bar(*columns, console=console, refresh_per_second=4, redirect_stdout=False,
+                        redirect_stderr=False)
+        self._task = self._bar.add_task("agrad", total=self.total, lines=0, rate="", elapsed="")
+        self._bar.start()
+        if console.is_terminal and self.output.tty:
+            self.output.flush()
+            self.output.live = console  # results print above the bar instead of through it
+
+    def _update(self, now: float) -> None:
+        self._last = now
+        elapsed = max(now - self.started, 1e-9)
+        rate = f"{self.lines / elapsed:,.0f} lines/s"
+        minutes, seconds = divmod(int(elapsed), 60)
+        hours, minutes = divmod(minutes, 60)
+        self._bar.update(self._task, completed=self.done, lines=self.lines, rate=rate,
+                         elapsed=f"{hours}:{minutes:02d}:{seconds:02d}")
+
+    def stop(self) -> None:
+        if self._bar is None:
+            return
+        self._update(time.monotonic())
+        self._bar.stop()
+        self.output.live = None
+        self._bar = None

@@ -1,0 +1,635 @@
+"""The op table: every operation agrad knows, in one place.
+
+Each entry has its name, arity, scalar kernel, one gradient rule per input, and PyTorch's grad_fn
+name; the parser's error messages, the lowering, `agrad functions`, the renderers and the tests
+all read it, so a new function is one entry. A gradient rule is `rule(g, out, *inputs)`: the
+gradient arriving at the op's output, the output, and the inputs, all Tensors; it returns the
+gradient for its input, written with the engine's own ops (so gradients are graphs under
+create_graph) and following PyTorch's tools/autograd/derivatives.yaml formula by formula, which
+is what makes edge cases (relu'(0), sqrt'(0), the pow cases) agree with torch.
+
+Each entry also has a vector kernel: by default the function of vector_kernels.py with the same
+name as the scalar kernel, looked up on first use so that numpy is imported only when a vector
+appears. The gradient rules are the same for scalars and vectors (masks are computed with & and |,
+which work elementwise); where an operand was broadcast (a scalar, or a vector of length 1, met a
+longer vector) the engine sums its gradient back to its shape, as torch's sum_to_size does.
+
+Some operations have variants torch picks by whether an operand is a Python number (`2 - x` is
+rsub, `x ** 2` pow with a scalar exponent, `2 / x` a reciprocal times 2), and `max`/`min` with one
+argument are the reductions; `call` makes that choice.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from typing import Callable, Optional
+
+from agrad.engine import kernels as K
+from agrad.engine import shapes
+from agrad.errors import IndexingError, ShapeError
+from agrad.engine.shapes import LazyKernel as V
+from agrad.engine.tensor import Tensor, apply, as_tensor, is_grad_enabled
+
+Rule = Optional[Callable[..., Optional[Tensor]]]
+
+
+class Op:
+    """One entry of the table. (A plain class, not a dataclass: dataclasses compile their
+    methods at import, which every agrad start-up would pay for.)"""
+
+    __slots__ = ("name", "arity", "kernel", "grads", "grad_fn", "derivatives", "public", "saves", "notes",
+                 "symbol", "params", "torch", "number_args", "vector", "elementwise", "called")
+
+    def __init__(self, name: str, arity: int, kernel: Callable, grads: tuple, grad_fn: str, derivatives: tuple,
+                 public: bool = True, saves: bool = True, notes: str = "", symbol: Optional[str] = None,
+                 params: tuple = ("x",), torch: str = "", number_args: tuple = (),
+                 vector: Optional[Callable] = None, elementwise: bool = True, called: Optional[str] = None):
+        self.name = name
+        self.arity = arity
+        self.kernel = kernel
+        self.grads = grads  # one Rule per input; None where the input is never differentiated
+        self.grad_fn = grad_fn
+        self.derivatives = derivatives  # each input's partial derivative in words, for `agrad functions`
+        self.public = public  # callable by name in the language
+        self.saves = saves  # keeps inputs or output for backward (what retain_graph is about)
+        self.notes = notes  # edge conventions, in words
+        self.symbol = symbol  # the operator, for ops written infix
+        self.params = params  # argument names, for help texts
+        self.torch = torch  # the PyTorch call it mirrors
+        self.number_args = number_args  # inputs that must be Python numbers for this variant
+        self.vector = vector  # the kernel when an input is a vector (numpy, lazily imported)
+        self.elementwise = elementwise  # operands broadcast elementwise (False: reductions, dot, indexing)
+        self.called = called  # the name the language calls it by, where the table's differs
+
+    def __repr__(self):
+        return f"Op({self.name!r}, grad_fn={self.grad_fn!r})"
+
+
+TABLE: dict[str, Op] = {}
+
+
+def _op(name, arity, kernel, grads, grad_fn, derivatives, **kw) -> Op:
+    if "vector" not in kw:
+        kw["vector"] = V(kernel.__name__)
+    op = Op(name, arity, kernel, tuple(grads), grad_fn, tuple(derivatives), **kw)
+    TABLE[name] = op
+    return op
+
+
+# -- helpers the rules are written with ------------------------------------------------------
+
+# Each takes Tensors, or Scalars when the fast scalar backward runs the rules (see Scalar).
+
+def fn(name: str, *args) -> Tensor:
+    a = args[0]
+    if type(a) is Scalar:
+        if len(args) == 1:  # most calls: scalar_call's steps, written out for one Scalar
+            number = a.is_number
+            kernel = _SCALAR_KERNELS.get((name, (number,))) or scalar_kernel(name, (number,))
+            result = Scalar()
+            result.value = kernel(a.value)
+            result.is_number = number
+            return result
+        return scalar_call(name, *args)
+    return call(name, *args)
+
+
+def const(value) -> Tensor:
+    return Tensor(value)
+
+
+def mask(predicate, *tensors: Tensor) -> Tensor:
+    """A constant, non-differentiable condition computed from values (torch's comparisons)."""
+    if type(tensors[0]) is Scalar:
+        result = Scalar()
+        if len(tensors) == 2:
+            result.value = predicate(tensors[0].value, tensors[1].value)
+        elif len(tensors) == 1:
+            result.value = predicate(tensors[0].value)
+        else:
+            result.value = predicate(*[t.value for t in tensors])
+        result.is_number = False
+        return result
+    return Tensor(predicate(*[t.value for t in tensors]))
+
+
+def where(cond: Tensor, a, b) -> Tensor:
+    if type(cond) is Scalar:  # scalar_call("where", cond, a, b), written out: the rules' most used call
+        if type(a) is Scalar:
+            a_number, a = a.is_number, a.value
+        else:  # a Python number, as as_tensor takes it
+            a_number, a = True, float(a)
+        if type(b) is Scalar:
+            b_number, b = b.is_number, b.value
+        else:
+            b_number, b = True, float(b)
+        result = Scalar()
+        result.value = _WHERE_KERNEL(cond.value, a, b)
+        result.is_number = cond.is_number and a_number and b_number
+        return result
+    return apply(WHERE, cond, as_tensor(a), as_tensor(b))
+
+
+def zeros_like(g: Tensor) -> Tensor:
+    if type(g) is Scalar:
+        return make_scalar(shapes.zeros_like(g.value))
+    return Tensor(shapes.zeros_like(g.value))
+
+
+# -- arithmetic ------------------------------------------------------------------------------
+
+ADD = _op("add", 2, K.add, [lambda g, out, a, b: g, lambda g, out, a, b: g], "AddBackward0",
+          ["1", "1"], saves=False, symbol="+", params=("a", "b"), torch="a + b", public=False)
+SUB = _op("sub", 2, K.sub, [lambda g, out, a, b: g, lambda g, out, a, b: -g], "SubBackward0",
+          ["1", "-1"], saves=False, symbol="-", params=("a", "b"), torch="a - b", public=False)
+RSUB = _op("rsub", 2, K.rsub, [None, lambda g, out, c, x: -g], "RsubBackward1",
+           ["-", "-1"], saves=False, symbol="-", params=("c", "x"), torch="c - x (c a Python number)",
+           public=False, number_args=(0,))
+MUL = _op("mul", 2, K.mul, [lambda g, out, a, b: g * b, lambda g, out, a, b: g * a], "MulBackward0",
+          ["b", "a"], symbol="*", params=("a", "b"), torch="a * b", public=False)
+DIV = _op("div", 2, K.div,
+          [lambda g, out, a, b: g / b, lambda g, out, a, b: -g * ((a / b) / b)], "DivBackward0",
+          ["1/b", "-a/b^2"], symbol="/", params=("a", "b"), torch="a / b", public=False,
+          notes="a/0 is inf with the sign of a, 0/0 is nan")
+RECIPROCAL = _op("reciprocal", 1, K.reciprocal, [lambda g, out, a: -g * (out * out)], "ReciprocalBackward0",
+                 ["-1/x^2"], public=False, torch="x.reciprocal() (c / x is c * x.reciprocal())",
+                 notes="torch computes c / x as x.reciprocal() * c: MulBackward0 over ReciprocalBackward0; "
+                       "1/0 = inf with gradient -inf; 1/-0 = -inf")
+NEG = _op("neg", 1, K.neg, [lambda g, out, a: -g], "NegBackward0", ["-1"], saves=False, symbol="-",
+          public=False, torch="-x")
+
+
+def _pow_base_rule(g, out, a, b):
+    # pow_backward_self: where(exponent == 0, 0, grad * exponent * self^(exponent - 1))
+    if b.is_number:
+        if b.value == 0:
+            return zeros_like(g)
+        return g * (b * a ** (b.value - 1.0))
+    return where(mask(lambda e: e == 0, b), 0.0, g * (b * a ** (b - 1.0)))
+
+
+def _pow_exponent_rule(g, out, a, b):
+    # pow_backward_exponent: grad * where(self == 0 & exponent >= 0, 0, result * log(self)); the
+    # where sits inside the product, so an inf or nan grad still gives nan there
+    return g * where(mask(lambda s, e: (s == 0) & (e >= 0), a, b), 0.0, out * fn("log", a))
+
+
+POW = _op("pow", 2, K.pow, [_pow_base_rule, _pow_exponent_rule], "PowBackward1",
+          ["b*a^(b-1)", "a^b*log(a)"], symbol="^", params=("a", "b"), torch="torch.pow(a, b)",
+          notes="0^0 = 1; at a = 0 the exponent's gradient is 0 when b >= 0; a < 0 with b fractional is nan")
+POW_SCALAR = _op("pow_scalar", 2, K.pow_scalar, [_pow_base_rule, None], "PowBackward0",
+                 ["c*x^(c-1)", "-"], symbol="^", params=("x", "c"), public=False,
+                 torch="a ** b (b a Python number)", number_args=(1,),
+                 notes="x^0 has gradient 0 everywhere; x^0.5 at 0 has gradient inf")
+RPOW = _op("rpow", 2, K.pow, [None, _pow_exponent_rule], "PowBackward2",
+           ["-", "c^x*log(c)"], symbol="^", params=("c", "x"), public=False,
+           torch="a ** b (a a Python number)", number_args=(0,))
+
+# -- one-argument functions -----------------------------------------------------------------
+
+LN2 = math.log(2.0)
+LN10 = 2.3025850929940456  # derivatives.yaml's literal; math.log(10.0) is one ulp above it
+TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+def _unary(name, kernel, rule, grad_fn, derivative, notes="", saves=True, torch=None):
+    return _op(name, 1, kernel, [rule], grad_fn, [derivative], notes=notes, saves=saves,
+               torch=torch or f"torch.{name}(x)")
+
+
+def _zero_rule(g, out, a):
+    return zeros_like(g)
+
+
+_unary("abs", K.abs, lambda g, out, a: g * fn("sign", a), "AbsBackward0", "sign(x)",
+       notes="abs'(0) = 0")
+_unary("sign", K.sign, _zero_rule, "SignBackward0", "0", saves=False,
+       notes="gradient 0 everywhere; sign(0) = 0")
+_unary("sqrt", K.sqrt, lambda g, out, a: g / (2.0 * out), "SqrtBackward0", "1/(2*sqrt(x))",
+       notes="sqrt(0) = 0 with gradient inf; sqrt(-1) = nan")
+_unary("exp", K.exp, lambda g, out, a: g * out, "ExpBackward0", "exp(x)",
+       notes="exp(1000) = inf with gradient inf")
+_unary("log", K.log, lambda g, out, a: g / a, "LogBackward0", "1/x",
+       notes="log(0) = -inf with gradient inf; log(-1) = nan with gradient -1")
+_unary("log2", K.log2, lambda g, out, a: g / (a * LN2), "Log2Backward0", "1/(x*ln 2)")
+_unary("log10", K.log10, lambda g, out, a: g / (a * LN10), "Log10Backward0", "1/(x*ln 10)")
+_unary("log1p", K.log1p, lambda g, out, a: g / (a + 1.0), "Log1PBackward0", "1/(1+x)")
+_unary("expm1", K.expm1, lambda g, out, a: g * (out + 1.0), "Expm1Backward0", "exp(x)")
+_unary("sin", K.sin, lambda g, out, a: g * fn("cos", a), "SinBackward0", "cos(x)")
+_unary("cos", K.cos, lambda g, out, a: g * -fn("sin", a), "CosBackward0", "-sin(x)")
+_unary("tan", K.tan, lambda g, out, a: g * (1.0 + out ** 2.0), "TanBackward0", "1 + tan(x)^2")
+_unary("asin", K.asin, lambda g, out, a: g * fn("rsqrt", -a * a + 1.0), "AsinBackward0", "1/sqrt(1-x^2)",
+       notes="asin(1) has gradient inf")
+_unary("acos", K.acos, lambda g, out, a: g * -fn("rsqrt", -a * a + 1.0), "AcosBackward0", "-1/sqrt(1-x^2)")
+_unary("atan", K.atan, lambda g, out, a: g / (a * a + 1.0), "AtanBackward0", "1/(1+x^2)")
+_unary("sinh", K.sinh, lambda g, out, a: g * fn("cosh", a), "SinhBackward0", "cosh(x)")
+_unary("cosh", K.cosh, lambda g, out, a: g * fn("sinh", a), "CoshBackward0", "sinh(x)")
+_unary("tanh", K.tanh, lambda g, out, a: g * (1.0 - out * out), "TanhBackward0", "1 - tanh(x)^2")
+_unary("asinh", K.asinh, lambda g, out, a: g * fn("rsqrt", a ** 2.0 + 1.0), "AsinhBackward0",
+       "1/sqrt(x^2+1)")
+_unary("acosh", K.acosh, lambda g, out, a: g * fn("rsqrt", a ** 2.0 - 1.0), "AcoshBackward0",
+       "1/sqrt(x^2-1)")
+_unary("atanh", K.atanh, lambda g, out, a: g * 1.0 / (1.0 - a ** 2.0), "AtanhBackward0", "1/(1-x^2)")
+_unary("sigmoid", K.sigmoid, lambda g, out, a: g * (1.0 - out) * out, "SigmoidBackward0",
+       "sigmoid(x)*(1-sigmoid(x))", notes="sigmoid(0) = 0.5 with gradient 0.25")
+_unary("relu", K.relu, lambda g, out, a: where(mask(lambda y: y <= 0, out), 0.0, g), "ReluBackward0",
+       "1 if x > 0 else 0", notes="relu'(0) = 0; at nan the gradient passes through")
+
+
+def _softplus_rule(g, out, a):
+    z = fn("exp", a)
+    return where(mask(lambda v: v > 20.0, a), g, g * z / (z + 1.0))
+
+
+_unary("softplus", K.softplus, _softplus_rule, "SoftplusBackward0", "sigmoid(x)",
+       notes="beta 1, threshold 20 (linear above), as torch.nn.functional.softplus",
+       torch="torch.nn.functional.softplus(x)")
+_unary("erf", K.erf, lambda g, out, a: TWO_OVER_SQRT_PI * fn("exp", -(a ** 2.0)) * g, "ErfBackward0",
+       "2/sqrt(pi)*exp(-x^2)")
+_unary("floor", K.floor, _zero_rule, "FloorBackward0", "0", saves=False, notes="gradient 0")
+_unary("ceil", K.ceil, _zero_rule, "CeilBackward0", "0", saves=False, notes="gradient 0")
+_unary("round", K.round, _zero_rule, "RoundBackward0", "0", saves=False,
+       notes="halves round to even; gradient 0")
+RSQRT = _op("rsqrt", 1, K.rsqrt, [lambda g, out, a: -0.5 * g * out ** 3.0], "RsqrtBackward0",
+            ["-1/(2*x^(3/2))"], public=False, torch="torch.rsqrt(x)")
+
+# -- two and three arguments ------------------------------------------------------------------
+
+
+def _atan2_recip(a, b):
+    # 1 / (a^2 + b^2), with torch's 0 where both are 0 (so atan2'(0, 0) is (0, -0))
+    denom = a * a + b * b
+    return where(mask(lambda d: d == 0, denom), 0.0, 1.0 / denom)
+
+
+_op("atan2", 2, K.atan2,
+    [lambda g, out, a, b: g * b * _atan2_recip(a, b), lambda g, out, a, b: g * -a * _atan2_recip(a, b)],
+    "Atan2Backward0", ["x/(y^2+x^2)", "-y/(y^2+x^2)"], params=("y", "x"), torch="torch.atan2(y, x)",
+    notes="atan2(0, 0) has gradients (0, -0)")
+_op("hypot", 2, K.hypot, [lambda g, out, a, b: g * a / out, lambda g, out, a, b: g * b / out],
+    "HypotBackward0", ["a/hypot(a,b)", "b/hypot(a,b)"], params=("a", "b"), torch="torch.hypot(a, b)",
+    notes="hypot(0, 0) has gradients (nan, nan)")
+
+
+def _split_rule(first_loses):
+    # maximum/minimum: a tie splits the gradient in half
+    def rule(g, out, a, b):
+        half = where(mask(lambda x, y: x == y, a, b), g / 2.0, g)
+        return where(mask(first_loses, a, b), 0.0, half)
+
+    return rule
+
+
+_op("max", 2, K.maximum, [_split_rule(lambda x, y: x < y), _split_rule(lambda x, y: x > y)],
+    "MaximumBackward0", ["1 if a > b, 1/2 if a = b, else 0", "1 if b > a, 1/2 if a = b, else 0"],
+    params=("a", "b"), torch="torch.maximum(a, b)", notes="a tie splits the gradient 1/2 and 1/2")
+_op("min", 2, K.minimum, [_split_rule(lambda x, y: x > y), _split_rule(lambda x, y: x < y)],
+    "MinimumBackward0", ["1 if a < b, 1/2 if a = b, else 0", "1 if b < a, 1/2 if a = b, else 0"],
+    params=("a", "b"), torch="torch.minimum(a, b)", notes="a tie splits the gradient 1/2 and 1/2")
+
+
+def _clamp_x_rule(g, out, x, lo, hi):
+    return where(mask(lambda v, a, b: (v >= a) & (v <= b), x, lo, hi), g, 0.0)
+
+
+CLAMP = _op("clamp", 3, K.clamp, [_clamp_x_rule, None, None], "ClampBackward1",
+            ["1 if lo <= x <= hi else 0", "-", "-"], params=("x", "lo", "hi"),
+            torch="torch.clamp(x, lo, hi)", number_args=(1, 2),
+            notes="the gradient is 1 on the closed interval, boundaries included (unlike relu)")
+CLAMP_TENSOR = _op("clamp_tensor", 3, K.clamp,
+                   [_clamp_x_rule,
+                    lambda g, out, x, lo, hi: where(mask(lambda v, a, b: (v < a) & (a < b), x, lo, hi), g, 0.0),
+                    lambda g, out, x, lo, hi: where(mask(lambda v, a, b: (v > b) | (b < a), x, lo, hi), g, 0.0)],
+                   "ClampBackward0", ["1 if lo <= x <= hi else 0", "1 if x < lo", "1 if x > hi"],
+                   params=("x", "lo", "hi"), public=False, torch="torch.clamp(x, lo_tensor, hi_tensor)",
+                   called="clamp")
+
+# -- vectors: reductions, dot, norm, indexing ------------------------------------------------
+# A scalar is torch's 0-d tensor: its sum, mean, prod, max and min are itself, its norm is abs.
+
+
+def numel(t: Tensor) -> float:
+    return 1.0 if shapes.is_scalar(t.value) else float(len(t.value))
+
+
+def expand_as(g: Tensor, like: Tensor) -> Tensor:
+    """grad.expand_as(self): a scalar gradient spread over every element of a vector input."""
+    if shapes.is_scalar(like.value):
+        return g
+    return apply(EXPAND, g, const(numel(like)))
+
+
+def sum_to(g: Tensor, like: Tensor) -> Tensor:
+    """torch's sum_to_size: the gradient of an operand that was broadcast, summed back to the
+    operand's shape (a scalar, or a vector of length 1)."""
+    if shapes.is_scalar(like.value):
+        return apply(SUM, g)
+    if shapes.is_scalar(g.value):
+        return expand_as(g, like)
+    return apply(EXPAND, apply(SUM, g), const(1.0))
+
+
+def _prod_rule(g, out, a):
+    # prod_backward: grad * result / input when no element is 0. With zeros, each element's
+    # gradient is the product of the others (torch's prod_safe_zeros_backward), written so that
+    # it stays differentiable: the zeros are taken from `a` itself, the rest is one product.
+    # With two or more zeros and no graph being built, torch returns plain zeros.
+    if shapes.is_scalar(a.value):
+        return g
+    is_zero = mask(lambda v: v == 0, a)
+    zeros = shapes.true_indices(is_zero.value)
+    if not zeros:
+        return g * (out / a)
+    if len(zeros) > 2 or (len(zeros) == 2 and not is_grad_enabled()):
+        return Tensor(shapes.zeros_like(a.value))  # (three zeros: every derivative up to the second is 0)
+    safe = where(is_zero, 1.0, a)
+    rest = fn("prod", safe)  # the product of the elements that are not 0
+    picked = [apply(SELECT, a, Tensor(float(k), is_number=True)) for k in zeros]
+    if len(zeros) == 1:
+        return g * where(is_zero, rest, picked[0] * rest / safe)
+    n = const(numel(a))
+    (k, first), (m, second) = zip(zeros, picked)
+    other_zero = apply(SELECT_BACKWARD, second, n, const(float(k))) + apply(SELECT_BACKWARD, first, n, const(float(m)))
+    return g * where(is_zero, other_zero * rest, first * second * rest / safe)
+
+
+def _norm_rule(g, out, a):
+    # norm_backward for p = 2: grad * (self / norm).masked_fill_(norm == 0, 0)
+    return g * where(mask(lambda n: n == 0, out), 0.0, a / out)
+
+
+def _evenly_distribute(g, out, a):
+    # evenly_distribute_backward: the elements equal to the result (the nan ones when it is nan)
+    # share the gradient equally
+    chosen = mask(lambda v, r: (v != v) if r != r else (v == r), a, out)
+    return where(chosen, g / shapes.count_true(chosen.value), 0.0)
+
+
+def _reduction(name, vector, rule, grad_fn, derivative, kernel=K.identity, **kw):
+    return _op(name, 1, kernel, [rule], grad_fn, [derivative], vector=V(vector), elementwise=False,
+               params=("v",), **kw)
+
+
+SUM = _reduction("sum", "sum", lambda g, out, a: expand_as(g, a), "SumBackward0", "1", saves=False,
+                 torch="torch.sum(v)", notes="sum([]) = 0")
+_reduction("mean", "mean", lambda g, out, a: expand_as(g, a) / numel(a), "MeanBackward0", "1/n", saves=False,
+           torch="torch.mean(v)", notes="mean([]) = nan")
+_reduction("prod", "prod", _prod_rule, "ProdBackward0", "product of the other elements", torch="torch.prod(v)",
+           notes="with one element 0 only it gets a gradient; with two or more 0s every gradient is 0; "
+                 "prod([]) = 1")
+_op("dot", 2, K.dot, [lambda g, out, a, b: g * b, lambda g, out, a, b: g * a], "DotBackward0", ["b", "a"],
+    vector=V("dot"), elementwise=False, params=("a", "b"), torch="torch.dot(a, b)",
+    notes="two vectors of the same length")
+_reduction("norm", "norm", _norm_rule, "LinalgVectorNormBackward0", "v/norm(v)", kernel=K.abs,
+           torch="torch.linalg.vector_norm(v)",
+           notes="the Euclidean norm; its gradient at a zero vector is 0 (sqrt(sum(v^2)) gives nan there)")
+MAX_REDUCE = _reduction("max_reduce", "amax", _evenly_distribute, "MaxBackward1",
+                        "1/k on each of the k largest elements, 0 elsewhere", public=False, called="max",
+                        torch="torch.max(v)",
+                        notes="ties split the gradient evenly: max([1, 3, 3]) gives [0, 0.5, 0.5]; nan wins")
+MIN_REDUCE = _reduction("min_reduce", "amin", _evenly_distribute, "MinBackward1",
+                        "1/k on each of the k smallest elements, 0 elsewhere", public=False, called="min",
+                        torch="torch.min(v)", notes="ties split the gradient evenly; nan wins")
+SELECT = _op("select", 2, K.select, [lambda g, out, v, i: apply(SELECT_BACKWARD, g, const(numel(v)), i), None],
+             "SelectBackward0", ["1 at the index, 0 elsewhere", "-"], vector=V("select"), elementwise=False,
+             public=False, saves=False, params=("v", "i"), torch="v[i]", number_args=(1,),
+             notes="0-based; a negative index counts from the end")
+SELECT_BACKWARD = _op("select_backward", 3, V("select_backward"),
+                      [lambda g, out, grad, n, i: apply(SELECT, g, i), None, None], "SelectBackwardBackward0",
+                      ["1 at the index", "-", "-"], vector=V("select_backward"), elementwise=False,
+                      public=False, saves=False, params=("grad", "n", "i"),
+                      torch="torch.select_backward(grad, (n,), 0, i)")
+EXPAND = _op("expand", 2, V("expand"), [lambda g, out, x, n: apply(SUM, g), None], "ExpandBackward0",
+             ["1 (summed back)", "-"], vector=V("expand"), elementwise=False, public=False, saves=False,
+             params=("x", "n"), torch="x.expand(n)")
+
+# One argument: the reduction; two: torch.maximum / torch.minimum.
+OVERLOADS = {("max", 1): "max_reduce", ("min", 1): "min_reduce"}
+
+
+def _item_rule(i: int):
+    return lambda g, out, *items: apply(SELECT, g, Tensor(float(i), is_number=True))
+
+
+@lru_cache(maxsize=64)
+def stack_op(n: int) -> Op:
+    """The op behind a vector literal of n items, torch.stack([a, b, ...]) (not in the table:
+    one entry per length)."""
+    return Op("stack", n, V("stack"), tuple(_item_rule(i) for i in range(n)), "StackBackward0", ("1",) * n,
+              public=False, saves=False, params=tuple(f"item {i}" for i in range(n)),
+              torch="torch.stack([a, b, ...])", vector=V("stack"), elementwise=False)
+
+
+def stack(items) -> Tensor:
+    """A vector from scalars: a constant when none requires grad, else StackBackward0."""
+    return apply(stack_op(len(items)), *[as_tensor(x) for x in items])
+
+
+# -- internal ---------------------------------------------------------------------------------
+
+WHERE = _op("where", 3, K.where,
+            [None, lambda g, out, c, a, b: where(c, g, 0.0), lambda g, out, c, a, b: where(c, 0.0, g)],
+            "WhereBackward0", ["-", "1 where cond", "1 where not cond"], params=("cond", "a", "b"),
+            public=False, saves=False, torch="torch.where(cond, a, b)")
+_WHERE_KERNEL = WHERE.kernel
+
+# -- the language's view of the table --------------------------------------------------------
+
+BINARY_OPERATORS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^"}
+
+
+_PUBLIC: dict[str, Op] = {}
+
+
+def public_functions() -> dict[str, Op]:
+    """Functions callable by name in the language, in table order (computed once: the table is
+    complete when this module has been imported)."""
+    if len(_PUBLIC) == 0:
+        _PUBLIC.update((name, op) for name, op in TABLE.items() if op.public)
+    return _PUBLIC
+
+
+def arities(name: str) -> list[int]:
+    """The argument counts a function accepts (max and min: 1 or 2)."""
+    return list(accepts(name))
+
+
+@lru_cache(maxsize=None)
+def accepts(name: str) -> tuple:
+    """arities(name) as a tuple, computed once per name (the fast path asks on every call)."""
+    return tuple(sorted({TABLE[name].arity} | {n for (f, n) in OVERLOADS if f == name}))
+
+
+def signatures(name: str) -> list[str]:
+    """How a function is called, for help and error texts: ['max(v)', 'max(a, b)']."""
+    ops = [TABLE[OVERLOADS.get((name, n), name)] for n in arities(name)]
+    return [f"{name}({', '.join(op.params)})" for op in ops]
+
+
+def variant(name: str, numbers: tuple) -> Optional[Op]:
+    """The entry of the table `call(name, ...)` applies to operands that are (True) or are not
+    (False) Python numbers in torch's terms; None for c / x, which torch computes as
+    x.reciprocal() * c (MulBackward0 over ReciprocalBackward0)."""
+    overload = OVERLOADS.get((name, len(numbers)))
+    if overload is not None:
+        return TABLE[overload]
+    if name == "sub":
+        if numbers[0] and not numbers[1]:
+            return RSUB
+    elif name == "div":
+        if numbers[0] and not numbers[1]:
+            return None
+    elif name == "pow":
+        if numbers[1] and not numbers[0]:
+            return POW_SCALAR
+        if numbers[0] and not numbers[1]:
+            return RPOW
+    elif name == "clamp" and not (numbers[1] and numbers[2]):
+        return CLAMP_TENSOR
+    return TABLE[name]
+
+
+def call(name: str, *args) -> Tensor:
+    """Apply the op called `name` to Tensors or numbers, picking torch's variant for Python
+    numbers as operands."""
+    a = [x if type(x) is Tensor else as_tensor(x) for x in args]
+    if name == "select" and not a[1].is_number:
+        raise IndexingError("an index must be a whole number written in the expression, not a tensor (torch: "
+                            "tensors used as indices must be long, int, byte or bool tensors)", argument=1)
+    op = variant(name, tuple([t.is_number for t in a]))
+    if op is None:
+        return apply(MUL, apply(RECIPROCAL, a[1]), a[0])  # torch: c / x is x.reciprocal() * c
+    return apply(op, *a)
+
+
+class Scalar:
+    """A scalar value in a backward pass that builds no graph, on the fast scalar path
+    (scalar_tape.py): the value and whether it is a Python number, with the operators the
+    gradient rules use. The rules of this table run unchanged on Scalars: each operation runs
+    the kernel of the entry `variant` picks, exactly as `call` and `apply` would with grad mode
+    off, without making a Tensor.
+
+    Made for speed, as the fast path makes several per node: a plain class with __slots__ and no
+    __init__ (calling a Python __init__ would cost a third of an operator): where speed matters
+    a Scalar is made with Scalar() and its two slots set, elsewhere with make_scalar(); and each
+    operator has its kernels picked in advance."""
+
+    __slots__ = ("value", "is_number")
+    requires_grad = False
+
+    def __neg__(self):
+        result = Scalar()
+        result.value = NEG.kernel(self.value)
+        result.is_number = self.is_number
+        return result
+
+    def __repr__(self):
+        return f"Scalar({self.value!r}{', number' if self.is_number else ''})"
+
+
+def make_scalar(value, is_number: bool = False) -> Scalar:
+    result = Scalar()
+    result.value = value
+    result.is_number = is_number
+    return result
+
+
+_SCALAR_KERNELS: dict = {}
+
+
+def scalar_kernel(name: str, numbers: tuple):
+    """The kernel of the variant `call(name, ...)` runs for operands that are or are not Python
+    numbers (for c / x, x.reciprocal() * c), memoized."""
+    kernel = _SCALAR_KERNELS.get((name, numbers))
+    if kernel is None:
+        op = variant(name, numbers)
+        if op is None:
+            reciprocal, mul = RECIPROCAL.kernel, MUL.kernel
+
+            def kernel(c, x):
+                return mul(reciprocal(x), c)
+        else:
+            kernel = op.kernel
+        _SCALAR_KERNELS[(name, numbers)] = kernel
+    return kernel
+
+
+def _scalar_operators(name: str):
+    # Scalar's operator for `name` and its reflected form, each with the four kernels picked
+    # once: by whether the left and the right operand are Python numbers (a bare Python number
+    # as an operand is one, as as_tensor makes it).
+    values_values, value_number, number_value, number_number = (
+        scalar_kernel(name, (a, b)) for a in (False, True) for b in (False, True))
+
+    def method(self, other):
+        result = Scalar()
+        if type(other) is Scalar:
+            if self.is_number:
+                if other.is_number:
+                    result.value = number_number(self.value, other.value)
+                    result.is_number = True
+                    return result
+                result.value = number_value(self.value, other.value)
+            elif other.is_number:
+                result.value = value_number(self.value, other.value)
+            else:
+                result.value = values_values(self.value, other.value)
+        elif self.is_number:
+            result.value = number_number(self.value, float(other))
+            result.is_number = True
+            return result
+        else:
+            result.value = value_number(self.value, float(other))
+        result.is_number = False
+        return result
+
+    def reflected(self, other):  # other is a Python number
+        result = Scalar()
+        if self.is_number:
+            result.value = number_number(float(other), self.value)
+            result.is_number = True
+        else:
+            result.value = number_value(float(other), self.value)
+            result.is_number = False
+        return result
+
+    return method, reflected
+
+
+for _name, _dunder in (("add", "add"), ("sub", "sub"), ("mul", "mul"), ("div", "truediv"), ("pow", "pow")):
+    _method, _reflected = _scalar_operators(_name)
+    setattr(Scalar, f"__{_dunder}__", _method)
+    setattr(Scalar, f"__r{_dunder}__", _reflected)
+del _name, _dunder, _method, _reflected
+
+
+def scalar_call(name: str, *args) -> Scalar:
+    """call() for Scalars and Python numbers: the same variant, the same kernel, no Tensor.
+    (fn() does the same for a single Scalar, the most frequent call, itself.)"""
+    values = []
+    numbers = []
+    for x in args:
+        if type(x) is Scalar:
+            values.append(x.value)
+            numbers.append(x.is_number)
+        else:  # a Python number, as as_tensor takes it
+            values.append(float(x))
+            numbers.append(True)
+    flags = tuple(numbers)
+    return make_scalar(scalar_kernel(name, flags)(*values), all(flags))
+
+
+def as_grad(value) -> Tensor:
+    return value if isinstance(value, Tensor) else Tensor(shapes.as_value(value))
+
+
+def seed_like(root: Tensor, gradient) -> Tensor:
+    """The gradient backward starts from: the output's shape, as torch checks it."""
+    g = as_grad(gradient)
+    if not shapes.same_shape(g.value, root.value):
+        raise ShapeError(f"Mismatch in shape: grad_output[0] has a shape of {shapes.size_text(g.value)} and "
+                         f"output[0] has a shape of {shapes.size_text(root.value)}.")
+    if g.requires_grad:
+        return g
+    return Tensor(g.value)

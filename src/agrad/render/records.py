@@ -1,0 +1,163 @@
+"""A batch's output, one job at a time, in each format: what goes to stdout and what to stderr.
+
+Every job gives exactly one Outcome, in input order. JSON keeps a failed job's error in the
+stream as an error record; plain, csv and --grad keep the stream's shape with an empty line or
+empty fields in the failed job's place, and say what went wrong on stderr; pretty prints the
+error in place, for a person.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import NamedTuple
+
+from agrad.values import write as numbers
+from agrad.evaluation.api import Result
+from agrad.errors import AgradError
+from agrad.evaluation.lessons import no_grad_reason
+from agrad.render.text import as_plain, one_gradient, record
+
+
+class Outcome(NamedTuple):
+    out: str  # for stdout, with its line ending ("" for a skipped line)
+    err: str  # for stderr, with its line ending
+    failed: bool
+
+
+SKIPPED = Outcome("", "", False)
+
+
+def joined(outcomes: list) -> list:
+    """A chunk's outcomes with each run of quiet successes (stdout only) joined into one, where
+    the run was: fewer objects for a worker to send back and for the batch to write. An outcome with
+    stderr text or a failure stays as it is, so what is written, and in what order, is the same."""
+    out: list = []
+    run: list = []
+    for outcome in outcomes:
+        if outcome.err or outcome.failed:
+            if run:
+                out.append(Outcome("".join(run), "", False))
+                run = []
+            out.append(outcome)
+        else:
+            run.append(outcome.out)
+    if run:
+        out.append(Outcome("".join(run), "", False))
+    return out
+
+# json.dumps(record, ensure_ascii=False), with one encoder for every job (json.dumps with an
+# option builds an encoder per call)
+_JSON = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def error_fields(exc: AgradError) -> dict:
+    """The "error" object of an error record. column counts characters from 1: in the job's
+    expression, or, for an input error, in the input line; None without a position."""
+    column = exc.span[0] + 1 if exc.span is not None else None
+    return {"kind": exc.kind, "message": exc.message, "column": column}
+
+
+def describe_error(exc: AgradError) -> str:
+    """`KIND error: MESSAGE`, then the source line and a caret where the error has a position."""
+    caret = exc.caret()
+    text = f"{exc.kind} error: {exc.message}"
+    return text if caret is None else f"{text}\n{caret}"
+
+
+def error_text(number: int, exc: AgradError) -> str:
+    """For stderr: `agrad: line N: KIND error: MESSAGE` (and the caret lines)."""
+    return f"agrad: line {number}: {describe_error(exc)}\n"
+
+
+def csv_row(fields) -> str:
+    """One CSV row (RFC 4180 quoting, \\n line ending)."""
+    quoted = []
+    for field in fields:
+        text = str(field)
+        if any(c in text for c in ',"\n\r') or text != text.strip():
+            text = '"' + text.replace('"', '""') + '"'
+        quoted.append(text)
+    return ",".join(quoted) + "\n"
+
+
+def csv_number(value) -> str:
+    return "" if value is None else numbers.plain(value)  # a vector: 1.0,2.0 (csv_row quotes it)
+
+
+class Formatter:
+    """Turns one job's result or error into an Outcome.
+
+    fmt: json, plain, csv, pretty or grad (--grad NAME). columns: the variables whose gradients
+    are the columns of csv output, and of plain output for --points (plain output of expressions
+    lists the used variables in order of first appearance, as for one expression). points:
+    whether the jobs are the rows of --points (csv then has no line and expr columns).
+    console: (width, color_system, terminal) for pretty output.
+    """
+
+    def __init__(self, fmt: str, columns: tuple | None = None, points: bool = False, grad: str | None = None,
+                 console: tuple | None = None):
+        self.fmt = fmt
+        self.columns = columns
+        self.points = points
+        self.grad = grad
+        self.console = console
+
+    def header(self) -> str:
+        """What comes before the first job: csv's header row."""
+        if self.fmt != "csv":
+            return ""
+        gradients = [f"d/d{name}" for name in self.columns]
+        return csv_row((["value"] if self.points else ["line", "expr", "value"]) + gradients)
+
+    def result(self, number: int, result: Result) -> Outcome:
+        fmt = self.fmt
+        if fmt == "json":
+            rec = {"line": number, **record(result, no_grad_reason(result))}
+            return Outcome(_JSON(rec) + "\n", "", False)
+        if fmt == "grad":
+            text, warning = one_gradient(result, self.grad)
+            return Outcome(text + "\n", warning + "\n" if warning else "", False)
+        if fmt == "plain":
+            if not self.points:
+                return Outcome(as_plain(result) + "\n", "", False)
+            fields = [result.value] + [result.grads.get(name) for name in self.columns]
+            return Outcome("\t".join(numbers.plain(f) for f in fields) + "\n", "", False)
+        if fmt == "csv":
+            fields = [csv_number(result.value)] + [csv_number(result.grads.get(name)) for name in self.columns]
+            prefix = [] if self.points else [number, result.source]
+            return Outcome(csv_row(prefix + fields), "", False)
+        return Outcome(self._pretty(number, result, None), "", False)
+
+    def error(self, number: int, source: str | None, exc: AgradError) -> Outcome:
+        fmt = self.fmt
+        if fmt == "json":
+            rec = {"line": number, "expr": source, "error": error_fields(exc)}
+            return Outcome(_JSON(rec) + "\n", "", True)
+        if fmt == "pretty":
+            return Outcome(self._pretty(number, None, exc), "", True)
+        if fmt == "csv":
+            empty = [""] * (1 + len(self.columns))
+            prefix = [] if self.points else [number, "" if source is None else source]
+            out = csv_row(prefix + empty)
+        else:  # plain and grad: an empty line in the failed job's place
+            out = "\n"
+        return Outcome(out, error_text(number, exc), True)
+
+    def _pretty(self, number: int, result: Result | None, exc: AgradError | None) -> str:
+        from rich.console import Console
+        from rich.text import Text
+
+        width, color_system, terminal = self.console or (80, None, False)
+        buffer = io.StringIO()
+        console = Console(file=buffer, width=width, color_system=color_system, force_terminal=terminal,
+                          no_color=color_system is None, highlight=False, legacy_windows=False)
+        console.print(Text(f"line {number}", style="dim"))
+        if result is not None:
+            from agrad.render.pretty import render
+
+            console.print(render(result, no_grad_reason(result)))
+        else:
+            console.print(Text(describe_error(exc), style="red"))
+        console.print()
+        return buffer.getvalue()

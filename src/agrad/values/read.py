@@ -1,0 +1,133 @@
+"""A value written as text, for a binding (`--x 3`, `--x 1,2,3`, `--x "[1, 2, 3]"`,
+`--x @FILE`, `--x @-`) or a --gradient seed.
+
+A number stays a scalar; a comma or brackets make a vector, even of one element (`[3]`); a file
+(or standard input) always gives a vector, its numbers separated by commas, spaces or newlines.
+numpy is imported only for vectors. Every ValueError raised here says what is wrong and where
+(which element, which line), for the caller to prefix with the variable's name.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agrad.limits import file_limit, file_too_big
+from agrad.evaluation.lowering import parse_number
+
+_FIELD = re.compile(r"[^\s,]+")
+_EMPTY_FIELD = re.compile(r"\A\s*,|,\s*,|,\s*\Z")
+
+
+def parse_value(text: str):
+    """A number (a float) or a vector written inline: `1,2,3` or `[1, 2, 3]` (`[]` is empty)."""
+    t = text.strip()
+    if t.startswith("[") or t.endswith("]"):
+        if not (t.startswith("[") and t.endswith("]")):
+            raise ValueError(f"{text!r} has a bracket without its partner: write [1, 2, 3]")
+        body = t[1:-1]
+        if not body.strip():
+            from agrad.engine import vector_kernels
+
+            return vector_kernels.zeros(0)
+        return _inline_vector(body)
+    if "," in t:
+        return _inline_vector(t)
+    try:
+        return parse_number(text)
+    except ValueError:
+        shown = _shown(text) if text.strip() else "an empty string"
+        raise ValueError(f"{shown} is not a number") from None
+
+
+def _inline_vector(body: str):
+    fields = body.split(",")
+    values = []
+    for i, field in enumerate(fields):
+        f = field.strip()
+        if not f:
+            raise ValueError(f"element {i} is empty (elements are separated by single commas)")
+        try:
+            values.append(parse_number(f))
+        except ValueError:
+            raise ValueError(f"element {i} ({_shown(f)}) is not a number") from None
+    from agrad.engine import vector_kernels
+
+    return vector_kernels.as_vector(values)
+
+
+def read_value(text: str, read_stdin=None, max_bytes: int | None = None):
+    """A binding's text as the command line takes it: `@FILE` or `@-` (standard input, read by
+    `read_stdin(n)`) for the numbers in a file, read no further than `max_bytes` (limits.py;
+    default 256 MiB), anything else as parse_value."""
+    if not text.startswith("@"):
+        return parse_value(text)
+    path = text[1:]
+    limit = file_limit(max_bytes)
+    if path == "-":
+        if read_stdin is None:
+            raise ValueError("@- reads standard input, which is not available here")
+        return parse_numbers(_capped(read_stdin(limit + 1), "standard input", limit), "standard input")
+    if not path:
+        raise ValueError("'@' needs a file name: @FILE, or @- for standard input")
+    try:
+        with open(path, encoding="utf-8") as fh:
+            contents = _capped(fh.read(limit + 1), repr(path), limit)
+    except UnicodeDecodeError:
+        raise ValueError(f"{path!r} is not a text file of numbers") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+        raise ValueError(f"cannot read {path!r}: {getattr(exc, 'strerror', None) or exc}") from None
+    return parse_numbers(contents, path)
+
+
+def _capped(text: str, origin: str, limit: int) -> str:
+    if len(text) > limit:  # characters read: at least as many bytes
+        from agrad.errors import LimitError
+
+        raise LimitError(file_too_big(origin, limit))
+    return text
+
+
+def parse_numbers(text: str, origin: str = "the text"):
+    """The numbers of a file: separated by commas, spaces or newlines, optionally inside one
+    pair of brackets. Always a vector. Fast for a million numbers: orjson reads them when they
+    are written as JSON writes numbers, else numpy converts them all at once; only on failure is
+    the text scanned for the offending one."""
+    import numpy as np
+
+    body = text.strip()
+    offset = len(text) - len(text.lstrip())
+    if body.startswith("[") and body.endswith("]"):
+        body, offset = body[1:-1], offset + 1
+    if not body.strip():
+        raise ValueError(f"{origin} holds no numbers")
+    from agrad.values.vector_io import loads
+
+    fast = loads(body)  # numbers as JSON writes them: most files
+    if fast is not None:
+        return fast
+    if "," in body:
+        empty = _EMPTY_FIELD.search(body)
+        if empty is not None:
+            line = text.count("\n", 0, offset + empty.start() + empty.group().rfind(",")) + 1
+            raise ValueError(f"{origin}, line {line}: an empty element between commas")
+    tokens = body.replace(",", " ").split()
+    # numpy reads what Python's float() reads, which also takes '1_000' and non-ASCII digits:
+    # those texts go the strict way.
+    if body.isascii() and "_" not in body:
+        try:
+            return np.array(tokens, dtype=np.float64)
+        except ValueError:
+            pass
+    for i, m in enumerate(_FIELD.finditer(body)):
+        try:
+            parse_number(m.group())
+        except ValueError:
+            line = text.count("\n", 0, offset + m.start()) + 1
+            raise ValueError(f"{origin}, line {line}: element {i} ({_shown(m.group())}) is not a number") from None
+    return np.array([parse_number(t) for t in tokens], dtype=np.float64)  # e.g. non-ASCII digits
+
+
+def _shown(token: str, width: int = 40) -> str:
+    """An offending element as an error shows it: quoted, and cut short when it is long, so an
+    error never prints more of a file than a few dozen characters of its bad element."""
+    return repr(token) if len(token) <= width else repr(token[:width]) + f"... ({len(token)} characters)"
