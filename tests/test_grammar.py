@@ -6,7 +6,8 @@ import pytest
 
 import agrad
 from agrad.language import syntax_tree as st
-from agrad.language.parser import build_parser, parse
+from agrad.language.lark_parser import build_parser
+from agrad.language.parser import parse
 
 
 def test_grammar_builds_strictly_without_conflicts():
