@@ -49,6 +49,24 @@ def test_unicode_names_and_underscores():
     assert r.grads == {"θ": 6.0, "_w2": 2.0}
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("x", True), ("_", True), ("x1", True), ("θ_1", True), ("pi", True), ("sin", True),
+    ("1x", False), ("", False), ("x y", False), ("a-b", False), ("x.y", False), ("٣", False), ("é2", True),
+])
+def test_a_name_is_what_the_grammars_name_terminal_matches(text, expected):
+    # names.is_name takes NAME's pattern from the parse table (the grammar), not a copy of it:
+    # it agrees with the lexer, which reads a name as one NAME token.
+    from agrad.language.names import is_name
+    from agrad.language.parser import driver
+
+    assert is_name(text) is expected
+    try:
+        kinds = [kind for kind, _, _ in driver().lexer.tokens(text)]
+    except agrad.AgradSyntaxError:
+        kinds = None
+    assert (kinds == ["NAME"]) is expected
+
+
 def test_statements_separated_by_semicolons_and_newlines():
     r = agrad.evaluate("a = x + w; y = a * 2\ny + 1", x=3, w=1)
     assert r.value == 9.0

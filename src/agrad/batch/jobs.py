@@ -22,7 +22,7 @@ from agrad.evaluation.api import prepare, run
 from agrad.errors import AgradError, BindingError, InputError, InternalError, UsageError
 from agrad.batch.lines import LineReader
 from agrad.limits import source_limit, too_long
-from agrad.evaluation.lowering import parse_number
+from agrad.values.read import parse_number
 from agrad.batch.output import Output
 from agrad.batch.workers import make_executor
 from agrad.language.parser import parse

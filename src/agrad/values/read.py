@@ -12,10 +12,20 @@ from __future__ import annotations
 import re
 
 from agrad.limits import file_limit, file_too_big
-from agrad.evaluation.lowering import parse_number
 
 _FIELD = re.compile(r"[^\s,]+")
 _EMPTY_FIELD = re.compile(r"\A\s*,|,\s*,|,\s*\Z")
+# [0-9], not \d: \d also matches other scripts' digits, which float() would accept (١٢ is 12).
+_NUMBER_RE = re.compile(r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf|infinity|nan)\Z",
+                        re.IGNORECASE)
+
+
+def parse_number(text: str) -> float:
+    """A binding's value written as text: ints, floats, inf, nan, with a sign. ValueError otherwise."""
+    t = text.strip()
+    if not _NUMBER_RE.match(t):
+        raise ValueError(text)
+    return float(t)
 
 
 def parse_value(text: str):
