@@ -248,7 +248,7 @@ class Template:
     def _numbers(self, values) -> list[str]:
         import numpy as np
 
-        from agrad.values.vector_io import repr_texts
+        from agrad.values.write import repr_texts
 
         values = np.asarray(values, dtype=np.float64)  # (once, for both)
         texts = repr_texts(values)  # numbers.text: repr, and nan, inf, -inf
