@@ -482,10 +482,9 @@ class Runner:
 def _formatter(options: Options, columns=None, points=False) -> Formatter:
     console = None
     if options.fmt == "pretty":
-        from rich.console import Console
+        from agrad.render.terminal import stdout_facts
 
-        c = Console(file=sys.stdout)
-        console = (c.width, None if c.no_color else c.color_system, c.is_terminal)
+        console = stdout_facts()
     return Formatter(options.fmt, columns, points, options.grad, console)
 
 
