@@ -37,17 +37,15 @@ def imports_of(path: Path, modules: set[str]) -> set[str]:
             if node.level:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join(anchor + ([base] if base else []))
-            # `from agrad.engine import ops` imports the module agrad.engine.ops.
+            # `from agrad.engine import ops` imports the module agrad.engine.ops; `from
+            # agrad.engine.ops import call`, the module agrad.engine.ops.
             targets = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base
                        for alias in node.names]
         else:
             continue
-        for target in targets:
-            # `import agrad.grammar` names a package; count the deepest agrad module named.
-            while target and target not in modules:
-                target = target.rpartition(".")[0]
-            if target and target != name and target != "agrad":
-                found.add(target)
+        # Other names are other packages' (and agrad.grammar, the grammar's data package, which
+        # lives in grammar/, outside src/agrad, and imports nothing).
+        found.update(target for target in targets if target in modules and target != name)
     return found
 
 
