@@ -6,7 +6,8 @@ import pytest
 
 import agrad
 from agrad.language import syntax_tree as st
-from agrad.language.parser import build_parser, parse
+from agrad.language.lark_parser import build_parser
+from agrad.language.parser import parse
 
 
 def test_grammar_builds_strictly_without_conflicts():
@@ -46,6 +47,24 @@ def test_unicode_names_and_underscores():
     r = agrad.evaluate("θ*_w2 + θ", θ=2, _w2=5)
     assert r.value == 12.0
     assert r.grads == {"θ": 6.0, "_w2": 2.0}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("x", True), ("_", True), ("x1", True), ("θ_1", True), ("pi", True), ("sin", True),
+    ("1x", False), ("", False), ("x y", False), ("a-b", False), ("x.y", False), ("٣", False), ("é2", True),
+])
+def test_a_name_is_what_the_grammars_name_terminal_matches(text, expected):
+    # names.is_name takes NAME's pattern from the parse table (the grammar), not a copy of it:
+    # it agrees with the lexer, which reads a name as one NAME token.
+    from agrad.language.names import is_name
+    from agrad.language.parser import driver
+
+    assert is_name(text) is expected
+    try:
+        kinds = [kind for kind, _, _ in driver().lexer.tokens(text)]
+    except agrad.AgradSyntaxError:
+        kinds = None
+    assert (kinds == ["NAME"]) is expected
 
 
 def test_statements_separated_by_semicolons_and_newlines():

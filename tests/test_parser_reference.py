@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as hs
 
 import fuzzing
-from agrad.language import parser
+from agrad.language import lark_parser, parser
 from agrad.errors import AgradSyntaxError
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -24,7 +24,7 @@ FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCh
 
 @functools.lru_cache(maxsize=None)
 def _lark():
-    return parser.build_parser()
+    return lark_parser.build_parser()
 
 
 def _token(lark_token) -> tuple:

@@ -133,3 +133,33 @@ def test_grad_of_a_name_that_is_not_a_variable_exits_2(run_agrad):
     r = run_agrad("eval", "a = x^2; a*3", "--points", "-", "--grad", "a", input="x\n1\n")
     assert r.returncode == 0 and r.stdout == b"None\n"  # a non-leaf: torch's warning, and None
     assert "not a leaf Tensor" in r.stderr.decode()
+
+
+def test_a_points_run_parses_its_expression_once(cli, monkeypatch):
+    import pickle
+
+    from agrad.batch import jobs
+
+    parsed = []
+    real_parse = jobs.parse
+
+    def counting_parse(source):
+        parsed.append(source)
+        return real_parse(source)
+
+    monkeypatch.setattr(jobs, "parse", counting_parse)
+    specs = []
+    real_make_jobs = jobs.make_jobs
+    monkeypatch.setattr(jobs, "make_jobs", lambda spec: specs.append(spec) or real_make_jobs(spec))
+    # --grad, the vectorizable check and the rows all read the one parse; rows one by one (sum)
+    # and in a block (elementwise)
+    for expr in ("a = x*w; sum([a, x])", "a = x*w; a + x"):
+        parsed.clear()
+        r = cli("eval", expr, "--points", "-", "--w", "3", "--grad", "w", "--jobs", "1", input="x\n1\n2\n")
+        assert r.exit_code == 0 and r.stdout == "1.0\n2.0\n"  # d/dw of x*w + x
+        assert parsed == [expr]
+    # A worker sent the spec by pickle (spawn) parses the source itself, once: it gets no AST.
+    (spec,) = specs[-1:]
+    assert spec.program is not None and pickle.loads(pickle.dumps(spec)).program is None
+    parsed.clear()
+    assert jobs.make_jobs(pickle.loads(pickle.dumps(spec))).program.statements and parsed == [spec.source]

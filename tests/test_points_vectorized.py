@@ -17,7 +17,7 @@ from agrad.engine.ops import public_functions
 from agrad.language.parser import parse
 from agrad.batch.points import elementwise, vectorizable
 from agrad.render.text import record
-from agrad.values.vector_io import repr_texts
+from agrad.values.write import repr_texts
 
 EDGES = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, 3.0, 20.5, -25.0, 1e-300, -1e-300, 1e300, 1e-7, 3e-5,
          math.inf, -math.inf, math.nan, 0.999999, 1.000001, 710.0, -745.5]

@@ -13,7 +13,7 @@ import sys
 import numpy as np
 import pytest
 
-from agrad.values import vector_io
+from agrad.values import write
 from agrad.values.read import parse_numbers
 
 pytestmark = pytest.mark.filterwarnings("error")
@@ -238,10 +238,10 @@ def random_doubles(n, seed=0):
 
 def test_json_and_plain_vectors_round_trip_exactly():
     values = random_doubles(20_000)
-    text = vector_io.dumps(values)
+    text = write.dumps(values)
     assert json.loads(text) == values and text.startswith("[") and ", " in text
-    assert [float(v) for v in vector_io.joined(values).split(",")] == values
-    signs = [math.copysign(1, v) for v in json.loads(vector_io.dumps([-0.0, 0.0]))]
+    assert [float(v) for v in write.joined(values).split(",")] == values
+    signs = [math.copysign(1, v) for v in json.loads(write.dumps([-0.0, 0.0]))]
     assert signs == [-1, 1]
 
 

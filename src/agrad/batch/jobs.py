@@ -22,7 +22,7 @@ from agrad.evaluation.api import prepare, run
 from agrad.errors import AgradError, BindingError, InputError, InternalError, UsageError
 from agrad.batch.lines import LineReader
 from agrad.limits import source_limit, too_long
-from agrad.evaluation.lowering import parse_number
+from agrad.values.read import parse_number
 from agrad.batch.output import Output
 from agrad.batch.workers import make_executor
 from agrad.language.parser import parse
@@ -90,6 +90,12 @@ class Spec:
     source: str | None = None  # points: the expression
     names: tuple = ()  # points: the header's variables
     vector: bool = False  # points: the program is elementwise, blocks of rows are evaluated together
+    program: object = None  # points: the source parsed, once (see __getstate__)
+
+    def __getstate__(self):
+        # A worker that is sent the spec (pickled: spawn) parses the source itself, once: a long
+        # program's AST is too deep for pickle. A forked worker shares the parent's program.
+        return {**self.__dict__, "program": None}
 
 
 # -- reading one job ----------------------------------------------------------------------------
@@ -261,14 +267,14 @@ class ExpressionJobs:
 
 
 class PointJobs:
-    """Runs chunks of --points rows: parses the expression once per process, reads each row's
+    """Runs chunks of --points rows: runs the program run_points parsed, reads each row's
     values, and evaluates the chunk's rows as one block: together when the program is
     elementwise (spec.vector), else one by one (points.evaluate_rows)."""
 
     def __init__(self, spec: Spec):
         self.spec = spec
         self.formatter = spec.formatter
-        self.program = parse(spec.source)
+        self.program = parse(spec.source) if spec.program is None else spec.program
         self.block_reader = None
         if spec.vector:
             from agrad.batch.points import BlockReader
@@ -482,10 +488,9 @@ class Runner:
 def _formatter(options: Options, columns=None, points=False) -> Formatter:
     console = None
     if options.fmt == "pretty":
-        from rich.console import Console
+        from agrad.render.terminal import stdout_facts
 
-        c = Console(file=sys.stdout)
-        console = (c.width, None if c.no_color else c.color_system, c.is_terminal)
+        console = stdout_facts()
     return Formatter(options.fmt, columns, points, options.grad, console)
 
 
@@ -535,7 +540,7 @@ def run_stdin(bindings: dict, options: Options) -> int:
 def run_points(source: str, path: str, bindings: dict, options: Options) -> int:
     """`agrad eval EXPR --points FILE` (`-` for stdin). Raises AgradError, before any output,
     when the expression does not parse or the header cannot name variables."""
-    parse(source)  # a syntax error is a bad command line, not a failed row
+    program = parse(source)  # a syntax error is a bad command line, not a failed row
     if path == "-":
         stream, owned = _binary(sys.stdin), False
     else:
@@ -563,12 +568,12 @@ def run_points(source: str, path: str, bindings: dict, options: Options) -> int:
                              "as in x,w")
         columns = _columns({**dict.fromkeys(names), **bindings}, options)
         if options.grad is not None:
-            _check_grad_name(options.grad, columns, source)
+            _check_grad_name(options.grad, columns, program)
         from agrad.batch.points import vectorizable
 
-        vector = vectorizable(parse(source), bindings, options.run, options.fmt)
+        vector = vectorizable(program, bindings, options.run, options.fmt)
         spec = Spec("points", bindings, _formatter(options, columns, points=True), options.run, source=source,
-                    names=names, vector=vector)
+                    names=names, vector=vector, program=program)
         output = Output()
         size = _file_size(stream)
         progress = Progress(options.progress, output, total=size, unit="bytes" if size else "lines")
@@ -581,10 +586,10 @@ def run_points(source: str, path: str, bindings: dict, options: Options) -> int:
             stream.close()
 
 
-def _check_grad_name(name: str, columns: tuple, source: str) -> None:
+def _check_grad_name(name: str, columns: tuple, program) -> None:
     from agrad.language import syntax_tree as st
 
-    assigned = [s.name for s in parse(source).statements if isinstance(s, st.Assign)]
+    assigned = [s.name for s in program.statements if isinstance(s, st.Assign)]
     if name not in columns and name not in assigned:
         known = ", ".join(list(columns) + assigned) or "none"
         raise BindingError(f"--grad {name}: no variable or assigned name '{name}' (known: {known})")

@@ -19,15 +19,13 @@ class Output:
         self.stderr = stderr or sys.stderr
         self.binary = getattr(self.stdout, "buffer", None)
         self.tty = isatty(self.stdout)
-        self.live = None  # a Rich console whose live display (the progress bar) shares the terminal
+        self.live = None  # the progress bar (render.terminal.Bar) while it is live on the terminal
 
     def write(self, text: str) -> None:
         if not text:
             return
         if self.live is not None:
-            from rich.text import Text
-
-            self.live.print(Text.from_ansi(text), end="", soft_wrap=True)
+            self.live.print_ansi(text)
             return
         if self.binary is not None:
             self.binary.write(text.encode("utf-8", "backslashreplace"))
@@ -40,9 +38,7 @@ class Output:
         if not text:
             return
         if self.live is not None:
-            from rich.text import Text
-
-            self.live.print(Text(text), end="", soft_wrap=True)
+            self.live.print_text(text)
             return
         self.flush()  # keep stdout and stderr in order on a shared terminal
         try:

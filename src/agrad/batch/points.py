@@ -19,7 +19,8 @@ from itertools import repeat
 from agrad.language import syntax_tree as st
 from agrad.evaluation.api import Result, run
 from agrad.errors import AgradError, BindingError, InputError
-from agrad.evaluation.lowering import CONSTANTS, GRAPH_FUNCTIONS, NAME_RE, parse_number
+from agrad.language.names import CONSTANTS, GRAPH_FUNCTIONS, is_name
+from agrad.values.read import parse_number
 
 VECTOR_FORMATS = ("json", "plain", "csv")  # pretty draws each row's own tree; --grad NAME may warn
 # api.run's options, at the values the vectorized path supports (--no-grad is supported too)
@@ -44,7 +45,7 @@ def read_header(text: str) -> tuple[str, ...]:
     for i, name in enumerate(names, 1):
         if not name:
             raise InputError(f"column {i} of the header has no name")
-        if not NAME_RE.match(name):
+        if not is_name(name):
             raise InputError(f"column {i} of the header, {name!r}, is not a variable name "
                              "(a letter or _, then letters, digits, _)")
         if name in CONSTANTS:
@@ -247,7 +248,7 @@ class Template:
     def _numbers(self, values) -> list[str]:
         import numpy as np
 
-        from agrad.values.vector_io import repr_texts
+        from agrad.values.write import repr_texts
 
         values = np.asarray(values, dtype=np.float64)  # (once, for both)
         texts = repr_texts(values)  # numbers.text: repr, and nan, inf, -inf

@@ -1,10 +1,10 @@
-"""The progress bar of a long batch: Rich, on stderr, shown only where a person watches.
+"""The progress bar of a long batch: on stderr, shown only where a person watches.
 
 mode "auto" shows it when stderr is a terminal and the batch has run for SHOW_AFTER seconds (a
 short batch never flashes a bar); "on" (--progress) shows it from the start, even into a pipe;
 "off" (--quiet) never. It counts lines done and their rate; with a known total (the number of
 EXPR arguments, or the size of an input file in bytes) it also draws the bar and the time left.
-Rich is imported only when the bar is shown.
+render/terminal.py draws it with Rich, imported only when the bar is shown.
 """
 
 from __future__ import annotations
@@ -26,8 +26,7 @@ class Progress:
         self.lines = 0
         self.done = 0  # lines, or bytes when the total is a file's size
         self.started = time.monotonic()
-        self._bar = None
-        self._task = None
+        self._bar = None  # render.terminal.Bar, once shown
         self._last = 0.0
         if mode == "auto":
             self.enabled = isatty(sys.stderr)
@@ -51,21 +50,12 @@ class Progress:
             self._update(now)
 
     def _show(self) -> None:
-        from rich.console import Console
-        from rich.progress import BarColumn, Progress as Bar, TextColumn, TimeRemainingColumn
+        from agrad.render.terminal import Bar
 
-        console = Console(file=sys.stderr, force_terminal=True if self.mode == "on" else None)
-        columns = [BarColumn(), TextColumn("{task.fields[lines]:,} lines"), TextColumn("{task.fields[rate]}"),
-                   TextColumn("{task.fields[elapsed]}")]
-        if self.total is not None:
-            columns += [TextColumn("left"), TimeRemainingColumn()]
-        self._bar = Bar(*columns, console=console, refresh_per_second=4, redirect_stdout=False,
-                        redirect_stderr=False)
-        self._task = self._bar.add_task("agrad", total=self.total, lines=0, rate="", elapsed="")
-        self._bar.start()
-        if console.is_terminal and self.output.tty:
+        self._bar = Bar(self.total, force_terminal=True if self.mode == "on" else None)
+        if self._bar.on_terminal and self.output.tty:
             self.output.flush()
-            self.output.live = console  # results print above the bar instead of through it
+            self.output.live = self._bar  # results print above the bar instead of through it
 
     def _update(self, now: float) -> None:
         self._last = now
@@ -73,8 +63,7 @@ class Progress:
         rate = f"{self.lines / elapsed:,.0f} lines/s"
         minutes, seconds = divmod(int(elapsed), 60)
         hours, minutes = divmod(minutes, 60)
-        self._bar.update(self._task, completed=self.done, lines=self.lines, rate=rate,
-                         elapsed=f"{hours}:{minutes:02d}:{seconds:02d}")
+        self._bar.update(self.done, self.lines, rate, f"{hours}:{minutes:02d}:{seconds:02d}")
 
     def stop(self) -> None:
         if self._bar is None:

@@ -27,7 +27,7 @@ import threading
 from agrad.engine import ops
 from agrad.language import syntax_tree as st
 from agrad.errors import AgradError, AgradSyntaxError
-from agrad.evaluation.lowering import CONSTANTS, GRAPH_FUNCTIONS
+from agrad.language.names import CONSTANTS, GRAPH_FUNCTIONS
 from agrad.language.parser import NotShort, driver, parse
 
 

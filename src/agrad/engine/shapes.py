@@ -16,13 +16,6 @@ def is_vector(value) -> bool:
     return getattr(value, "ndim", 0) != 0
 
 
-def all_scalar(values) -> bool:
-    for v in values:
-        if type(v) is not float and getattr(v, "ndim", 0):
-            return False
-    return True
-
-
 def shape(value) -> tuple:
     return () if is_scalar(value) else (len(value),)
 

@@ -4,46 +4,21 @@
 from __future__ import annotations
 
 import difflib
-import math
-import re
 
 from agrad.engine import ops
 from agrad.engine import shapes
 from agrad.language import syntax_tree as st
+from agrad.language.names import CONSTANTS, GRAPH_FUNCTIONS, is_name
 from agrad.errors import (AgradError, ComputeError, ArityError, BindingError, IndexingError, ShapeError, UnboundVariableError,
                      UnknownNameError)
 from agrad.engine.tensor import Tensor, is_grad_enabled, rounded, set_grad_mode
 from agrad.engine.tensor import grad as autograd_grad
 
-CONSTANTS = {"pi": math.pi, "e": math.e}
-
-# Calls that act on the graph rather than on values; not ops, so not in the op table.
-# name -> (parameters, what it does)
-GRAPH_FUNCTIONS = {
-    "grad": (("f", "x"), "the derivative of f with respect to the variable x, itself differentiable "
-                         "(torch.autograd.grad with create_graph=True); 0 where f does not depend on x"),
-    "detach": (("e",), "the value of e, cut from the graph: no gradient flows into e (e.detach())"),
-    "no_grad": (("e",), "e computed as under torch.no_grad(): the result is a leaf that requires no grad"),
-}
-NAME_RE = re.compile(r"(?!\d)\w+\Z")
-# [0-9], not \d: \d also matches other scripts' digits, which float() would accept (١٢ is 12).
-_NUMBER_RE = re.compile(r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf|infinity|nan)\Z",
-                        re.IGNORECASE)
-
-
-def parse_number(text: str) -> float:
-    """A binding's value written as text: ints, floats, inf, nan, with a sign. ValueError otherwise."""
-    t = text.strip()
-    if not _NUMBER_RE.match(t):
-        raise ValueError(text)
-    return float(t)
-
-
 def make_variables(bindings: dict, no_grad: frozenset = frozenset()) -> dict[str, Tensor]:
     """Leaf tensors for the bound variables: requires_grad True unless named in no_grad."""
     variables = {}
     for name, value in bindings.items():
-        if not NAME_RE.match(name):
+        if not is_name(name):
             raise BindingError(f"'{name}' is not a valid variable name (a letter or _, then letters, digits, _)")
         if name in CONSTANTS:
             raise BindingError(f"cannot bind '{name}': it is a constant ({CONSTANTS[name]!r})")

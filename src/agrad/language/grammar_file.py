@@ -10,3 +10,8 @@ def path() -> str:
     import agrad.grammar
 
     return os.path.join(os.path.dirname(agrad.grammar.__file__), "agrad.lark")
+
+
+def text() -> str:
+    with open(path(), encoding="utf-8") as fh:
+        return fh.read()

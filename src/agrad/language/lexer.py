@@ -1,7 +1,7 @@
 """agrad's lexer: one compiled regular expression built from the grammar's terminals.
 
 It scans with a single `re` alternation (Lark accepts it as a lexer class too, see
-lark_lexer_class), and it decides which newlines end a statement: a newline outside
+lark_parser.lark_lexer_class), and it decides which newlines end a statement: a newline outside
 brackets, after a token that can end an operand and before one that can start an operand, is a
 separator; every other newline is whitespace, so an expression may run over several lines.
 
@@ -164,34 +164,6 @@ def _number(text: str, m) -> tuple:
     if end < len(text) and (text[end].isalpha() or text[end] == "_"):
         _number_glued_to_name(text, end, value, start)
     return ("NUMBER", value, span)
-
-
-def terminals_of(lark_terminals) -> list:
-    """The grammar's terminals as (name, "str" or "re", pattern), from Lark's TerminalDefs."""
-    out = []
-    for term in lark_terminals:
-        pattern = term.pattern
-        out.append((term.name, "str" if pattern.type == "str" else "re",
-                    pattern.value if pattern.type == "str" else pattern.to_regexp()))
-    return out
-
-
-def lark_lexer_class():
-    """agrad's lexer behind Lark's Lexer interface, for building the parser with Lark."""
-    from lark.lexer import Lexer as LarkLexer
-    from lark.lexer import Token
-
-    class AgradLexer(LarkLexer):
-        __future_interface__ = 0
-
-        def __init__(self, lexer_conf):
-            self.lexer = Lexer(terminals_of(lexer_conf.terminals))
-
-        def lex(self, text: str):
-            for kind, value, (start, end) in self.lexer.tokens(text):
-                yield Token(kind, value, start, end_pos=end)
-
-    return AgradLexer
 
 
 def _bad_character(text: str, start: int) -> AgradSyntaxError:

@@ -1,9 +1,10 @@
 """Source text to agrad's AST: Lark's LALR parse table, agrad's lexer, and a small driver.
 
-Lark builds the LALR(1) table from grammar/agrad.lark (shipped prebuilt, see parse_table.py).
-agrad drives that table itself (Driver): its lexer hands over tokens as tuples, and each
-reduction calls one method of ToAST with Lark's child-filtering rules (filtered terminals
-dropped, `?rule` inlined, `[optional]` as None, `_helper` rules spliced), precomputed per rule.
+Lark builds the LALR(1) table from grammar/agrad.lark (lark_parser.py; shipped prebuilt, see
+parse_table.py), but parsing does not import Lark: agrad drives that table itself (Driver). Its
+lexer hands over tokens as tuples, and each reduction calls one method of ToAST with Lark's
+child-filtering rules (filtered terminals dropped, `?rule` inlined, `[optional]` as None,
+`_helper` rules spliced), precomputed per rule.
 No parse tree is built and nothing recurses.
 
 Speed (bench/parse.py): the table is rearranged once per process so that a token costs a list
@@ -47,12 +48,6 @@ TOKEN_WORDS = {
     "_SEP": "';' or a new line",
     "$END": "the end of the input",
 }
-
-
-def grammar_path() -> str:
-    from agrad.language import grammar_file
-
-    return grammar_file.path()
 
 
 class ToAST:
@@ -105,17 +100,6 @@ class ToAST:
 
     def program(self, *statements):
         return st.Program(list(statements), (statements[0].span[0], statements[-1].span[1]))
-
-
-def build_parser(strict: bool = False):
-    """The Lark LALR parser for the grammar (strict=True fails on any conflict or collision)."""
-    from lark import Lark
-
-    from agrad.language.lexer import lark_lexer_class
-
-    with open(grammar_path(), encoding="utf-8") as fh:
-        grammar = fh.read()
-    return Lark(grammar, parser="lalr", lexer=lark_lexer_class(), maybe_placeholders=True, strict=strict)
 
 
 class _Splice(list):
@@ -428,20 +412,16 @@ class NotShort(Exception):
 def driver(builder=None) -> Driver:
     """The driver building agrad's AST, or with `builder` (an object with ToAST's methods) a
     driver whose reductions call that builder's methods instead; built once per builder."""
-    global _TABLE
     key = None if builder is None else id(builder)
     found = _DRIVERS.get(key)
     if found is None:
-        if _TABLE is None:  # read once, for every builder's driver
-            from agrad.language.parse_table import load
+        from agrad.language.parse_table import table  # read once, for every builder's driver
 
-            _TABLE = load()
-        found = _DRIVERS[key] = Driver(_TABLE, builder)
+        found = _DRIVERS[key] = Driver(table(), builder)
     return found
 
 
 _DRIVERS: dict = {}
-_TABLE = None  # the parse table, once read
 
 
 def parse(source: str, builder=None):

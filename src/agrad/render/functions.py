@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from agrad.evaluation.lowering import CONSTANTS, GRAPH_FUNCTIONS
+from agrad.language.names import CONSTANTS, GRAPH_FUNCTIONS
 from agrad.engine.ops import OVERLOADS, TABLE, Op
 
 OPERATORS = [

@@ -60,7 +60,7 @@ def record(result: Result, no_grad_reason: str | None = None) -> dict:
     return rec
 
 
-# The record's values that may be long vectors: written by orjson (vector_io), the rest by json.
+# The record's values that may be long vectors: written by orjson (values/write.py), the rest by json.
 _VECTORS = {"value", "gradient"}
 _VECTOR_DICTS = {"grads", "jacobian"}
 
@@ -81,7 +81,7 @@ def as_json(result: Result, no_grad_reason: str | None = None) -> str:
 
 def _json(value) -> str:
     if isinstance(value, list):
-        from agrad.values.vector_io import dumps
+        from agrad.values.write import dumps
 
         return dumps(value)
     return json.dumps(value)

@@ -12,10 +12,20 @@ from __future__ import annotations
 import re
 
 from agrad.limits import file_limit, file_too_big
-from agrad.evaluation.lowering import parse_number
 
 _FIELD = re.compile(r"[^\s,]+")
 _EMPTY_FIELD = re.compile(r"\A\s*,|,\s*,|,\s*\Z")
+# [0-9], not \d: \d also matches other scripts' digits, which float() would accept (١٢ is 12).
+_NUMBER_RE = re.compile(r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf|infinity|nan)\Z",
+                        re.IGNORECASE)
+
+
+def parse_number(text: str) -> float:
+    """A binding's value written as text: ints, floats, inf, nan, with a sign. ValueError otherwise."""
+    t = text.strip()
+    if not _NUMBER_RE.match(t):
+        raise ValueError(text)
+    return float(t)
 
 
 def parse_value(text: str):
@@ -100,9 +110,7 @@ def parse_numbers(text: str, origin: str = "the text"):
         body, offset = body[1:-1], offset + 1
     if not body.strip():
         raise ValueError(f"{origin} holds no numbers")
-    from agrad.values.vector_io import loads
-
-    fast = loads(body)  # numbers as JSON writes them: most files
+    fast = _json_numbers(body)  # numbers as JSON writes them: most files
     if fast is not None:
         return fast
     if "," in body:
@@ -125,6 +133,34 @@ def parse_numbers(text: str, origin: str = "the text"):
             line = text.count("\n", 0, offset + m.start()) + 1
             raise ValueError(f"{origin}, line {line}: element {i} ({_shown(m.group())}) is not a number") from None
     return np.array([parse_number(t) for t in tokens], dtype=np.float64)  # e.g. non-ASCII digits
+
+
+def _json_numbers(body: str):
+    """The numbers of `body` as a float64 vector when it is a JSON list's inside (numbers
+    separated by commas, or one per line); None when it is not, for the caller to read it the
+    slow way (spaces between numbers, inf, nan, 1., .5, ...).
+
+    orjson reads them in C, over ten times as fast as float() (about 2.5 million numbers a
+    second on the project's machine, most of the issue's 2-second budget for a million), and as
+    exactly: every number read is correctly rounded."""
+    import numpy as np
+    import orjson
+
+    if "true" in body or "false" in body:  # JSON booleans would pass as 1.0 and 0.0
+        return None
+    try:
+        items = orjson.loads("[" + (body if "," in body else body.replace("\n", ",")) + "]")
+    except orjson.JSONDecodeError:
+        return None
+    try:
+        values = np.array(items)
+    except ValueError:  # nested lists of different lengths
+        return None
+    if values.ndim != 1 or values.dtype.kind not in "iuf":  # strings, null, nested lists
+        return None
+    if "-0" in body and (values == 0).any():
+        return None  # orjson reads -0 as the integer 0, losing the sign: the slow way keeps -0.0
+    return values.astype(np.float64, copy=False)
 
 
 def _shown(token: str, width: int = 40) -> str:
