@@ -324,3 +324,22 @@ def test_every_entry_passes_the_checks():
         ops.check_entry(op)
     for n in (0, 1, 3):
         ops.check_entry(ops.stack_op(n))
+
+
+# -- what people read: the README's table, `agrad functions` -----------------------------------
+
+def test_the_readme_table_of_functions_is_the_op_tables():
+    from agrad.render.functions import readme_table
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert readme_table() in readme, "the README's table of functions is stale: run python tools/readme_functions.py"
+
+
+def test_agrad_functions_lists_every_function_of_the_table():
+    from agrad.render.functions import callable_functions, rows
+
+    listed = {row["name"]: row for row in rows()}
+    for called, op in callable_functions():
+        row = listed[f"{called}({', '.join(op.params)})"]
+        assert row["grad_fn"] == op.grad_fn and row["arity"] == op.arity
+    assert listed["gelu(x)"]["grad_fn"] == "GeluBackward0" and "approximate='none'" in listed["gelu(x)"]["notes"]

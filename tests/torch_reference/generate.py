@@ -24,12 +24,12 @@ from __future__ import annotations
 import json
 import math
 import random
-import re
 from pathlib import Path
 
 from agrad.engine import ops
 from agrad.language import syntax_tree as st
 from agrad.language.parser import parse
+from agrad.render.functions import torch_function
 
 SEED = 20240611
 N_RANDOM = 400
@@ -41,19 +41,18 @@ CASES = Path(__file__).with_name("cases.json")
 
 # -- agrad's AST to torch ----------------------------------------------------------------------
 
-
-
 def torch_path(op: ops.Op) -> str:
-    """The attribute path under torch of the call an entry mirrors: its `torch` field,
-    "torch.nn.functional.softplus(x)" -> "nn.functional.softplus"."""
-    match = re.fullmatch(r"torch\.([\w.]+)\(.*\)", op.torch)
-    if match is None:
+    """The attribute path under torch of the function an entry mirrors (from its `torch` field,
+    as `agrad functions` reads it): "nn.functional.softplus" for softplus."""
+    function = torch_function(op)
+    if not function:
         raise ValueError(f"the op table's entry {op.name!r} does not name a torch function: {op.torch!r}")
-    return match.group(1)
+    return function.removeprefix("torch.")
 
 
 # name -> attribute path under torch, for every function the language calls by name
 TORCH_FUNCTIONS = {name: torch_path(op) for name, op in ops.public_functions().items()}
+
 BINARY = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
           "div": lambda a, b: a / b, "pow": lambda a, b: a ** b}
 CONSTANTS = {"pi": math.pi, "e": math.e}
