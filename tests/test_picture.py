@@ -98,7 +98,9 @@ def test_every_function_is_shown_by_the_name_it_is_called_by():
     from agrad.render.functions import callable_functions
 
     for called, op in callable_functions():
-        args = ", ".join("v" if not op.elementwise else ("x", "w", "u")[i] for i in range(op.arity))
+        # an input the entry does not differentiate is a number (clamp(x, 0, 2): ClampBackward1)
+        args = ", ".join("v" if not op.elementwise else ("x", "w", "u")[i] if op.grads[i] else str(2 * i - 2)
+                         for i in range(op.arity))
         p = picture_of(f"{called}({args})", {"x": 1.5, "w": 0.5, "u": 2.5, "v": [1.0, 3.0, 2.0]})
         shown = "x^w" if called == "pow" else f"{called}({args})"  # pow(x, w) is drawn with its operator
         assert p.nodes[-1].subtitle == shown and p.nodes[-1].title == op.grad_fn
