@@ -24,7 +24,6 @@ argument are the reductions; `call` makes that choice.
 from __future__ import annotations
 
 import math
-import re
 from functools import lru_cache
 from typing import Callable, Optional
 
@@ -93,7 +92,6 @@ class ScalarsOnly:
 
 
 SCALARS_ONLY = "scalars only"  # vector=SCALARS_ONLY in an entry: no vector kernel, on purpose
-_GRAD_FN = re.compile(r"[A-Z][A-Za-z0-9]*Backward[0-9]")
 
 
 def _op(name, arity, kernel, grads, grad_fn, derivatives, **kw) -> Op:
@@ -133,7 +131,8 @@ def check_entry(op: Op) -> None:
                             "engine/vector_kernel_names.py), or mark the entry vector=SCALARS_ONLY")
     elif type(op.vector) is not ScalarsOnly:
         problems.append("its vector kernel is neither a vector_kernels function nor SCALARS_ONLY")
-    if not _GRAD_FN.fullmatch(op.grad_fn or ""):
+    name = op.grad_fn or ""
+    if not (name[:1].isupper() and name[:-1].endswith("Backward") and name[-1:].isdigit() and name.isalnum()):
         problems.append(f"grad_fn {op.grad_fn!r} is not a torch node name (SomethingBackward0)")
     if problems:
         raise BadEntry(f"op table entry {op.name!r}: " + "; ".join(problems))
