@@ -2,7 +2,8 @@
 
 Each entry has its name, arity, scalar kernel, one gradient rule per input, and PyTorch's grad_fn
 name; the parser's error messages, the lowering, `agrad functions`, the renderers and the tests
-all read it, so a new function is one entry. A gradient rule is `rule(g, out, *inputs)`: the
+all read it, so a new function is one entry plus its kernels (kernels.py, vector_kernels.py and
+its name in vector_kernel_names.py). A gradient rule is `rule(g, out, *inputs)`: the
 gradient arriving at the op's output, the output, and the inputs, all Tensors; it returns the
 gradient for its input, written with the engine's own ops (so gradients are graphs under
 create_graph) and following PyTorch's tools/autograd/derivatives.yaml formula by formula, which
@@ -10,11 +11,16 @@ is what makes edge cases (relu'(0), sqrt'(0), the pow cases) agree with torch.
 
 Each entry also has a vector kernel: by default the function of vector_kernels.py with the same
 name as the scalar kernel, looked up on first use so that numpy is imported only when a vector
-appears, or vector=SCALARS_ONLY. `_op` checks every entry as the table is built (check_entry:
-arity against the rules, derivatives and params; the vector kernel's name against
-vector_kernel_names, numpy-free), so a bad entry stops agrad at import, naming the op. The gradient rules are the same for scalars and vectors (masks are computed with & and |,
-which work elementwise); where an operand was broadcast (a scalar, or a vector of length 1, met a
-longer vector) the engine sums its gradient back to its shape, as torch's sum_to_size does.
+appears; or vector=SCALARS_ONLY, on purpose. The gradient rules are the same for scalars and
+vectors (masks are computed with & and |, which work elementwise); where an operand was
+broadcast (a scalar, or a vector of length 1, met a longer vector) the engine sums its gradient
+back to its shape, as torch's sum_to_size does.
+
+`_op` checks every entry as the table is built (check_entry: the arity against the rules, the
+derivatives and the params; the vector kernel's name against vector_kernel_names, which lists
+vector_kernels' functions without importing numpy), so a bad entry stops agrad at import, naming
+the op, instead of failing the first time a vector meets it. tests/test_op_table.py tests every
+entry from the table.
 
 Some operations have variants torch picks by whether an operand is a Python number (`2 - x` is
 rsub, `x ** 2` pow with a scalar exponent, `2 / x` a reciprocal times 2), and `max`/`min` with one
