@@ -21,14 +21,15 @@ CASES = json.loads((HERE / "cases.json").read_text(encoding="utf-8"))["cases"]
 # Where torch used a kernel that is not correctly rounded (generate.INEXACT: MKL/SLEEF sqrt, exp,
 # sin, ...; agrad uses Python's math), last-bit differences propagate, so such a case is compared
 # within a relative tolerance of the largest number it is compared with (the value alone, or the
-# gradient vector), not bit for bit. The recorded cases' worst is 5.6e-15; RTOL rounds it up to a
-# decade, as regenerating on another CPU changes those last bits. Fresh cases can land where a
+# gradient vector), not bit for bit. The recorded cases' worst is 1.5e-14 (acos near 1, where a
+# last-bit difference in sqrt grows tenfold); RTOL rounds it up to a decade, as regenerating on
+# another CPU changes those last bits. Fresh cases can land where a
 # formula cancels (tanh' = 1 - tanh^2 near saturation loses 8 digits): LIVE_RTOL is above the
 # worst of 40000 fresh cases (2.1e-9). About 1 fresh case in 10000 still lands on a knife edge
 # (a last-bit difference flips round() or leaves a residue where the gradient is 0): an
 # "inexact" failure needs a look before it is called a bug. Every other case must match bit for
 # bit, signed zeros included.
-RTOL = 1e-14
+RTOL = 1e-13
 LIVE_RTOL = 1e-8
 
 

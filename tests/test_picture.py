@@ -85,6 +85,27 @@ def test_each_op_is_described_by_its_part_of_the_expression(source, shown):
     assert p.nodes[-1].subtitle == shown
 
 
+@pytest.mark.parametrize("source, shown", [
+    ("max(v)", "max(v)"), ("min(v * 2)", "min(v * 2)"), ("v[0]", "v[0]"), ("(v * 2)[-1]", "(v * 2)[-1]"),
+    ("sum([x, w * 2])", "sum([x, w * 2])"), ("[x, w][1]", "[x, w][1]"),
+])
+def test_vector_ops_are_written_as_the_language_writes_them(source, shown):
+    p = picture_of(source, {"x": 1.5, "w": 0.5, "v": [1.0, 3.0, 2.0]})
+    assert p.nodes[-1].subtitle == shown
+
+
+def test_every_function_is_shown_by_the_name_it_is_called_by():
+    from agrad.render.functions import callable_functions
+
+    for called, op in callable_functions():
+        # an input the entry does not differentiate is a number (clamp(x, 0, 2): ClampBackward1)
+        args = ", ".join("v" if not op.elementwise else ("x", "w", "u")[i] if op.grads[i] else str(2 * i - 2)
+                         for i in range(op.arity))
+        p = picture_of(f"{called}({args})", {"x": 1.5, "w": 0.5, "u": 2.5, "v": [1.0, 3.0, 2.0]})
+        shown = "x^w" if called == "pow" else f"{called}({args})"  # pow(x, w) is drawn with its operator
+        assert p.nodes[-1].subtitle == shown and p.nodes[-1].title == op.grad_fn
+
+
 def test_long_parts_are_called_by_grad_fn_and_id():
     source = " + ".join(f"sin(x*{k})" for k in range(1, 12))
     p = picture_of(source, {"x": 0.1})

@@ -159,10 +159,6 @@ POINTS = [-2.5, -1.0, -0.5, -0.0, 0.0, 0.3, 0.5, 1.0, 2.0, 25.0, 1000.0, -1000.0
 UNARY = [name for name, op in public_functions().items() if op.arity == 1 and op.elementwise]
 
 
-def test_every_elementwise_function_is_checked():
-    assert len(UNARY) == 28 and "norm" not in UNARY and "sin" in UNARY
-
-
 @pytest.mark.parametrize("name", UNARY)
 def test_unary_vector_path_matches_the_scalar_path(name):
     r = agrad.vjp(f"{name}(x)", [1.0] * len(POINTS), x=POINTS)

@@ -22,12 +22,18 @@ import math
 import random
 from pathlib import Path
 
+from agrad.engine import ops
+
+try:  # the tests import this module as torch_reference.generate_vectors
+    from torch_reference.generate import torch_path
+except ImportError:  # run as a script, from this folder
+    from generate import torch_path
+
 HERE = Path(__file__).resolve().parent
 CASES = HERE / "vector_cases.json"
 
-UNARY = ["abs", "sign", "sqrt", "exp", "log", "log2", "log10", "log1p", "expm1", "sin", "cos", "tan", "asin",
-         "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "sigmoid", "relu", "softplus", "erf",
-         "floor", "ceil", "round"]
+# every one-argument elementwise function of the op table, and the torch call each mirrors
+UNARY = [name for name, op in ops.public_functions().items() if op.arity == 1 and op.elementwise]
 OPERATORS = ["+", "-", "*", "/", "^"]
 ELEMENTWISE2 = ["max", "min", "atan2", "hypot", "pow"]
 REDUCTIONS = ["sum", "mean", "prod", "norm", "max", "min"]
@@ -129,7 +135,6 @@ def _postfix(text, tree):
 def torch_value(tree, env):
     """The tree computed by PyTorch; numbers stay Python numbers, as agrad's literals do."""
     import torch
-    import torch.nn.functional as F
 
     kind = tree[0]
     if kind == "var":
@@ -137,7 +142,9 @@ def torch_value(tree, env):
     if kind == "num":
         return tree[1]
     if kind == "un":
-        fn = F.softplus if tree[1] == "softplus" else getattr(torch, tree[1])
+        fn = torch
+        for part in torch_path(ops.TABLE[tree[1]]).split("."):
+            fn = getattr(fn, part)
         return fn(torch_value(tree[2], env))
     if kind == "neg":
         return -torch_value(tree[1], env)

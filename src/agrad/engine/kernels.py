@@ -196,6 +196,30 @@ def softplus(a):
     return math.log1p(exp(a)) if a == a else a
 
 
+# silu, gelu and logsigmoid: torch's CPU formulas, operation for operation, as its scalar path
+# (a 0-d tensor) computes them with the C library's exp and erf (aten/src/ATen/native/cpu/
+# Activation.cpp); torch's vectorized path uses SLEEF's exp and erf, a last bit apart at times.
+
+M_SQRT1_2 = 0.70710678118654752440  # <math.h>'s 1/sqrt(2), gelu's kAlpha
+
+
+def silu(a):
+    # silu_kernel: x / (1 + exp(-x))
+    return a / (1.0 + exp(-a))
+
+
+def gelu(a):
+    # GeluKernelImpl, approximate='none': x * 0.5 * (1 + erf(x * kAlpha))
+    return a * 0.5 * (1.0 + math.erf(a * M_SQRT1_2))
+
+
+def logsigmoid(a):
+    # _vec_log_sigmoid: minimum(x, 0) - log1p(exp(-|x|)), nan propagating
+    if a != a:
+        return a
+    return (a if a < 0 else 0.0) - math.log1p(exp(-math.fabs(a)))
+
+
 def _integral(fn):
     def kernel(a):
         if not _isfinite(a):

@@ -2,7 +2,8 @@
 
 Each entry has its name, arity, scalar kernel, one gradient rule per input, and PyTorch's grad_fn
 name; the parser's error messages, the lowering, `agrad functions`, the renderers and the tests
-all read it, so a new function is one entry. A gradient rule is `rule(g, out, *inputs)`: the
+all read it, so a new function is one entry plus its kernels (kernels.py, vector_kernels.py and
+its name in vector_kernel_names.py). A gradient rule is `rule(g, out, *inputs)`: the
 gradient arriving at the op's output, the output, and the inputs, all Tensors; it returns the
 gradient for its input, written with the engine's own ops (so gradients are graphs under
 create_graph) and following PyTorch's tools/autograd/derivatives.yaml formula by formula, which
@@ -10,9 +11,16 @@ is what makes edge cases (relu'(0), sqrt'(0), the pow cases) agree with torch.
 
 Each entry also has a vector kernel: by default the function of vector_kernels.py with the same
 name as the scalar kernel, looked up on first use so that numpy is imported only when a vector
-appears. The gradient rules are the same for scalars and vectors (masks are computed with & and |,
-which work elementwise); where an operand was broadcast (a scalar, or a vector of length 1, met a
-longer vector) the engine sums its gradient back to its shape, as torch's sum_to_size does.
+appears; or vector=SCALARS_ONLY, on purpose. The gradient rules are the same for scalars and
+vectors (masks are computed with & and |, which work elementwise); where an operand was
+broadcast (a scalar, or a vector of length 1, met a longer vector) the engine sums its gradient
+back to its shape, as torch's sum_to_size does.
+
+`_op` checks every entry as the table is built (check_entry: the arity against the rules, the
+derivatives and the params; the vector kernel's name against vector_kernel_names, which lists
+vector_kernels' functions without importing numpy), so a bad entry stops agrad at import, naming
+the op, instead of failing the first time a vector meets it. tests/test_op_table.py tests every
+entry from the table.
 
 Some operations have variants torch picks by whether an operand is a Python number (`2 - x` is
 rsub, `x ** 2` pow with a scalar exponent, `2 / x` a reciprocal times 2), and `max`/`min` with one
@@ -26,7 +34,7 @@ from functools import lru_cache
 from typing import Callable, Optional
 
 from agrad.engine import kernels as K
-from agrad.engine import shapes
+from agrad.engine import shapes, vector_kernel_names
 from agrad.errors import IndexingError, ShapeError
 from agrad.engine.shapes import LazyKernel as V
 from agrad.engine.tensor import Tensor, apply, as_tensor, is_grad_enabled
@@ -39,11 +47,11 @@ class Op:
     methods at import, which every agrad start-up would pay for.)"""
 
     __slots__ = ("name", "arity", "kernel", "grads", "grad_fn", "derivatives", "public", "saves", "notes",
-                 "symbol", "params", "torch", "number_args", "vector", "elementwise", "called")
+                 "symbol", "params", "torch", "vector", "elementwise", "called")
 
     def __init__(self, name: str, arity: int, kernel: Callable, grads: tuple, grad_fn: str, derivatives: tuple,
                  public: bool = True, saves: bool = True, notes: str = "", symbol: Optional[str] = None,
-                 params: tuple = ("x",), torch: str = "", number_args: tuple = (),
+                 params: tuple = ("x",), torch: str = "",
                  vector: Optional[Callable] = None, elementwise: bool = True, called: Optional[str] = None):
         self.name = name
         self.arity = arity
@@ -57,8 +65,7 @@ class Op:
         self.symbol = symbol  # the operator, for ops written infix
         self.params = params  # argument names, for help texts
         self.torch = torch  # the PyTorch call it mirrors
-        self.number_args = number_args  # inputs that must be Python numbers for this variant
-        self.vector = vector  # the kernel when an input is a vector (numpy, lazily imported)
+        self.vector = vector  # the kernel when an input is a vector (numpy, lazily imported), or ScalarsOnly
         self.elementwise = elementwise  # operands broadcast elementwise (False: reductions, dot, indexing)
         self.called = called  # the name the language calls it by, where the table's differs
 
@@ -69,12 +76,72 @@ class Op:
 TABLE: dict[str, Op] = {}
 
 
+class BadEntry(Exception):
+    """An op-table entry that cannot work: raised while the table is built, so agrad does not
+    start with it (a bug in agrad, never a user's error)."""
+
+
+class ScalarsOnly:
+    """The vector kernel of an entry that is explicitly for scalars only: a vector operand is a
+    ShapeError naming the function, not a missing kernel."""
+
+    __slots__ = ("called",)
+
+    def __init__(self, called: str):
+        self.called = called
+
+    def __call__(self, *values):
+        raise ShapeError(f"{self.called}() takes scalars only, not vectors")
+
+    def __repr__(self):
+        return "scalars only"
+
+
+SCALARS_ONLY = "scalars only"  # vector=SCALARS_ONLY in an entry: no vector kernel, on purpose
+
+
 def _op(name, arity, kernel, grads, grad_fn, derivatives, **kw) -> Op:
-    if "vector" not in kw:
-        kw["vector"] = V(kernel.__name__)
+    """Make an entry, check it (see check_entry) and add it to the table. The vector kernel is,
+    unless the entry names one, vector_kernels' function of the scalar kernel's name."""
+    if name in TABLE:
+        raise BadEntry(f"op table: {name!r} is entered twice")
+    vector = kw.get("vector")
+    if vector is None:
+        kw["vector"] = V(getattr(kernel, "__name__", ""))
+    elif vector == SCALARS_ONLY:
+        kw["vector"] = ScalarsOnly(kw.get("called") or name)
     op = Op(name, arity, kernel, tuple(grads), grad_fn, tuple(derivatives), **kw)
+    check_entry(op)
     TABLE[name] = op
     return op
+
+
+def check_entry(op: Op) -> None:
+    """An entry's parts agree: one gradient rule (or None), one derivative in words and one
+    parameter name per input; kernels that exist (the vector one by name, without importing
+    numpy: vector_kernel_names lists vector_kernels' functions); a grad_fn that is a torch node
+    name. Raises BadEntry naming the op."""
+    problems = []
+    if not (isinstance(op.arity, int) and op.arity >= 0):  # (0: the empty vector literal's stack)
+        problems.append(f"arity {op.arity!r} is not a whole number of inputs")
+    for what, parts in (("gradient rules", op.grads), ("derivatives", op.derivatives), ("params", op.params)):
+        if len(parts) != op.arity:
+            problems.append(f"{len(parts)} {what} for {op.arity} inputs")
+    problems += [f"gradient rule {i} is neither a function nor None" for i, rule in enumerate(op.grads)
+                 if rule is not None and not callable(rule)]
+    if not callable(op.kernel):
+        problems.append("its scalar kernel is not a function")
+    if type(op.vector) is V:
+        if op.vector.name not in vector_kernel_names.KERNELS:
+            problems.append(f"vector_kernels has no kernel {op.vector.name!r}: write one (and list it in "
+                            "engine/vector_kernel_names.py), or mark the entry vector=SCALARS_ONLY")
+    elif type(op.vector) is not ScalarsOnly:
+        problems.append("its vector kernel is neither a vector_kernels function nor SCALARS_ONLY")
+    name = op.grad_fn or ""
+    if not (name[:1].isupper() and name[:-1].endswith("Backward") and name[-1:].isdigit() and name.isalnum()):
+        problems.append(f"grad_fn {op.grad_fn!r} is not a torch node name (SomethingBackward0)")
+    if problems:
+        raise BadEntry(f"op table entry {op.name!r}: " + "; ".join(problems))
 
 
 # -- helpers the rules are written with ------------------------------------------------------
@@ -145,7 +212,7 @@ SUB = _op("sub", 2, K.sub, [lambda g, out, a, b: g, lambda g, out, a, b: -g], "S
           ["1", "-1"], saves=False, symbol="-", params=("a", "b"), torch="a - b", public=False)
 RSUB = _op("rsub", 2, K.rsub, [None, lambda g, out, c, x: -g], "RsubBackward1",
            ["-", "-1"], saves=False, symbol="-", params=("c", "x"), torch="c - x (c a Python number)",
-           public=False, number_args=(0,))
+           public=False)
 MUL = _op("mul", 2, K.mul, [lambda g, out, a, b: g * b, lambda g, out, a, b: g * a], "MulBackward0",
           ["b", "a"], symbol="*", params=("a", "b"), torch="a * b", public=False)
 DIV = _op("div", 2, K.div,
@@ -180,11 +247,11 @@ POW = _op("pow", 2, K.pow, [_pow_base_rule, _pow_exponent_rule], "PowBackward1",
           notes="0^0 = 1; at a = 0 the exponent's gradient is 0 when b >= 0; a < 0 with b fractional is nan")
 POW_SCALAR = _op("pow_scalar", 2, K.pow_scalar, [_pow_base_rule, None], "PowBackward0",
                  ["c*x^(c-1)", "-"], symbol="^", params=("x", "c"), public=False,
-                 torch="a ** b (b a Python number)", number_args=(1,),
+                 torch="a ** b (b a Python number)",
                  notes="x^0 has gradient 0 everywhere; x^0.5 at 0 has gradient inf")
 RPOW = _op("rpow", 2, K.pow, [None, _pow_exponent_rule], "PowBackward2",
            ["-", "c^x*log(c)"], symbol="^", params=("c", "x"), public=False,
-           torch="a ** b (a a Python number)", number_args=(0,))
+           torch="a ** b (a a Python number)")
 
 # -- one-argument functions -----------------------------------------------------------------
 
@@ -245,6 +312,41 @@ def _softplus_rule(g, out, a):
 _unary("softplus", K.softplus, _softplus_rule, "SoftplusBackward0", "sigmoid(x)",
        notes="beta 1, threshold 20 (linear above), as torch.nn.functional.softplus",
        torch="torch.nn.functional.softplus(x)")
+
+
+def _silu_rule(g, out, a):
+    # infinitely_differentiable_silu_backward (torch's rule when a graph is built; without one
+    # torch runs a fused kernel that rounds 1 + x * (1 - s) once, a last bit apart at times)
+    s = fn("sigmoid", a)
+    return g * s * (1.0 + a * (1.0 - s))
+
+
+GELU_BETA = 1.12837916709551257390 * K.M_SQRT1_2 * 0.5  # M_2_SQRTPI * M_SQRT1_2 * 0.5: 1/sqrt(2*pi)
+
+
+def _gelu_rule(g, out, a):
+    # gelu_backward, approximate='none': grad * (cdf + x * pdf), the normal distribution's
+    # cdf = 0.5 * (1 + erf(x / sqrt(2))) and pdf = exp(-x^2 / 2) / sqrt(2 pi), in torch's order
+    cdf = 0.5 * (1.0 + fn("erf", a * K.M_SQRT1_2))
+    pdf = GELU_BETA * fn("exp", a * a * -0.5)
+    return g * (cdf + a * pdf)
+
+
+def _logsigmoid_rule(g, out, a):
+    # log_sigmoid_backward is sigmoid(-x) (torch computes it from exp(-|x|) as 1 - b/(1+b) or
+    # b/(1+b)); through the engine's sigmoid its derivative is torch's log_sigmoid_double_backward,
+    # (z - 1) * z with z = sigmoid(x), smooth at 0 where exp(-|x|) would give abs'(0) = 0
+    return g * fn("sigmoid", -a)
+
+
+_unary("silu", K.silu, _silu_rule, "SiluBackward0", "sigmoid(x)*(1 + x*(1-sigmoid(x)))",
+       notes="x*sigmoid(x); silu(0) = 0 with gradient 0.5", torch="torch.nn.functional.silu(x)")
+_unary("gelu", K.gelu, _gelu_rule, "GeluBackward0", "Phi(x) + x*phi(x)",
+       notes="x*Phi(x), Phi the normal distribution's cdf: the erf form, torch's approximate='none'",
+       torch="torch.nn.functional.gelu(x)")
+_unary("logsigmoid", K.logsigmoid, _logsigmoid_rule, "LogSigmoidBackward0", "sigmoid(-x)",
+       notes="log(sigmoid(x)) computed as min(x, 0) - log1p(exp(-|x|)): no overflow at either end",
+       torch="torch.nn.functional.logsigmoid(x)")
 _unary("erf", K.erf, lambda g, out, a: TWO_OVER_SQRT_PI * fn("exp", -(a ** 2.0)) * g, "ErfBackward0",
        "2/sqrt(pi)*exp(-x^2)")
 _unary("floor", K.floor, _zero_rule, "FloorBackward0", "0", saves=False, notes="gradient 0")
@@ -295,7 +397,7 @@ def _clamp_x_rule(g, out, x, lo, hi):
 
 CLAMP = _op("clamp", 3, K.clamp, [_clamp_x_rule, None, None], "ClampBackward1",
             ["1 if lo <= x <= hi else 0", "-", "-"], params=("x", "lo", "hi"),
-            torch="torch.clamp(x, lo, hi)", number_args=(1, 2),
+            torch="torch.clamp(x, lo, hi)",
             notes="the gradient is 1 on the closed interval, boundaries included (unlike relu)")
 CLAMP_TENSOR = _op("clamp_tensor", 3, K.clamp,
                    [_clamp_x_rule,
@@ -393,7 +495,7 @@ MIN_REDUCE = _reduction("min_reduce", "amin", _evenly_distribute, "MinBackward1"
                         torch="torch.min(v)", notes="ties split the gradient evenly; nan wins")
 SELECT = _op("select", 2, K.select, [lambda g, out, v, i: apply(SELECT_BACKWARD, g, const(numel(v)), i), None],
              "SelectBackward0", ["1 at the index, 0 elsewhere", "-"], vector=V("select"), elementwise=False,
-             public=False, saves=False, params=("v", "i"), torch="v[i]", number_args=(1,),
+             public=False, saves=False, params=("v", "i"), torch="v[i]",
              notes="0-based; a negative index counts from the end")
 SELECT_BACKWARD = _op("select_backward", 3, V("select_backward"),
                       [lambda g, out, grad, n, i: apply(SELECT, g, i), None, None], "SelectBackwardBackward0",
@@ -416,9 +518,11 @@ def _item_rule(i: int):
 def stack_op(n: int) -> Op:
     """The op behind a vector literal of n items, torch.stack([a, b, ...]) (not in the table:
     one entry per length)."""
-    return Op("stack", n, V("stack"), tuple(_item_rule(i) for i in range(n)), "StackBackward0", ("1",) * n,
-              public=False, saves=False, params=tuple(f"item {i}" for i in range(n)),
-              torch="torch.stack([a, b, ...])", vector=V("stack"), elementwise=False)
+    op = Op("stack", n, V("stack"), tuple(_item_rule(i) for i in range(n)), "StackBackward0", ("1",) * n,
+            public=False, saves=False, params=tuple(f"item {i}" for i in range(n)),
+            torch="torch.stack([a, b, ...])", vector=V("stack"), elementwise=False)
+    check_entry(op)
+    return op
 
 
 def stack(items) -> Tensor:
@@ -435,9 +539,6 @@ WHERE = _op("where", 3, K.where,
 _WHERE_KERNEL = WHERE.kernel
 
 # -- the language's view of the table --------------------------------------------------------
-
-BINARY_OPERATORS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^"}
-
 
 _PUBLIC: dict[str, Op] = {}
 

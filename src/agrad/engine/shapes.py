@@ -151,7 +151,12 @@ class LazyKernel:
         if fn is None:
             from agrad.engine import vector_kernels
 
-            fn = self.fn = getattr(vector_kernels, self.name)
+            fn = getattr(vector_kernels, self.name, None)
+            if fn is None:  # vector_kernel_names lists it (the op table checked): a bug, said as one
+                from agrad.errors import InternalError
+
+                raise InternalError(f"vector_kernels has no kernel {self.name!r}, though vector_kernel_names lists it")
+            self.fn = fn
         return fn(*args)
 
     def __repr__(self):

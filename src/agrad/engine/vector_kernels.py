@@ -202,6 +202,24 @@ def erf(a):
     return np.fromiter(map(math.erf, a.tolist()), dtype=F64, count=len(a))
 
 
+@quiet
+def silu(a):
+    # the scalar kernel's operations in its order, so each element is bit for bit kernels.silu
+    # (exp is the libm one under scalar_exact, as for sigmoid)
+    return a / (1.0 + exp(-a))
+
+
+@quiet
+def gelu(a):
+    return a * 0.5 * (1.0 + erf(a * K.M_SQRT1_2))
+
+
+@quiet
+def logsigmoid(a):
+    # minimum(x, 0) as the scalar kernel takes it: nan stays nan, -0.0 gives 0.0
+    return np.where(a < 0, a, 0.0) - log1p(exp(-np.abs(a)))
+
+
 # -- two and three arguments ------------------------------------------------------------------
 
 atan2 = _libm(quiet(np.arctan2), K.atan2, math.atan2)

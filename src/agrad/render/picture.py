@@ -21,7 +21,6 @@ MAX_EXPR = 40  # longer sub-expressions are not spelled out; the node is called 
 # Operator precedence, for writing a node's part of the expression with the parentheses it needs.
 SUM, PRODUCT, SIGN, POWER, ATOM = 1, 2, 3, 4, 5
 INFIX = {"+": SUM, "-": SUM, "*": PRODUCT, "/": PRODUCT, "^": POWER}
-FUNCTION_NAMES = {"clamp_tensor": "clamp"}  # internal variants shown by the name the user wrote
 
 # Each role's colours (fill, border, dashed border), for every picture, and its legend entry.
 ROLES = {
@@ -182,7 +181,9 @@ def _wrap(part: tuple, tighter_than: int) -> str:
 
 
 def _compose(op, parts: list) -> tuple[str, int]:
-    """op applied to its operands' texts: `x + w`, `-x`, `x^2`, `sin(x)`, `1/x`."""
+    """op applied to its operands' texts as the language writes it: `x + w`, `-x`, `x^2`,
+    `sin(x)`, `1/x`, `v[0]`, `[x, w]`, and a variant of the table by the name it is called by
+    (`max(v)` for max_reduce, `clamp(x, lo, hi)` for clamp_tensor)."""
     symbol = op.symbol
     if symbol in INFIX and len(parts) == 2:
         prec = INFIX[symbol]
@@ -194,8 +195,11 @@ def _compose(op, parts: list) -> tuple[str, int]:
         return f"-{_wrap(parts[0], SIGN)}", SIGN
     if op.name == "reciprocal":
         return f"1/{_wrap(parts[0], POWER)}", PRODUCT
-    name = FUNCTION_NAMES.get(op.name, op.name)
-    return f"{name}({', '.join(p[0] for p in parts)})", ATOM
+    if op.name == "select" and len(parts) == 2:  # indexing, postfix: binds tightest
+        return f"{_wrap(parts[0], ATOM)}[{parts[1][0]}]", ATOM
+    if op.name == "stack":  # a vector literal
+        return f"[{', '.join(p[0] for p in parts)}]", ATOM
+    return f"{op.called or op.name}({', '.join(p[0] for p in parts)})", ATOM
 
 
 def _value_parts(n: GraphNode, nodes: list[GraphNode]) -> list:
