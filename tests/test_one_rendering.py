@@ -11,6 +11,7 @@ SCALARS = ["--x", "3", "--w", "1"]
 JOBS = [
     ("(x+w)*2", SCALARS),
     ("x*w + sin(x)", SCALARS),
+    ("w*x", SCALARS),  # used in another order than bound: csv's columns are the bound order, both ways
     ("sum(x*w)", ["--x", "1,2", "--w", "0.0000001"]),  # orjson's 1e-7 in JSON, both ways
     ("x*w", ["--x", "1e-5,2", "--w", "3", "--gradient", "1,0.5"]),
     ("x*w", ["--x", "1,2", "--w", "3"]),  # a vector output without a seed: an error with its hint

@@ -172,7 +172,7 @@ def eval_command(
 
                 check_options("csv", options)
             result = evaluation(exprs[0] if exprs else None, file, var, hook, gradient, options, max_file_bytes)
-            _print_one(result, fmt or Format.pretty, grad)
+            _print_one(result, fmt or Format.pretty, grad, tuple(spec.partition("=")[0] for spec in var or []))
             return
         from agrad.batch.jobs import BatchOptions
 
@@ -189,9 +189,10 @@ def eval_command(
     raise typer.Exit(status)
 
 
-def _print_one(result, fmt: Format, grad: str | None) -> None:
+def _print_one(result, fmt: Format, grad: str | None, bound: tuple) -> None:
     """One program's output: the renderer a batch uses for each job (render/records.py), with
-    no line number."""
+    no line number. bound: the variables in the order the command line binds them, which is the
+    order of csv's columns, as in a batch (then the retained intermediates)."""
     from agrad.render.records import Formatter
 
     if grad is not None:
@@ -201,7 +202,7 @@ def _print_one(result, fmt: Format, grad: str | None) -> None:
 
         formatter = Formatter("pretty", console=settings(sys.stdout))
     else:
-        formatter = Formatter(fmt.value, tuple(result.grads))
+        formatter = Formatter(fmt.value, bound + tuple(name for name in result.grads if name not in bound))
     outcome = formatter.result(None, result)
     if outcome.err:
         sys.stderr.write(outcome.err)
