@@ -69,10 +69,6 @@ _VECTOR_DICTS = {"grads", "jacobian"}
 _JSON = json.JSONEncoder(ensure_ascii=False).encode
 
 
-def as_json(result: Result, no_grad_reason: str | None = None) -> str:
-    return json_text(record(result, no_grad_reason))
-
-
 def json_text(rec: dict) -> str:
     """A record (or an error record) as one line of JSON, the same bytes for one expression and
     a batch: json.dumps's, but the vectors of value, gradient, grads and jacobian written by
