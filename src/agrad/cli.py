@@ -168,7 +168,7 @@ def eval_command(
                 raise UsageError("--jacobian has no columns in csv output: use --format json, plain or pretty")
         if points is None and len(exprs) <= 1 and exprs != ["-"]:
             if fmt is Format.csv and grad is None:
-                from agrad.batch.jobs import check_options
+                from agrad.render.records import check_options
 
                 check_options("csv", options)
             result = evaluation(exprs[0] if exprs else None, file, var, hook, gradient, options, max_file_bytes)
@@ -225,11 +225,12 @@ def _eval_batch(exprs: list, file: str | None, points: str | None, bindings: dic
     from dataclasses import replace
 
     from agrad.batch import jobs as batch
+    from agrad.render.records import check_options
 
     kind = "points" if points is not None else "stdin" if exprs == ["-"] else "arguments"
     if options.fmt is None:
         options = replace(options, fmt=(Format.pretty if kind == "arguments" else Format.json).value)
-    batch.check_options(options.fmt, options.run)
+    check_options(options.fmt, options.run)
     if kind == "points":
         return batch.run_points(source, points, bindings, options)
     if kind == "stdin":

@@ -19,8 +19,8 @@ from collections import deque
 from dataclasses import dataclass, replace
 
 from agrad.evaluation.api import prepare, run
-from agrad.evaluation.options import DEFAULT, EXTRA_OUTPUT, RunOptions
-from agrad.errors import AgradError, BindingError, InputError, InternalError, UsageError
+from agrad.evaluation.options import DEFAULT, RunOptions
+from agrad.errors import AgradError, BindingError, InputError, InternalError
 from agrad.batch.lines import LineReader
 from agrad.limits import source_limit, too_long
 from agrad.evaluation.lowering import parse_number
@@ -59,19 +59,6 @@ class BatchOptions:
     progress: str = "auto"
     run: RunOptions = DEFAULT
     reserved: frozenset = frozenset()  # the command's own options, for the hints (render/errors.py)
-
-
-def check_options(fmt: str, options: RunOptions) -> None:
-    """A batch's plain output has one line per job and csv has value and gradient columns only:
-    refuse the options whose output could not be kept (json and pretty show all of it; --grad
-    shows the final gradient, as for one expression)."""
-    if fmt not in ("plain", "csv"):
-        return
-    for key, (flag, default) in EXTRA_OUTPUT.items():
-        if getattr(options, key) != default:
-            why = "gives more than one line per job in a batch" if fmt == "plain" else \
-                "has no columns in csv output"
-            raise UsageError(f"{flag} {why}: use --format json (one record per job) or pretty")
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from typing import NamedTuple
 
 from agrad.values import write as numbers
 from agrad.evaluation.api import Result
-from agrad.errors import AgradError
+from agrad.errors import AgradError, UsageError
+from agrad.evaluation.options import EXTRA_OUTPUT, RunOptions
 from agrad.evaluation.lessons import no_grad_reason
 from agrad.render.errors import describe, error_fields, error_text
 from agrad.render.text import as_plain, json_text, one_gradient, record
@@ -63,6 +64,19 @@ def csv_row(fields) -> str:
 
 def csv_number(value) -> str:
     return "" if value is None else numbers.plain(value)  # a vector: 1.0,2.0 (csv_row quotes it)
+
+
+def check_options(fmt: str, options: RunOptions) -> None:
+    """A batch's plain output has one line per job and csv (one expression's too) has value and
+    gradient columns only: refuse the options whose output could not be kept (json and pretty
+    show all of it; --grad shows the final gradient, as for one expression)."""
+    if fmt not in ("plain", "csv"):
+        return
+    for key, (flag, default) in EXTRA_OUTPUT.items():
+        if getattr(options, key) != default:
+            why = "gives more than one line per job in a batch" if fmt == "plain" else \
+                "has no columns in csv output"
+            raise UsageError(f"{flag} {why}: use --format json (one record per job) or pretty")
 
 
 class Formatter:
