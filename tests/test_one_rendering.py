@@ -91,3 +91,18 @@ def test_the_hints_come_from_the_errors_data_not_their_words():
         "variable 'format' has no value: add --var format=VALUE (--format is an option of agrad eval)"
     assert message(UnboundVariableError("variable 'format' has no value: add --format VALUE"), {"--format"}) == \
         "variable 'format' has no value: add --format VALUE"  # no name, no hint
+
+
+@pytest.mark.parametrize("fmt", [["--format", "json"], ["--format", "pretty"], ["--grad", "w"]], ids=str)
+@pytest.mark.parametrize("source", ["x*w + sin(x)", "w^2", "x/w", "log(x - 1)"])
+def test_a_points_row_is_the_same_job_as_one_expression(cli, tmp_path, source, fmt):
+    # the vectorized block (json) and the row-by-row path (pretty, --grad) both give the one-shot text
+    path = tmp_path / "points.csv"
+    path.write_text("x,w\n0.5,2\n3,-1e-7\n", encoding="utf-8")
+    rows = cli("eval", source, "--points", str(path), *fmt)
+    want = []
+    for number, (x, w) in [(2, ("0.5", "2")), (3, ("3", "-1e-7"))]:
+        one = cli("eval", source, "--x", x, "--w", w, *fmt).stdout
+        want.append({"json": lambda o: f'{{"line": {number}, ' + o[1:],
+                     "pretty": lambda o: f"line {number}\n{o}\n"}.get(fmt[1], lambda o: o)(one))
+    assert rows.stdout == "".join(want)
