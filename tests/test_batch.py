@@ -77,13 +77,16 @@ FAILING_LINES = [
     ("sin(x, x)", "arity", "sin() takes 1 argument (sin(x)), got 2", 1),
     ('{"expr": "x", "vars": {"x": [[1, 2]]}}', "value", "variable 'x': element 0 is an array (vectors are "
                                                         "one-dimensional)", None),
-    ('{"expr": "x", "vars": {"x": [1, 2]}}', "compute", "grad can be implicitly created only for scalar outputs", 1),
+    # the hint after torch's message is the one-shot command's too (render/errors.py)
+    ('{"expr": "x", "vars": {"x": [1, 2]}}', "compute", "grad can be implicitly created only for scalar outputs: "
+     "the output is a vector; pass --gradient with one value per element for the vector-Jacobian product, or "
+     "reduce the output to a scalar, e.g. sum(...) (agrad eval --jacobian gives the full Jacobian)", 1),
     ('{"expr": "x", "vars": {"x": true}}', "value", "variable 'x': expected a number, got true", None),
     ('{"expr": "x", "vars": {"x": "abc"}}', "value", "variable 'x': 'abc' is not a number", None),
     ('{"expr": "pi", "vars": {"pi": 3}}', "value", "cannot bind 'pi': it is a constant (3.141592653589793)", None),
     ('{"expr": 1}', "input", '"expr" must be a string, not a number', None),
     ('{"exp": "x"}', "input", "unknown key 'exp' in the JSON line (it may have \"expr\", a string, "
-                              "and \"vars\", an object)", None),
+                              "\"vars\", an object, and \"gradient\", a number or an array)", None),
     ('{"vars": {}}', "input", 'the JSON line has no "expr" (the expression to evaluate)', None),
     ('{"expr": "x", "vars": [1]}', "input", '"vars" must be an object, not an array', None),
     ('{"expr": "x", "expr": "y"}', "input", "bad JSON: the key 'expr' appears twice", None),
@@ -426,7 +429,7 @@ def test_a_large_file_on_stdin_goes_to_a_worker_per_core_by_default(agrad_exe, t
     for path, option, expected in ((big, None, 0), (small, None, 1), (big, 1, 1), (small, 2, 2)):
         with open(path, "rb") as stdin:
             monkeypatch.setattr(sys, "stdin", stdin)
-            assert batch.run_stdin({"x": 2.0}, batch.Options(jobs=option, progress="off")) == 1
+            assert batch.run_stdin({"x": 2.0}, batch.BatchOptions(jobs=option, progress="off")) == 1
         assert chosen.pop() == expected, (path.name, option)
 
     # where workers cannot start, the default falls back to this process; an explicit --jobs does not
@@ -439,11 +442,11 @@ def test_a_large_file_on_stdin_goes_to_a_worker_per_core_by_default(agrad_exe, t
     monkeypatch.setattr(batch, "make_executor", no_workers)
     with open(big, "rb") as stdin:
         monkeypatch.setattr(sys, "stdin", stdin)
-        assert batch.run_stdin({"x": 2.0}, batch.Options(progress="off")) == 1
+        assert batch.run_stdin({"x": 2.0}, batch.BatchOptions(progress="off")) == 1
     assert chosen[-2:] == [0, 1]
     with open(big, "rb") as stdin, pytest.raises(OSError):
         monkeypatch.setattr(sys, "stdin", stdin)
-        batch.run_stdin({"x": 2.0}, batch.Options(jobs=2, progress="off"))
+        batch.run_stdin({"x": 2.0}, batch.BatchOptions(jobs=2, progress="off"))
 
     # and the workers' output is byte for byte the one process's
     outputs = []

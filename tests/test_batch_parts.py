@@ -11,6 +11,7 @@ from agrad.batch import jobs as batch
 from agrad.errors import BindingError, InputError
 from agrad.batch.lines import LineReader
 from agrad.batch.output import Output
+from agrad.evaluation.options import RunOptions
 from agrad.render.records import Formatter, csv_row
 
 
@@ -145,7 +146,7 @@ def test_output_writes_lone_surrogates_as_escapes():
 
 def test_one_parse_serves_many_evaluations():
     batch._parse_cached.cache_clear()
-    jobs = batch.ExpressionJobs(batch.Spec("expressions", {"x": 2.0}, Formatter("plain"), {}))
+    jobs = batch.ExpressionJobs(batch.Spec("expressions", {"x": 2.0}, Formatter("plain"), RunOptions()))
     outcomes = jobs([(1, b"x^2"), (2, b"x^2"), (3, b'{"expr": "x^2", "vars": {"x": 5}}')])
     assert "".join(o.out for o in outcomes) == "4.0\t4.0\n4.0\t4.0\n25.0\t10.0\n"
     info = batch._parse_cached.cache_info()
@@ -156,7 +157,7 @@ def test_one_parse_serves_many_evaluations():
 
 
 def test_a_chunks_quiet_successes_come_back_joined_and_the_rest_in_place():
-    jobs = batch.ExpressionJobs(batch.Spec("expressions", {"x": 2.0}, Formatter("plain"), {}))
+    jobs = batch.ExpressionJobs(batch.Spec("expressions", {"x": 2.0}, Formatter("plain"), RunOptions()))
     chunk = [(1, b"x^2"), (2, b"x^3"), (3, b"x +* 1"), (4, b"# note"), (5, b"1/x"), (6, b"y"), (7, b"x")]
     outcomes = jobs(chunk)
     assert [(o.out, o.failed) for o in outcomes] == [
@@ -166,7 +167,7 @@ def test_a_chunks_quiet_successes_come_back_joined_and_the_rest_in_place():
 
 
 def test_a_bug_in_one_job_is_reported_in_its_place(monkeypatch):
-    jobs = batch.ExpressionJobs(batch.Spec("expressions", {}, Formatter("json"), {}))
+    jobs = batch.ExpressionJobs(batch.Spec("expressions", {}, Formatter("json"), RunOptions()))
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("boom")

@@ -12,7 +12,8 @@ from hypothesis import strategies as hs
 
 import agrad
 from agrad.batch import jobs as batch
-from agrad.batch.jobs import Options, PointJobs, Spec, _formatter
+from agrad.batch.jobs import BatchOptions, PointJobs, Spec, _formatter
+from agrad.evaluation.options import RunOptions
 from agrad.engine.ops import public_functions
 from agrad.language.parser import parse
 from agrad.batch.points import elementwise, vectorizable
@@ -49,7 +50,7 @@ numbers = hs.one_of(hs.sampled_from(EDGES), hs.floats(allow_nan=True, allow_infi
 
 def outputs(source, rows, fmt, bindings, vector, options=None):
     """The text a chunk of rows gives, vectorized or row by row."""
-    opts = Options(fmt=fmt, run=options or {})
+    opts = BatchOptions(fmt=fmt, run=RunOptions(**(options or {})))
     names = ("x", "w")
     columns = batch._columns({**dict.fromkeys(names), **bindings}, opts)
     spec = Spec("points", bindings, _formatter(opts, columns, points=True), opts.run, source=source, names=names,
@@ -65,7 +66,7 @@ def outputs(source, rows, fmt, bindings, vector, options=None):
 @given(expressions(), hs.lists(hs.tuples(numbers, numbers), min_size=1, max_size=12), numbers,
        hs.sampled_from(["json", "csv", "plain"]))
 def test_vectorized_rows_equal_row_by_row_evaluation(source, rows, c, fmt):
-    assert vectorizable(parse(source), {"c": c}, {}, fmt)
+    assert vectorizable(parse(source), {"c": c}, RunOptions(), fmt)
     assert outputs(source, rows, fmt, {"c": c}, True) == outputs(source, rows, fmt, {"c": c}, False)
 
 
@@ -88,7 +89,7 @@ def test_a_program_without_a_row_value_goes_row_by_row():
 
 def test_what_is_vectorized_is_decided_from_the_program_and_the_options():
     def ok(source, bindings=None, options=None, fmt="json"):
-        return vectorizable(parse(source), bindings or {}, options or {}, fmt)
+        return vectorizable(parse(source), bindings or {}, RunOptions(**(options or {})), fmt)
 
     assert ok("x^2*sin(w)") and ok("max(x, w) + clamp(x, 0, 1)") and ok("detach(x) * w", {"c": 2.0})
     assert ok("x*w", options={"no_grad": ("x",), "dtype": "float64", "backward_passes": 1})

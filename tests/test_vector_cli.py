@@ -356,9 +356,44 @@ def test_batches_take_vector_bindings_and_json_lists(cli):
     assert r.stdout == 'line,expr,value,d/dx\n1,sum(x),6.0,"1.0,1.0,1.0"\n2,sum(x^2),14.0,"2.0,4.0,6.0"\n'
 
 
-def test_gradient_and_jacobian_take_one_expression(cli):
-    r = cli("eval", "x^2", "x", "--x", "1,2", "--gradient", "1,1")
-    assert r.exit_code == 2 and "usage error: --gradient takes one expression, not a batch" in r.stderr
+def test_a_batch_backpropagates_from_the_command_lines_gradient_or_a_jobs_own(cli):
+    # x^2 at [1, 2] seeded with [1, 0.5]: grads 2x * seed = [2, 2]; x seeded: the seed itself
+    r = cli("eval", "x^2", "x", "--x", "1,2", "--gradient", "1,0.5", "-F", "json")
+    assert r.exit_code == 0, r.stderr
+    records = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [(rec["gradient"], rec["grads"]) for rec in records] == [([1.0, 0.5], {"x": [2.0, 2.0]}),
+                                                                  ([1.0, 0.5], {"x": [1.0, 0.5]})]
+    jobs = "\n".join([
+        '{"expr": "x*w", "vars": {"x": [1, 2], "w": 3}, "gradient": [2, "-1"]}',  # grads: w*seed, x.seed
+        '{"expr": "x*w", "vars": {"x": [1, 2], "w": 3}}',  # the command line's seed
+        '{"expr": "x*w", "vars": {"x": [1, 2, 3], "w": 3}}',  # the command line's seed does not fit
+        '{"expr": "x*w", "vars": {"x": [1, 2], "w": 3}, "gradient": true}',
+        '{"expr": "sum(x)", "vars": {"x": [1, 2]}, "gradient": 4}',  # a scalar output's seed
+    ]) + "\n"
+    r = cli("eval", "-", "--gradient", "1,1", input=jobs)
+    assert r.exit_code == 1
+    records = [json.loads(line) for line in r.stdout.splitlines()]
+    assert records[0]["grads"] == {"x": [6.0, -3.0], "w": 0.0} and records[0]["gradient"] == [2.0, -1.0]
+    assert records[1]["grads"] == {"x": [3.0, 3.0], "w": 3.0}
+    assert records[2]["error"] == {"kind": "shape", "column": None, "message": "Mismatch in shape: grad_output[0] has "
+                                   "a shape of torch.Size([2]) and output[0] has a shape of torch.Size([3])."}
+    assert records[3]["error"]["message"] == '"gradient": expected a number, got true'
+    assert records[4]["grads"] == {"x": [4.0, 4.0]} and records[4]["gradient"] == 4.0
+
+
+def test_a_batch_gives_each_jobs_jacobian_where_the_format_can_hold_it(cli):
+    r = cli("eval", "x*w", "sum(x)", "--x", "1,2", "--w", "3", "--jacobian", "-F", "json")
+    assert r.exit_code == 0, r.stderr
+    records = [json.loads(line) for line in r.stdout.splitlines()]
+    assert records[0]["jacobian"] == {"x": [[3.0, 0.0], [0.0, 3.0]], "w": [1.0, 2.0]}
+    assert records[1]["jacobian"] == {"x": [1.0, 1.0], "w": 0.0}
+    r = cli("eval", "x*w", "sum(x)", "--x", "1,2", "--w", "3", "--jacobian", "-F", "plain")
+    assert r.exit_code == 2 and "--jacobian gives more than one line per job in a batch" in r.stderr
+    r = cli("eval", "-", "--x", "1,2", "--jacobian", input='{"expr": "x", "gradient": [1, 1]}\n')
+    assert json.loads(r.stdout)["error"]["message"] == 'a job\'s "gradient" does not go with --jacobian'
+
+
+def test_gradient_and_jacobian_in_csv(cli):
     r = cli("eval", "x*2", "--x", "1,2", "--jacobian", "-F", "csv")
     assert r.exit_code == 2 and "--jacobian has no columns in csv output" in r.stderr
     r = cli("eval", "x*2", "--x", "1,2", "--gradient", "1,0.5", "-F", "csv")

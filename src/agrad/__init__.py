@@ -13,6 +13,7 @@ functions (`agrad.sin(t)`), `.backward(gradient, retain_graph, create_graph)`, `
 """
 
 from agrad.evaluation.api import Result, evaluate, jacobian, run, vjp
+from agrad.evaluation.options import RunOptions
 from agrad.errors import (AgradError, AgradSyntaxError, ArityError, BindingError, ComputeError, IndexingError,
                      LimitError, ShapeError, UnboundVariableError, UnknownNameError)
 from agrad.engine.tensor import Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled, tensor
@@ -21,7 +22,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AgradError", "AgradSyntaxError", "ArityError", "BindingError", "ComputeError", "IndexingError", "LimitError",
-    "Result", "ShapeError", "Tensor", "UnboundVariableError", "UnknownNameError", "enable_grad", "evaluate",
+    "Result", "RunOptions", "ShapeError", "Tensor", "UnboundVariableError", "UnknownNameError", "enable_grad", "evaluate",
     "is_grad_enabled", "jacobian", "no_grad", "run", "set_grad_enabled", "tensor", "vjp", "__version__",
 ]
 

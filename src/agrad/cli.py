@@ -17,11 +17,8 @@ import typer
 from typing import Annotated
 
 from agrad import __version__
-from agrad.errors import AgradError, BindingError, ComputeError, LimitError, UsageError
+from agrad.errors import AgradError, BindingError, LimitError, UsageError
 from agrad.limits import source_limit, too_long
-from agrad.engine.tensor import IMPLICIT_GRAD
-
-EXIT_OK, EXIT_COMPUTE, EXIT_USAGE = 0, 1, 2
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Evaluate and differentiate math expressions with PyTorch's autograd semantics.")
@@ -89,25 +86,20 @@ GradientOption = Annotated[Optional[str], typer.Option(
          "the vector-Jacobian product, torch's y.backward(gradient).")]
 
 
-def evaluation(expr, file, var, no_grad, retain_grad, hook, dtype: DType, gradient: str | None = None,
-               max_file_bytes: int | None = None, **more):
-    """Run the program the shared options describe (api.run): the text, the bindings, --no-grad,
-    --retain-grad, --hook, --dtype, --gradient and the limits; `more` carries a command's own
-    options of api.run (max_source_bytes among them)."""
+def evaluation(expr, file, var, hook, gradient, options, max_file_bytes: int | None = None):
+    """Run the program the shared options describe (api.run): the text (EXPR or -f FILE), the
+    bindings (--var), the hooks and the seed (--gradient) read here, the rest of the options
+    (a RunOptions, options.py) as the command built them."""
     from agrad.evaluation.api import run
 
     readers = [spec.partition("=")[2] for spec in var or []] + [gradient, "@-" if file == "-" else None]
     if readers.count("@-") > 1:
         raise UsageError("only one value can be read from standard input (@- or -f -)")
-    source = _program_text(expr, file, more.get("max_source_bytes"))
+    source = _program_text(expr, file, options.max_source_bytes)
     bindings = parse_bindings(var or [], max_file_bytes)
-    hooks = [_hook_spec(spec) for spec in hook or []]
+    hooks = tuple(_hook_spec(spec) for spec in hook or [])
     seed = None if gradient is None else read_value("gradient", gradient, max_file_bytes)
-    try:
-        return run(source, bindings, no_grad=no_grad or (), retain_grad=retain_grad or (), hooks=hooks,
-                   dtype=dtype.value, gradient=seed, **more)
-    except ComputeError as exc:
-        raise _with_vector_hint(exc) from None
+    return run(source, bindings, options.replace(hooks=hooks, gradient=seed))
 
 
 @app.command("eval")
@@ -162,86 +154,83 @@ def eval_command(
     Batches (several EXPRs, - for stdin, or --points) give one result per job, in order; exit
     status 0 when every job succeeded, 1 when any failed, 2 for a bad command line.
     """
+    from agrad.evaluation.options import RunOptions
+
     exprs = exprs or []
-    more = dict(backward_passes=backward, zero_grad=zero_grad, trace=trace, order=order, hessian=hessian)
     try:
-        more["max_source_bytes"] = source_limit(max_source_bytes)
+        options = RunOptions(no_grad=no_grad or (), retain_grad=retain_grad or (), backward_passes=backward,
+                             zero_grad=zero_grad, trace=trace, order=order, hessian=hessian, dtype=dtype.value,
+                             jacobian=jacobian, max_source_bytes=source_limit(max_source_bytes))
         if jacobian:
             _check_jacobian_options(gradient=gradient is not None, backward=backward > 1, zero_grad=zero_grad,
                                     trace=trace, order=order > 0, hessian=hessian, retain_grad=bool(retain_grad))
             if fmt is Format.csv:
                 raise UsageError("--jacobian has no columns in csv output: use --format json, plain or pretty")
         if points is None and len(exprs) <= 1 and exprs != ["-"]:
-            _eval_one(exprs[0] if exprs else None, file, var, no_grad, retain_grad, hook, dtype, gradient,
-                      dict(more, jacobian=jacobian, max_file_bytes=max_file_bytes), fmt or Format.pretty, grad)
+            if fmt is Format.csv and grad is None:
+                from agrad.render.records import check_options
+
+                check_options("csv", options)
+            result = evaluation(exprs[0] if exprs else None, file, var, hook, gradient, options, max_file_bytes)
+            _print_one(result, fmt or Format.pretty, grad, tuple(spec.partition("=")[0] for spec in var or []))
             return
-        if jacobian or gradient is not None:
-            raise UsageError(f"{'--jacobian' if jacobian else '--gradient'} takes one expression, not a batch")
-        run_options = dict(no_grad=tuple(no_grad or ()), retain_grad=tuple(retain_grad or ()),
-                           hooks=tuple(_hook_spec(spec) for spec in hook or []), dtype=dtype.value, **more)
-        status = _eval_batch(exprs, file, points, parse_bindings(var or [], max_file_bytes), run_options, fmt, grad,
-                             fail_fast, jobs, progress)
+        from agrad.batch.jobs import BatchOptions
+
+        options = options.replace(hooks=tuple(_hook_spec(spec) for spec in hook or []))
+        bindings = parse_bindings(var or [], max_file_bytes)
+        if gradient is not None:  # every job's seed, unless a JSON job gives its own
+            options = options.replace(gradient=read_value("gradient", gradient, max_file_bytes))
+        batch = BatchOptions(fmt=None if grad is None and fmt is None else "grad" if grad is not None else fmt.value,
+                             grad=grad, fail_fast=fail_fast, jobs=jobs, run=options, reserved=reserved_names(),
+                             progress={None: "auto", True: "on", False: "off"}[progress])
+        status = _eval_batch(exprs, file, points, bindings, batch)
     except AgradError as exc:
         fail(exc)
     raise typer.Exit(status)
 
 
-def _eval_one(expr, file, var, no_grad, retain_grad, hook, dtype, gradient, more: dict, fmt: Format, grad) -> None:
-    """One program: its output, or (raised) one error with the exit code of its kind."""
-    from agrad.evaluation.lessons import no_grad_reason
+def _print_one(result, fmt: Format, grad: str | None, bound: tuple) -> None:
+    """One program's output: the renderer a batch uses for each job (render/records.py), with
+    no line number. bound: the variables in the order the command line binds them, which is the
+    order of csv's columns, as in a batch (then the retained intermediates)."""
+    from agrad.render.records import Formatter
 
-    if fmt is Format.csv and grad is None:
-        from agrad.batch.jobs import Options, check_options
-
-        check_options(Options(fmt="csv", run=more))
-    result = evaluation(expr, file, var, no_grad, retain_grad, hook, dtype, gradient, **more)
-    reason = no_grad_reason(result)
     if grad is not None:
-        from agrad.render.text import one_gradient
+        formatter = Formatter("grad", grad=grad)
+    elif fmt is Format.pretty:
+        from agrad.render.pretty import settings
 
-        text, warning = one_gradient(result, grad)
-        if warning:
-            print(warning, file=sys.stderr)
-        print(text)
-    elif fmt is Format.json:
-        from agrad.render.text import as_json
-
-        print(as_json(result, reason))
-    elif fmt is Format.plain:
-        from agrad.render.text import as_plain
-
-        print(as_plain(result))
-    elif fmt is Format.csv:
-        from agrad.render.records import Formatter
-
-        formatter = Formatter("csv", tuple(result.grads))
-        sys.stdout.write(formatter.header() + formatter.result(1, result).out)
+        formatter = Formatter("pretty", console=settings(sys.stdout))
     else:
-        from agrad.render.pretty import print_result
+        formatter = Formatter(fmt.value, bound + tuple(name for name in result.grads if name not in bound))
+    outcome = formatter.result(None, result)
+    if outcome.err:
+        sys.stderr.write(outcome.err)
+    sys.stdout.write(formatter.header() + outcome.out)
 
-        print_result(result, reason)
 
-
-def _eval_batch(exprs, file, points, bindings, run_options, fmt, grad, fail_fast, jobs, progress) -> int:
-    """Several EXPRs, - (stdin) or --points: one result per job; returns the exit status."""
+def _eval_batch(exprs: list, file: str | None, points: str | None, bindings: dict, options) -> int:
+    """Several EXPRs, - (stdin) or --points: one result per job, with a batch's options
+    (BatchOptions; its fmt None for the default); returns the exit status."""
     if points is not None:
         if len(exprs) > 1 or exprs == ["-"]:
             raise UsageError("--points takes exactly one expression (or -f FILE)")
         if file == "-" and points == "-":
             raise UsageError("-f - and --points - cannot both read stdin")
-        source = _program_text(exprs[0] if exprs else None, file, run_options["max_source_bytes"])
+        source = _program_text(exprs[0] if exprs else None, file, options.run.max_source_bytes)
     elif "-" in exprs and len(exprs) > 1:
         raise UsageError("- (read jobs from stdin) cannot be mixed with expressions")
     elif file is not None:
         raise UsageError("give either EXPR (several, or - for stdin) or -f FILE, not both")
+    from dataclasses import replace
+
     from agrad.batch import jobs as batch
+    from agrad.render.records import check_options
 
     kind = "points" if points is not None else "stdin" if exprs == ["-"] else "arguments"
-    default = Format.pretty if kind == "arguments" else Format.json
-    options = batch.Options(fmt="grad" if grad is not None else (fmt or default).value, grad=grad,
-                            fail_fast=fail_fast, jobs=jobs, run=run_options,
-                            progress={None: "auto", True: "on", False: "off"}[progress])
-    batch.check_options(options)
+    if options.fmt is None:
+        options = replace(options, fmt=(Format.pretty if kind == "arguments" else Format.json).value)
+    check_options(options.fmt, options.run)
     if kind == "points":
         return batch.run_points(source, points, bindings, options)
     if kind == "stdin":
@@ -281,14 +270,6 @@ def _hook_spec(spec: str) -> tuple[str, str]:
     return name.strip(), expr
 
 
-def _with_vector_hint(exc: ComputeError) -> ComputeError:
-    if exc.message == IMPLICIT_GRAD:
-        exc.message += (": the output is a vector; pass --gradient with one value per element for the "
-                        "vector-Jacobian product, or reduce the output to a scalar, e.g. sum(...) "
-                        "(agrad eval --jacobian gives the full Jacobian)")
-    return exc
-
-
 def _check_jacobian_options(**given: bool) -> None:
     """--jacobian runs its own backward passes: options about backward passes do not apply."""
     clashing = [f"--{name.replace('_', '-')}" for name, on in given.items() if on]
@@ -319,8 +300,11 @@ def graph_command(
     """Draw the graph of EXPR with every value and gradient: Graphviz DOT, Mermaid, or an HTML page
     that plays the forward pass and then the backward pass step by step."""
     try:
-        result = evaluation(expr, file, var, no_grad, retain_grad, hook, dtype, gradient, trace=True,
-                            max_source_bytes=source_limit(max_source_bytes), max_file_bytes=max_file_bytes)
+        from agrad.evaluation.options import RunOptions
+
+        options = RunOptions(no_grad=no_grad or (), retain_grad=retain_grad or (), dtype=dtype.value, trace=True,
+                             max_source_bytes=source_limit(max_source_bytes))
+        result = evaluation(expr, file, var, hook, gradient, options, max_file_bytes)
         chosen = fmt or _format_from_name(output)
         from agrad.render.picture import build
 
@@ -405,28 +389,17 @@ def read_value(option: str, text: str, max_file_bytes: int | None = None):
 
 
 def fail(exc: AgradError) -> None:
-    """One clear line on stderr (plus the source line and a caret where there is a position)."""
-    _hint_for_option_names(exc)
-    lines = [f"agrad: {exc.kind} error: {exc.message}"]
-    caret = exc.caret()
-    if caret is not None:
-        lines.append(caret)
-    print("\n".join(lines), file=sys.stderr)
+    """One clear line on stderr (plus the source line and a caret where there is a position),
+    with the error's hint (render/errors.py)."""
+    from agrad.render.errors import error_text
+
+    sys.stderr.write(error_text(None, exc, reserved_names()))
     raise typer.Exit(exc.exit_code)
 
 
-def _hint_for_option_names(exc: AgradError) -> None:
-    """A variable named like one of eval's options (`format`) cannot be bound as --format 3:
-    the hint says --var format=3."""
-    name = _unbound_name(exc.message)
-    if name is not None and f"--{name}" in _command_options("eval"):
-        exc.message = exc.message.replace(f"add --{name} VALUE",
-                                          f"add --var {name}=VALUE (--{name} is an option of agrad eval)")
-
-
-def _unbound_name(message: str) -> str | None:
-    head, sep, tail = message.partition("' has no value: add --")
-    return head.partition("variable '")[2] or None if sep and head.startswith("variable '") else None
+def reserved_names() -> frozenset:
+    """eval's own options: a variable named like one cannot be bound as --NAME VALUE."""
+    return frozenset(_command_options("eval"))
 
 
 # -- argv rewriting -------------------------------------------------------------------------

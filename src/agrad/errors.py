@@ -14,6 +14,7 @@ class AgradError(Exception):
 
     kind = "error"
     exit_code = 2
+    hint = None  # a key of render/errors.py's HINTS: what the command line says after the message
 
     def __init__(self, message: str, span: tuple[int, int] | None = None, source: str | None = None):
         super().__init__(message)
@@ -85,9 +86,19 @@ class ArityError(AgradError):
 
 
 class UnboundVariableError(AgradError):
-    """A variable the program uses but no binding gives a value to."""
+    """A variable the program uses but no binding gives a value to. `name`: the variable, where
+    the message is no_value(name)'s."""
 
     kind = "unbound"
+
+    def __init__(self, message: str, span=None, source=None, name: str | None = None):
+        super().__init__(message, span, source)
+        self.name = name
+
+
+def no_value(name: str, remedy: str | None = None) -> str:
+    """The message of a variable without a value; remedy: how to give it one (--NAME VALUE)."""
+    return f"variable '{name}' has no value: add {remedy or f'--{name} VALUE'}"
 
 
 class BindingError(AgradError):
@@ -102,6 +113,13 @@ class ComputeError(AgradError):
 
     kind = "compute"
     exit_code = 1
+
+
+class ScalarOutputError(ComputeError):
+    """backward() without a gradient from an output that is not a scalar (torch's "grad can be
+    implicitly created only for scalar outputs"); the command line says how to go on."""
+
+    hint = "vector-output"
 
 
 class InputError(AgradError):

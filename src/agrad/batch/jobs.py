@@ -16,10 +16,11 @@ import os
 import stat
 import sys
 from collections import deque
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from agrad.evaluation.api import prepare, run
-from agrad.errors import AgradError, BindingError, InputError, InternalError, UsageError
+from agrad.evaluation.options import DEFAULT, RunOptions
+from agrad.errors import AgradError, BindingError, InputError, InternalError
 from agrad.batch.lines import LineReader
 from agrad.limits import source_limit, too_long
 from agrad.values.read import parse_number
@@ -38,16 +39,16 @@ PENDING_PER_WORKER = 4  # chunks in flight per worker: keeps workers busy, memor
 AUTO_JOBS_BYTES = 1 << 20  # stdin a file this large: a worker per core unless --jobs says otherwise
 PARSE_CACHE_SIZE = 512  # distinct sources whose parsed programs are kept
 PARSE_CACHE_MAX_CHARS = 4096  # longer sources are parsed each time, not kept
-JSON_KEYS = ("expr", "vars")
+JSON_KEYS = ("expr", "vars", "gradient")
 UTF8_BOM = b"\xef\xbb\xbf"
 EXIT_INTERRUPTED = 130
 
 
 @dataclass(frozen=True)
-class Options:
+class BatchOptions:
     """How to run a batch: the output format (json, plain, csv, pretty; `grad` for --grad NAME),
     --grad's NAME, --fail-fast, --jobs (None: the default, see run_stdin), the progress bar's
-    mode (auto, on, off), and the options of api.run applied to every job (--no-grad,
+    mode (auto, on, off), and the options of api.run applied to every job (RunOptions: --no-grad,
     --retain-grad, --hook, --backward, --dtype, ...)."""
 
     fmt: str = "json"
@@ -56,25 +57,8 @@ class Options:
     jobs: int | None = None
     auto_jobs: bool = False  # the workers are run_stdin's choice: if they cannot start, one process
     progress: str = "auto"
-    run: dict = field(default_factory=dict)
-
-
-# api.run's options that add to the output: more lines per job in plain text, no csv column
-EXTRA_OUTPUT = {"backward_passes": ("--backward", 1), "trace": ("--trace", False), "order": ("--order", 0),
-                "hessian": ("--hessian", False)}
-
-
-def check_options(options: Options) -> None:
-    """A batch's plain output has one line per job and csv has value and gradient columns only:
-    refuse the options whose output could not be kept (json and pretty show all of it; --grad
-    shows the final gradient, as for one expression)."""
-    if options.fmt not in ("plain", "csv"):
-        return
-    for key, (flag, default) in EXTRA_OUTPUT.items():
-        if options.run.get(key, default) != default:
-            why = "gives more than one line per job in a batch" if options.fmt == "plain" else \
-                "has no columns in csv output"
-            raise UsageError(f"{flag} {why}: use --format json (one record per job) or pretty")
+    run: RunOptions = DEFAULT
+    reserved: frozenset = frozenset()  # the command's own options, for the hints (render/errors.py)
 
 
 @dataclass(frozen=True)
@@ -84,7 +68,7 @@ class Spec:
     kind: str  # "expressions" or "points"
     bindings: dict  # the command line's
     formatter: Formatter
-    options: dict  # api.run's
+    options: RunOptions  # api.run's
     lines: bool = True  # input lines (not EXPR arguments): blank lines and # comments are not jobs,
     # and a line that starts with { is a JSON job
     source: str | None = None  # points: the expression
@@ -142,10 +126,11 @@ def _unique_keys(pairs: list) -> dict:
 _DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys)
 
 
-def read_json_line(text: str) -> tuple[str, dict]:
-    """A JSON job, {"expr": "...", "vars": {"x": 3}}: its source and its raw bindings. (The
-    caller passes a line that starts with "{", so never a byte-order mark, which json.loads
-    would refuse and the decoder does not check.)"""
+def read_json_line(text: str) -> tuple[str, dict, object]:
+    """A JSON job, {"expr": "...", "vars": {"x": 3}, "gradient": [1, 0.5]}: its source, its raw
+    bindings and its seed (None where it has none; read by json_binding). (The caller passes a
+    line that starts with "{", so never a byte-order mark, which json.loads would refuse and
+    the decoder does not check.)"""
     try:
         obj = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
@@ -157,7 +142,7 @@ def read_json_line(text: str) -> tuple[str, dict]:
     unknown = [key for key in obj if key not in JSON_KEYS]
     if unknown:
         raise InputError(f"unknown key {unknown[0]!r} in the JSON line "
-                         '(it may have "expr", a string, and "vars", an object)')
+                         '(it may have "expr", a string, "vars", an object, and "gradient", a number or an array)')
     if "expr" not in obj:
         raise InputError('the JSON line has no "expr" (the expression to evaluate)')
     source, variables = obj["expr"], obj.get("vars", {})
@@ -165,36 +150,39 @@ def read_json_line(text: str) -> tuple[str, dict]:
         raise InputError(f'"expr" must be a string, not {_json_type(source)}')
     if not isinstance(variables, dict):
         raise InputError(f'"vars" must be an object, not {_json_type(variables)}')
-    return source, variables
+    if "gradient" in obj and obj["gradient"] is None:
+        raise InputError('"gradient" must be a number or an array, not null')
+    return source, variables, obj.get("gradient")
 
 
-def json_binding(name: str, value):
-    """A value from a JSON line's "vars": a number, or a string such as "inf" or "-1e3"; a list
-    of those is a vector."""
+def json_binding(name: str, value, label: str = "variable '{}'"):
+    """A value from a JSON line's "vars" (or its "gradient"): a number, or a string such as
+    "inf" or "-1e3"; a list of those is a vector. label: how errors name it, {} the name."""
     if type(value) is float:  # the common case, first
         return value
+    what = label.format(name)
     if isinstance(value, list):
         from agrad.engine.vector_kernels import as_vector
 
         elements = []
         for i, item in enumerate(value):
             if isinstance(item, list):
-                raise BindingError(f"variable '{name}': element {i} is an array (vectors are one-dimensional)")
-            elements.append(json_binding(f"{name}[{i}]", item))
+                raise BindingError(f"{what}: element {i} is an array (vectors are one-dimensional)")
+            elements.append(json_binding(f"{name}[{i}]", item, label))
         return as_vector(elements)
     if isinstance(value, bool) or value is None or isinstance(value, dict):
-        raise BindingError(f"variable '{name}': expected a number, got {_json_type(value)}")
+        raise BindingError(f"{what}: expected a number, got {_json_type(value)}")
     if isinstance(value, int):
         try:
             return float(value)
         except OverflowError:
-            raise BindingError(f"variable '{name}': {value} is too large for a float64") from None
+            raise BindingError(f"{what}: {value} is too large for a float64") from None
     if isinstance(value, float):
         return value
     try:
         return parse_number(value)
     except ValueError:
-        raise BindingError(f"variable '{name}': {value!r} is not a number") from None
+        raise BindingError(f"{what}: {value!r} is not a number") from None
 
 
 def _json_type(value) -> str:
@@ -233,19 +221,23 @@ class ExpressionJobs:
         spec = self.spec
         source = None
         try:
-            text = decode(data, number, spec.lines, spec.options.get("max_source_bytes"))
+            text = decode(data, number, spec.lines, spec.options.max_source_bytes)
             if text is None:
                 return SKIPPED
-            bindings = spec.bindings
+            bindings, options = spec.bindings, spec.options
             if spec.lines and text.lstrip().startswith("{"):
-                source, variables = read_json_line(text)
+                source, variables, seed = read_json_line(text)
                 bindings = dict(bindings)
                 for name, value in variables.items():
                     bindings[name] = json_binding(name, value)
                 self._check_columns(bindings)
+                if seed is not None:  # the job's own seed, in place of the command line's
+                    if options.jacobian:
+                        raise InputError('a job\'s "gradient" does not go with --jacobian')
+                    options = options.replace(gradient=json_binding("gradient", seed, '"{}"'))
             else:
                 source = text
-            result = run(source, bindings, program=parse_once(source), **spec.options)
+            result = run(source, bindings, options, program=parse_once(source))
             return self.formatter.result(number, result)
         except AgradError as exc:
             if source is not None and exc.kind != "input":
@@ -298,7 +290,7 @@ class PointJobs:
         places, rows = [], []
         for i, (number, data) in enumerate(chunk):
             try:
-                text = decode(data, number, True, spec.options.get("max_source_bytes"))
+                text = decode(data, number, True, spec.options.max_source_bytes)
                 if text is None:
                     outcomes[i] = SKIPPED
                     continue
@@ -395,7 +387,7 @@ class _Stop(Exception):
 class Runner:
     """Feeds chunks to the executor, writes their outcomes in input order, counts failures."""
 
-    def __init__(self, spec: Spec, options: Options, output: Output, progress: Progress):
+    def __init__(self, spec: Spec, options: BatchOptions, output: Output, progress: Progress):
         self.spec = spec
         self.options = options
         self.output = output
@@ -485,18 +477,18 @@ class Runner:
 
 # -- the three kinds of batch ----------------------------------------------------------------------
 
-def _formatter(options: Options, columns=None, points=False) -> Formatter:
+def _formatter(options: BatchOptions, columns=None, points=False) -> Formatter:
     console = None
     if options.fmt == "pretty":
-        from agrad.render.terminal import stdout_facts
+        from agrad.render.pretty import settings
 
-        console = stdout_facts()
-    return Formatter(options.fmt, columns, points, options.grad, console)
+        console = settings(sys.stdout)
+    return Formatter(options.fmt, columns, points, options.grad, console, options.reserved)
 
 
-def _columns(bindings: dict, options: Options) -> tuple:
+def _columns(bindings: dict, options: BatchOptions) -> tuple:
     """The gradient columns of csv output: the bound variables, then --retain-grad's names."""
-    retained = tuple(name for name in options.run.get("retain_grad", ()) if name not in bindings)
+    retained = tuple(name for name in options.run.retain_grad if name not in bindings)
     return tuple(bindings) + retained
 
 
@@ -513,7 +505,7 @@ def _lines(reader: LineReader):
         yield line.number, line.data, line.end
 
 
-def run_arguments(exprs: list[str], bindings: dict, options: Options) -> int:
+def run_arguments(exprs: list[str], bindings: dict, options: BatchOptions) -> int:
     """`agrad eval EXPR EXPR ...`: each argument is a job; its "line" is its position."""
     spec = Spec("expressions", bindings, _formatter(options, _columns(bindings, options)), options.run, lines=False)
     output = Output()
@@ -522,7 +514,7 @@ def run_arguments(exprs: list[str], bindings: dict, options: Options) -> int:
     return Runner(spec, options, output, progress).run(items)
 
 
-def run_stdin(bindings: dict, options: Options) -> int:
+def run_stdin(bindings: dict, options: BatchOptions) -> int:
     """`agrad eval -`: each non-blank line that does not start with # is a job. Without --jobs,
     a file of AUTO_JOBS_BYTES or more is spread over a worker per core (the workers start before
     anything is written); a pipe, or a smaller file, is read in this process."""
@@ -533,11 +525,11 @@ def run_stdin(bindings: dict, options: Options) -> int:
     if options.jobs is None and size is not None and size >= AUTO_JOBS_BYTES:
         options = replace(options, jobs=0, auto_jobs=True)
     progress = Progress(options.progress, output, total=size, unit="bytes" if size else "lines")
-    reader = LineReader(stream, source_limit(options.run.get("max_source_bytes")))
+    reader = LineReader(stream, source_limit(options.run.max_source_bytes))
     return Runner(spec, options, output, progress).run(_lines(reader), reader.would_block)
 
 
-def run_points(source: str, path: str, bindings: dict, options: Options) -> int:
+def run_points(source: str, path: str, bindings: dict, options: BatchOptions) -> int:
     """`agrad eval EXPR --points FILE` (`-` for stdin). Raises AgradError, before any output,
     when the expression does not parse or the header cannot name variables."""
     program = parse(source)  # a syntax error is a bad command line, not a failed row
@@ -549,7 +541,7 @@ def run_points(source: str, path: str, bindings: dict, options: Options) -> int:
         except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
             raise InputError(f"--points {path}: cannot read it ({getattr(exc, 'strerror', None) or exc})") from None
     try:
-        limit = source_limit(options.run.get("max_source_bytes"))
+        limit = source_limit(options.run.max_source_bytes)
         reader = LineReader(stream, limit)
         names = None
         for line in reader:

@@ -18,14 +18,16 @@ from itertools import repeat
 
 from agrad.language import syntax_tree as st
 from agrad.evaluation.api import Result, run
+from agrad.evaluation.options import RunOptions
 from agrad.errors import AgradError, BindingError, InputError
 from agrad.language.names import CONSTANTS, GRAPH_FUNCTIONS, is_name
 from agrad.values.read import parse_number
 
 VECTOR_FORMATS = ("json", "plain", "csv")  # pretty draws each row's own tree; --grad NAME may warn
-# api.run's options, at the values the vectorized path supports (--no-grad is supported too)
+# api.run's options, at the values the vectorized path supports (--no-grad is supported too;
+# max_source_bytes was checked when the source was read)
 _PLAIN_RUN = {"retain_grad": (), "hooks": (), "backward_passes": 1, "zero_grad": False, "trace": False,
-              "order": 0, "hessian": False, "dtype": "float64"}
+              "order": 0, "hessian": False, "dtype": "float64", "jacobian": False, "fast": True}
 
 
 def _split(text: str) -> list[str]:
@@ -74,7 +76,7 @@ def read_row(text: str, names: tuple[str, ...]) -> tuple[float, ...]:
 
 
 def evaluate_rows(program, source: str, names: tuple[str, ...], rows: list[tuple[float, ...]],
-                  bindings: dict, options: dict) -> list[Result | AgradError]:
+                  bindings: dict, options: RunOptions) -> list[Result | AgradError]:
     """Evaluate the parsed program at each row (names bound to the row's values, on top of the
     command line's bindings), with api.run's options. One result or error per row, in order.
 
@@ -83,7 +85,7 @@ def evaluate_rows(program, source: str, names: tuple[str, ...], rows: list[tuple
     out: list[Result | AgradError] = []
     for row in rows:
         try:
-            out.append(run(source, {**bindings, **dict(zip(names, row))}, program=program, **options))
+            out.append(run(source, {**bindings, **dict(zip(names, row))}, options, program=program))
         except AgradError as exc:
             out.append(exc.with_source(source))
     return out
@@ -116,14 +118,14 @@ def elementwise(program: st.Program) -> bool:
     return True
 
 
-def vectorizable(program: st.Program, bindings: dict, options: dict, fmt: str) -> bool:
+def vectorizable(program: st.Program, bindings: dict, options: RunOptions, fmt: str) -> bool:
     """Decided once per expression: whether blocks of rows are evaluated together. The program
     must be elementwise, the command line's bindings numbers, the output json, plain or csv, and
     api.run's options their defaults (or --no-grad)."""
-    # no_grad changes nothing per row; max_source_bytes was checked when the source was read
-    if fmt not in VECTOR_FORMATS or set(options) - set(_PLAIN_RUN) - {"no_grad", "max_source_bytes"}:
+    # no_grad changes nothing per row
+    if fmt not in VECTOR_FORMATS or options.gradient is not None:
         return False
-    if any(options.get(key, default) != default for key, default in _PLAIN_RUN.items()):
+    if any(getattr(options, key) != default for key, default in _PLAIN_RUN.items()):
         return False
     if not all(type(v) in (float, int) for v in bindings.values()):
         return False
@@ -173,7 +175,7 @@ class Block:
 
 
 def evaluate_block(program, source: str, names: tuple[str, ...], columns, bindings: dict,
-                   options: dict) -> Block | None:
+                   options: RunOptions) -> Block | None:
     """Every row at once: the columns bound as vectors (the command line's numbers as vectors of
     that number, so each row has its own gradient), backward from ones. None when that fails:
     the rows then go one by one, each with its own error."""
@@ -186,7 +188,7 @@ def evaluate_block(program, source: str, names: tuple[str, ...], columns, bindin
     values.update(zip(names, columns))
     try:
         with scalar_exact():
-            result = run(source, values, program=program, gradient=np.ones(n), no_grad=options.get("no_grad", ()))
+            result = run(source, values, program=program, no_grad=options.no_grad, gradient=np.ones(n))
     except AgradError:
         return None
     if not isinstance(result.value, list) or len(result.value) != n:  # pragma: no cover - ones fit the output

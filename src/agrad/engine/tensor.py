@@ -13,7 +13,7 @@ import warnings
 from contextlib import contextmanager
 
 from agrad.engine import shapes as _shapes
-from agrad.errors import ComputeError
+from agrad.errors import ComputeError, ScalarOutputError
 
 _grad_enabled = True
 _next_seq = itertools.count().__next__
@@ -373,7 +373,7 @@ def _by_seq(t: Tensor) -> int:
 def _seed(root: Tensor, gradient) -> Tensor:
     if gradient is None:
         if not _shapes.is_scalar(root.value):
-            raise ComputeError(IMPLICIT_GRAD)
+            raise ScalarOutputError(IMPLICIT_GRAD)
         return Tensor(1.0)
     return _ops.seed_like(root, gradient)
 

@@ -11,6 +11,7 @@ from agrad.language import syntax_tree as st
 from agrad.errors import AgradError, BindingError
 from agrad.limits import check_source
 from agrad.evaluation.lowering import lower, make_variables
+from agrad.evaluation.options import DEFAULT, RunOptions
 from agrad.language.parser import parse
 from agrad.engine.tensor import Tensor, backward, dtype_mode, is_grad_enabled, set_grad_enabled
 
@@ -33,8 +34,7 @@ class Result:
     """
 
     def __init__(self, source: str, value, grads: dict, output: Tensor, variables: dict | None = None,
-                 assigned: dict | None = None, used: list | None = None, dtype: str = "float64",
-                 gradient=None):
+                 assigned: dict | None = None, used: list | None = None, dtype: str = "float64"):
         # A plain class rather than a dataclass: dataclasses compile their methods at import,
         # which every agrad start-up would pay for.
         self.source = source
@@ -54,7 +54,7 @@ class Result:
         self.notes: list = []
         self.dtype = dtype
         self._graph: list | None = None
-        self.gradient = gradient  # the seed backward started from; None for 1.0
+        self.gradient = None  # the seed backward started from; None for 1.0
         self.jacobian: dict | None = None
 
     def __repr__(self):
@@ -128,38 +128,38 @@ def jacobian(source: str, /, **bindings) -> Result:
     return run(source, bindings, jacobian=True)
 
 
-def run(source: str, bindings: dict | None = None, *, no_grad=(), retain_grad=(), hooks=(), backward_passes=1,
-        zero_grad=False, trace=False, order=0, hessian=False, dtype="float64", program=None, gradient=None,
-        jacobian=False, max_source_bytes=None, fast=True) -> Result:
-    """evaluate with the lessons' options: variables that do not require grad, retained
-    intermediates, hooks (name, expression in g), several backward passes with or without
-    zeroing, a trace of each pass, derivatives up to `order`, the Hessian, and float32; and for
-    vectors a gradient to start backward from, or the full Jacobian instead of backward.
+def run(source: str, bindings: dict | None = None, options: RunOptions | None = None, *, program=None,
+        **keywords) -> Result:
+    """evaluate with the lessons' options (RunOptions, or its fields as keywords: options.py):
+    variables that do not require grad, retained intermediates, hooks (name, expression in g),
+    several backward passes with or without zeroing, a trace of each pass, derivatives up to
+    `order`, the Hessian, and float32; and for vectors a gradient to start backward from, or the
+    full Jacobian instead of backward.
     program: `source` already parsed, or prepared (a batch prepares each distinct source once).
     max_source_bytes: the cap on the source's length in UTF-8 bytes (limits.py; default 1 MiB);
     a longer source raises LimitError before anything is parsed.
     fast: a scalar program with number bindings and none of the options above runs on the fast
     path (scalar_tape.py), which gives the engine's results to the last bit; False runs the
     engine always."""
-    fast = fast and not (no_grad or retain_grad or hooks or zero_grad or trace or order or hessian or jacobian) \
-        and backward_passes == 1 and dtype == "float64" and gradient is None
+    if options is None:
+        options = RunOptions(**keywords) if keywords else DEFAULT
+    elif keywords:
+        options = options.replace(**keywords)
     bindings = dict(bindings or {})
     # The graph holds no reference cycles (inputs point only to older tensors), so reference
     # counting frees it; the cyclic collector would only rescan millions of nodes of a big graph.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        if fast and type(source) is str and is_grad_enabled():
-            check_source(source, max_source_bytes)
+        if options.plain and type(source) is str and is_grad_enabled():
+            check_source(source, options.max_source_bytes)
             if program is None:
                 program = prepare(source)
             result = _run_tape(source, bindings, program)
             if result is not None:
                 return result
-        with dtype_mode(dtype):
-            return _run(source, bindings, frozenset(no_grad), tuple(retain_grad), tuple(hooks),
-                        int(backward_passes), zero_grad, trace, int(order), hessian, dtype, program, gradient,
-                        jacobian, max_source_bytes)
+        with dtype_mode(options.dtype):
+            return _run(source, bindings, options, program)
     except AgradError as exc:
         raise exc.with_source(source) if exc.source is None and exc.span is not None else exc from None
     except RecursionError:  # pragma: no cover - nothing recurses; a last line of defence
@@ -169,11 +169,11 @@ def run(source: str, bindings: dict | None = None, *, no_grad=(), retain_grad=()
             gc.enable()
 
 
-def _run(source, bindings, no_grad, retain_grad, hooks, passes, zero_grad, trace, order, hessian, dtype,
-         program=None, gradient=None, jacobian=False, max_source_bytes=None) -> Result:
+def _run(source, bindings: dict, options: RunOptions, program=None) -> Result:
     if not isinstance(source, str):
         raise AgradError(f"the source must be text, not {type(source).__name__}")
-    check_source(source, max_source_bytes)
+    check_source(source, options.max_source_bytes)
+    no_grad = options.no_grad
     for name in no_grad:
         if name not in bindings:
             raise BindingError(f"--no-grad {name}: no variable '{name}' is bound")
@@ -186,31 +186,36 @@ def _run(source, bindings, no_grad, retain_grad, hooks, passes, zero_grad, trace
     lowered = lower(program, variables, source)
     out = lowered.output
     retained = {}
-    for name in retain_grad:
+    for name in options.retain_grad:
         t = lessons.find_tensor(name, variables, lowered.assigned, "--retain-grad")
         t.retain_grad()
         if t.op is not None:
             retained[name] = t
-    for name, expr in hooks:
+    for name, expr in options.hooks:
         lessons.find_tensor(name, variables, lowered.assigned, "--hook").register_hook(lessons.make_hook(name, expr))
     used = set(lowered.used)
     ordered = {name: variables[name] for name in lowered.used + [n for n in variables if n not in used]}
     seed = None
-    if gradient is not None:
+    if options.gradient is not None:
         from agrad.engine.ops import seed_like
 
-        seed = seed_like(out, gradient)
+        seed = seed_like(out, options.gradient)
     result = Result(source, shapes.to_python(out.value), {}, out, variables, lowered.assigned, lowered.used,
-                    dtype=dtype, gradient=None if seed is None else shapes.to_python(seed.value))
+                    dtype=options.dtype)
+    if seed is not None:
+        result.gradient = shapes.to_python(seed.value)
     result.retained = list(retained)
     try:
-        _differentiate(result, out, ordered, retained, seed, passes, zero_grad, trace, order, hessian, jacobian)
+        _differentiate(result, out, ordered, retained, seed, options)
     except AgradError as exc:
         if exc.span is None:  # backward's own errors (a vector output, ...): point at the output
             last = program.statements[-1]
             exc.span = (last.value if isinstance(last, st.Assign) else last).span
         raise
     return result
+
+
+ENGINE_ONLY = RunOptions(fast=False)  # how the fast path's Result builds its Tensors when they are read
 
 
 def prepare(source: str) -> st.Program:
@@ -246,7 +251,7 @@ def _run_tape(source: str, bindings: dict, program: st.Program) -> Result | None
     if requires_grad:
         result.passes.append(grads)
     result._fast = (tape.grad_fn, requires_grad)
-    result._engine = lambda: run(source, bindings, program=program, fast=False)
+    result._engine = lambda: run(source, bindings, ENGINE_ONLY, program=program)
     return result
 
 
@@ -260,19 +265,20 @@ def _scalar_leaf(name: str, value) -> bool:
     return type(leaf.value) is float
 
 
-def _differentiate(result, out, ordered, retained, seed, passes, zero_grad, trace, order, hessian, jacobian):
+def _differentiate(result, out, ordered: dict, retained: dict, seed, options: RunOptions) -> None:
     """The Jacobian, or the backward passes and what the lessons ask of them, into `result`."""
     variables = result.variables
-    if jacobian:
+    passes, order, hessian = options.backward_passes, options.order, options.hessian
+    if options.jacobian:
         from agrad.engine.jacobians import jacobian as compute
 
         result.jacobian = {name: shapes.to_python(j) for name, j in compute(out, list(ordered.values())).items()}
     elif out.requires_grad:
         for k in range(passes):
-            if zero_grad:
+            if options.zero_grad:
                 lessons.zero_grads(list(variables.values()) + list(retained.values()))
             keep = passes > 1 or order > 0 or hessian
-            if trace:
+            if options.trace:
                 from agrad.engine.trace import record
 
                 result.trace.append(record(out, lambda on_step: backward(out, seed, retain_graph=keep,

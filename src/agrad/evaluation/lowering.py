@@ -10,7 +10,7 @@ from agrad.engine import shapes
 from agrad.language import syntax_tree as st
 from agrad.language.names import CONSTANTS, GRAPH_FUNCTIONS, is_name
 from agrad.errors import (AgradError, ComputeError, ArityError, BindingError, IndexingError, ShapeError, UnboundVariableError,
-                     UnknownNameError)
+                     UnknownNameError, no_value)
 from agrad.engine.tensor import Tensor, is_grad_enabled, rounded, set_grad_mode
 from agrad.engine.tensor import grad as autograd_grad
 
@@ -203,7 +203,7 @@ def _lookup(node: st.Name, variables, assigned, will_assign, used, used_set, sou
         raise UnboundVariableError(
             f"'{name}' is a function: call it as {name}(...), or bind a variable with --var {name}=VALUE",
             node.span, source)
-    raise UnboundVariableError(f"variable '{name}' has no value: add --{name} VALUE", node.span, source)
+    raise UnboundVariableError(no_value(name), node.span, source, name=name)
 
 
 def _check_graph_call(node: st.Call, source):

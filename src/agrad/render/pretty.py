@@ -220,16 +220,25 @@ def render(result: Result, no_grad_reason: str | None = None) -> Group:
     return Group(*parts)
 
 
-def console() -> Console:
+def settings(stream) -> tuple:
+    """How pretty output looks on `stream` (stdout): (width, color system, terminal, no color),
+    taken once, in the process that owns the stream, and given to every renderer (a batch's
+    workers write into buffers). On a terminal, or with COLUMNS set, Rich's width; in a pipe
+    WIDTH_IN_PIPES."""
     import os
-    import sys
 
+    probe = Console(file=stream, emoji=False)
+    width = probe.width if probe.is_terminal or os.environ.get("COLUMNS") else WIDTH_IN_PIPES
+    return (width, probe.color_system, probe.is_terminal, probe.no_color)
+
+
+def buffer_console(look: tuple) -> Console:
+    """A Console writing into a StringIO (its .file), with settings()'s look."""
+    import io
+
+    width, color_system, terminal, no_color = look
     # emoji=False: agrad writes no :emoji: codes, and looking for them loads Rich's 200 KB table
     # of emoji names (a few ms of every pretty run).
-    if sys.stdout.isatty() or os.environ.get("COLUMNS"):
-        return Console(emoji=False)
-    return Console(width=WIDTH_IN_PIPES, emoji=False)
+    return Console(file=io.StringIO(), width=width, color_system=color_system, force_terminal=terminal,
+                   no_color=no_color, highlight=False, legacy_windows=False, emoji=False)
 
-
-def print_result(result: Result, no_grad_reason: str | None = None, out: Console | None = None) -> None:
-    (out or console()).print(render(result, no_grad_reason))

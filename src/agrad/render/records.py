@@ -1,22 +1,27 @@
-"""A batch's output, one job at a time, in each format: what goes to stdout and what to stderr.
+"""The one rendering of a job's result or error, in each format (json, plain, csv, pretty, and
+`grad` for --grad NAME): what goes to stdout and what to stderr. One expression
+(`agrad eval EXPR`) and every batch use it, so a batch's record of a job is the one-shot output
+of the same job, with the job's place added: the "line" field of JSON, the line column of csv,
+a `line N` heading in pretty output.
 
-Every job gives exactly one Outcome, in input order. JSON keeps a failed job's error in the
-stream as an error record; plain, csv and --grad keep the stream's shape with an empty line or
-empty fields in the failed job's place, and say what went wrong on stderr; pretty prints the
-error in place, for a person.
+In a batch every job gives exactly one Outcome, in input order. JSON keeps a failed job's error
+in the stream as an error record; plain, csv and --grad keep the stream's shape with an empty
+line or empty fields in the failed job's place, and say what went wrong on stderr; pretty prints
+the error in place, for a person. (One expression's error is the command's: one line on stderr,
+the same words: render/errors.py.)
 """
 
 from __future__ import annotations
 
-import io
-import json
 from typing import NamedTuple
 
 from agrad.values import write as numbers
 from agrad.evaluation.api import Result
-from agrad.errors import AgradError
+from agrad.errors import AgradError, UsageError
+from agrad.evaluation.options import EXTRA_OUTPUT, RunOptions
 from agrad.evaluation.lessons import no_grad_reason
-from agrad.render.text import as_plain, one_gradient, record
+from agrad.render.errors import describe, error_fields, error_text
+from agrad.render.text import as_plain, json_text, one_gradient, record
 
 
 class Outcome(NamedTuple):
@@ -46,30 +51,6 @@ def joined(outcomes: list) -> list:
         out.append(Outcome("".join(run), "", False))
     return out
 
-# json.dumps(record, ensure_ascii=False), with one encoder for every job (json.dumps with an
-# option builds an encoder per call)
-_JSON = json.JSONEncoder(ensure_ascii=False).encode
-
-
-def error_fields(exc: AgradError) -> dict:
-    """The "error" object of an error record. column counts characters from 1: in the job's
-    expression, or, for an input error, in the input line; None without a position."""
-    column = exc.span[0] + 1 if exc.span is not None else None
-    return {"kind": exc.kind, "message": exc.message, "column": column}
-
-
-def describe_error(exc: AgradError) -> str:
-    """`KIND error: MESSAGE`, then the source line and a caret where the error has a position."""
-    caret = exc.caret()
-    text = f"{exc.kind} error: {exc.message}"
-    return text if caret is None else f"{text}\n{caret}"
-
-
-def error_text(number: int, exc: AgradError) -> str:
-    """For stderr: `agrad: line N: KIND error: MESSAGE` (and the caret lines)."""
-    return f"agrad: line {number}: {describe_error(exc)}\n"
-
-
 def csv_row(fields) -> str:
     """One CSV row (RFC 4180 quoting, \\n line ending)."""
     quoted = []
@@ -85,6 +66,19 @@ def csv_number(value) -> str:
     return "" if value is None else numbers.plain(value)  # a vector: 1.0,2.0 (csv_row quotes it)
 
 
+def check_options(fmt: str, options: RunOptions) -> None:
+    """A batch's plain output has one line per job and csv (one expression's too) has value and
+    gradient columns only: refuse the options whose output could not be kept (json and pretty
+    show all of it; --grad shows the final gradient, as for one expression)."""
+    if fmt not in ("plain", "csv"):
+        return
+    for key, (flag, default) in EXTRA_OUTPUT.items():
+        if getattr(options, key) != default:
+            why = "gives more than one line per job in a batch" if fmt == "plain" else \
+                "has no columns in csv output"
+            raise UsageError(f"{flag} {why}: use --format json (one record per job) or pretty")
+
+
 class Formatter:
     """Turns one job's result or error into an Outcome.
 
@@ -92,16 +86,19 @@ class Formatter:
     are the columns of csv output, and of plain output for --points (plain output of expressions
     lists the used variables in order of first appearance, as for one expression). points:
     whether the jobs are the rows of --points (csv then has no line and expr columns).
-    console: (width, color_system, terminal) for pretty output.
+    console: pretty.settings() for pretty output. reserved: the command's own options, for the
+    hint of an unbound variable named like one (render/errors.py).
+    A job's number is its line in a batch; None for one expression (csv calls it line 1).
     """
 
     def __init__(self, fmt: str, columns: tuple | None = None, points: bool = False, grad: str | None = None,
-                 console: tuple | None = None):
+                 console: tuple | None = None, reserved: frozenset = frozenset()):
         self.fmt = fmt
         self.columns = columns
         self.points = points
         self.grad = grad
         self.console = console
+        self.reserved = reserved
 
     def header(self) -> str:
         """What comes before the first job: csv's header row."""
@@ -110,11 +107,11 @@ class Formatter:
         gradients = [f"d/d{name}" for name in self.columns]
         return csv_row((["value"] if self.points else ["line", "expr", "value"]) + gradients)
 
-    def result(self, number: int, result: Result) -> Outcome:
+    def result(self, number: int | None, result: Result) -> Outcome:
         fmt = self.fmt
         if fmt == "json":
-            rec = {"line": number, **record(result, no_grad_reason(result))}
-            return Outcome(_JSON(rec) + "\n", "", False)
+            rec = record(result, no_grad_reason(result))
+            return Outcome(json_text(rec if number is None else {"line": number, **rec}) + "\n", "", False)
         if fmt == "grad":
             text, warning = one_gradient(result, self.grad)
             return Outcome(text + "\n", warning + "\n" if warning else "", False)
@@ -125,15 +122,15 @@ class Formatter:
             return Outcome("\t".join(numbers.plain(f) for f in fields) + "\n", "", False)
         if fmt == "csv":
             fields = [csv_number(result.value)] + [csv_number(result.grads.get(name)) for name in self.columns]
-            prefix = [] if self.points else [number, result.source]
+            prefix = [] if self.points else [1 if number is None else number, result.source]
             return Outcome(csv_row(prefix + fields), "", False)
         return Outcome(self._pretty(number, result, None), "", False)
 
     def error(self, number: int, source: str | None, exc: AgradError) -> Outcome:
         fmt = self.fmt
         if fmt == "json":
-            rec = {"line": number, "expr": source, "error": error_fields(exc)}
-            return Outcome(_JSON(rec) + "\n", "", True)
+            rec = {"line": number, "expr": source, "error": error_fields(exc, self.reserved)}
+            return Outcome(json_text(rec) + "\n", "", True)
         if fmt == "pretty":
             return Outcome(self._pretty(number, None, exc), "", True)
         if fmt == "csv":
@@ -142,22 +139,21 @@ class Formatter:
             out = csv_row(prefix + empty)
         else:  # plain and grad: an empty line in the failed job's place
             out = "\n"
-        return Outcome(out, error_text(number, exc), True)
+        return Outcome(out, error_text(number, exc, self.reserved), True)
 
-    def _pretty(self, number: int, result: Result | None, exc: AgradError | None) -> str:
-        from rich.console import Console
+    def _pretty(self, number: int | None, result: Result | None, exc: AgradError | None) -> str:
         from rich.text import Text
 
-        width, color_system, terminal = self.console or (80, None, False)
-        buffer = io.StringIO()
-        console = Console(file=buffer, width=width, color_system=color_system, force_terminal=terminal,
-                          no_color=color_system is None, highlight=False, legacy_windows=False)
-        console.print(Text(f"line {number}", style="dim"))
-        if result is not None:
-            from agrad.render.pretty import render
+        from agrad.render.pretty import buffer_console, render
 
+        console = buffer_console(self.console or (80, None, False, False))
+        if number is not None:
+            console.print(Text(f"line {number}", style="dim"))
+        if result is not None:
             console.print(render(result, no_grad_reason(result)))
         else:
-            console.print(Text(describe_error(exc), style="red"))
-        console.print()
-        return buffer.getvalue()
+            # not wrapped: the words are the one-shot command's, and the caret stays under its column
+            console.print(Text(describe(exc, self.reserved), style="red"), soft_wrap=True)
+        if number is not None:
+            console.print()
+        return console.file.getvalue()

@@ -48,9 +48,3 @@ class Bar:
         """Messages, as they are (no markup), above the bar."""
         self.console.print(Text(text), end="", soft_wrap=True)
 
-
-def stdout_facts() -> tuple:
-    """What Rich sees of stdout, for drawing pretty records elsewhere (a worker process, a
-    buffer): its width, its colour system (None without colour), and whether it is a terminal."""
-    console = Console(file=sys.stdout)
-    return console.width, None if console.no_color else console.color_system, console.is_terminal

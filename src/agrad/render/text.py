@@ -64,10 +64,20 @@ def record(result: Result, no_grad_reason: str | None = None) -> dict:
 _VECTORS = {"value", "gradient"}
 _VECTOR_DICTS = {"grads", "jacobian"}
 
+# json.dumps(record, ensure_ascii=False), with one encoder for every record (json.dumps with an
+# option builds an encoder per call)
+_JSON = json.JSONEncoder(ensure_ascii=False).encode
 
-def as_json(result: Result, no_grad_reason: str | None = None) -> str:
+
+def json_text(rec: dict) -> str:
+    """A record (or an error record) as one line of JSON, the same bytes for one expression and
+    a batch: json.dumps's, but the vectors of value, gradient, grads and jacobian written by
+    orjson (1e-7 where json writes 1e-07; values.vector_io)."""
+    if type(rec.get("value")) is not list and "gradient" not in rec and "jacobian" not in rec and \
+            list not in set(map(type, rec.get("grads", {}).values())):
+        return _JSON(rec)  # scalars only, the batch's common case: one call
     fields = []
-    for key, value in record(result, no_grad_reason).items():
+    for key, value in rec.items():
         if key in _VECTORS:
             text = _json(value)
         elif key in _VECTOR_DICTS:
