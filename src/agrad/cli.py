@@ -19,7 +19,7 @@ from typing import Annotated
 from agrad import __version__
 from agrad.errors import AgradError, BindingError, ComputeError, LimitError, UsageError
 from agrad.limits import source_limit, too_long
-from agrad.engine.tensor import IMPLICIT_GRAD
+from agrad.engine.autograd import IMPLICIT_GRAD
 
 EXIT_OK, EXIT_COMPUTE, EXIT_USAGE = 0, 1, 2
 

@@ -13,7 +13,7 @@ from agrad.language import syntax_tree as st
 from agrad.errors import (AgradError, ComputeError, ArityError, BindingError, IndexingError, ShapeError, UnboundVariableError,
                      UnknownNameError)
 from agrad.engine.tensor import Tensor, is_grad_enabled, rounded, set_grad_mode
-from agrad.engine.tensor import grad as autograd_grad
+from agrad.engine.autograd import grad as autograd_grad
 
 CONSTANTS = {"pi": math.pi, "e": math.e}
 
