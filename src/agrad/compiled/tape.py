@@ -13,7 +13,6 @@ a plain number or a kernel raises, run() returns None and the caller uses the en
 from __future__ import annotations
 
 from agrad.compiled.scalar import Scalar as _Scalar
-from agrad.engine import ops
 from agrad.errors import AgradError
 
 
@@ -72,9 +71,9 @@ def run(tape: Tape, bindings: dict):
     # reaches a node is never a Python number (the seed is not, and each rule's result involves
     # the gradient or a mask), so the sums are the engine's Tensor additions, a + b, done on the
     # floats. (A rule that returned a number would send the program to the engine.) A slot's
-    # value is wrapped in a Scalar only for a rule that reads it (see reads()), and once: the
-    # consumers of a value come after it on the tape, so they run first and its op's `out` can
-    # reuse their wrapper. (Scalars are made as Scalar's docstring says.)
+    # value is wrapped in a Scalar once: the consumers of a value come after it on the tape, so
+    # they run first and its op's `out` can reuse their wrapper. (Scalars are made as Scalar's
+    # docstring says.)
     Scalar = _Scalar  # (a local name: looked up several times per node)
     scalars = [None] * len(values)
     grads = [None] * len(values)
@@ -84,25 +83,20 @@ def run(tape: Tape, bindings: dict):
         g = grads[slot]
         if g is None:
             continue
-        read = _READS.get(op) or reads(op)
-        out = None
-        if read[0]:
-            out = scalars[slot]
-            if out is None:
-                out = Scalar()
-                out.value, out.is_number = values[slot], False
-        # the inputs the rules read, wrapped (None for the others): for one or two inputs (most
-        # ops) as a and b, passed without a *inputs call
-        a = b = inputs = None
+        out = scalars[slot]
+        if out is None:
+            out = Scalar()
+            out.value, out.is_number = values[slot], False
+        # the inputs, wrapped: for one or two inputs (most ops) as a and b, passed without a
+        # *inputs call
         count = len(args)
         if count <= 2:
-            if read[1]:
-                j = args[0]
-                a = scalars[j]
-                if a is None:
-                    a = scalars[j] = Scalar()
-                    a.value, a.is_number = values[j], numbers[j]
-            if count == 2 and read[2]:
+            j = args[0]
+            a = scalars[j]
+            if a is None:
+                a = scalars[j] = Scalar()
+                a.value, a.is_number = values[j], numbers[j]
+            if count == 2:
                 k = args[1]
                 b = scalars[k]
                 if b is None:
@@ -110,15 +104,11 @@ def run(tape: Tape, bindings: dict):
                     b.value, b.is_number = values[k], numbers[k]
         else:
             inputs = []
-            i = 0
             for j in args:
-                i += 1
-                x = None
-                if read[i]:
-                    x = scalars[j]
-                    if x is None:
-                        x = scalars[j] = Scalar()
-                        x.value, x.is_number = values[j], numbers[j]
+                x = scalars[j]
+                if x is None:
+                    x = scalars[j] = Scalar()
+                    x.value, x.is_number = values[j], numbers[j]
                 inputs.append(x)
         # each rule that applies, its contribution added to its input's gradient
         i = 0
@@ -148,46 +138,3 @@ def run(tape: Tape, bindings: dict):
         g = grads[slot]
         gradients[name] = None if g is None else g.value
     return values[output], gradients
-
-
-def reads(op: ops.Op) -> tuple:
-    """Which of the values passed to the op's gradient rules, its output and then each input,
-    some rule may read (the gradient g is always passed), found once per op from the rules'
-    code: a parameter that no instruction of its rule names, and no inner function captures, is
-    never read, so run() passes None for it instead of making a Scalar (add's rules, g -> g,
-    read neither). Conservative: a rule that is not a plain function of (g, out, *one per
-    input*), or whose code names anything that can reach its frame's locals, reads everything."""
-    import dis
-    import inspect
-
-    read = [False] * (1 + op.arity)
-    for rule in op.grads:
-        if rule is None:
-            continue
-        code = getattr(rule, "__code__", None)
-        if code is None or code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS) \
-                or code.co_argcount != 1 + len(read):
-            return _remember(op, [True] * len(read))
-        named = set(code.co_cellvars)  # (parameters that inner functions capture)
-        for instruction in dis.get_instructions(code):
-            arg = instruction.argval
-            if type(arg) is str:
-                named.add(arg)
-            elif type(arg) is tuple:  # (instructions that read two locals at once)
-                named.update(arg)
-        if not _FRAME_ACCESS.isdisjoint(named):
-            return _remember(op, [True] * len(read))
-        for i, param in enumerate(code.co_varnames[1:code.co_argcount]):  # out, then the inputs
-            if param in named:
-                read[i] = True
-    return _remember(op, read)
-
-
-def _remember(op: ops.Op, read: list) -> tuple:
-    result = _READS[op] = tuple(read)
-    return result
-
-
-_READS: dict = {}  # op -> reads(op)
-_FRAME_ACCESS = frozenset({"locals", "vars", "eval", "exec", "_getframe", "currentframe", "f_locals", "f_back",
-                           "tb_frame", "gi_frame", "cr_frame"})
