@@ -243,8 +243,9 @@ class Tensor:
         self.value = _shapes.zeros_like(self.value)
         return self
 
-    # backward (autograd.py), the arithmetic operators and indexing (ops.py) are assigned to
-    # this class by the modules that hold what they call: see this module's docstring.
+    # backward (autograd.py), and the arithmetic operators, indexing and the rule helpers'
+    # methods (ops.py), are assigned to this class by the modules that hold what they call:
+    # see this module's docstring.
 
     def __pos__(self):
         return self  # torch's +x returns x itself
