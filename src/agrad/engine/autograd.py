@@ -174,5 +174,5 @@ def _tensor_backward(self, gradient=None, retain_graph: bool | None = None, crea
 
 # Tensor.backward, as torch's; assigned here rather than written in tensor.py, which the op
 # table builds on and so cannot import this module, which runs the table's rules.
-_tensor_backward.__name__ = _tensor_backward.__qualname__ = "backward"
+_tensor_backward.__name__, _tensor_backward.__qualname__ = "backward", "Tensor.backward"
 Tensor.backward = _tensor_backward

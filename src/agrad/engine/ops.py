@@ -479,52 +479,49 @@ def call(name: str, *args) -> Tensor:
 # Assigned to the class here, once the table exists: tensor.py is below the table (the table
 # builds on Tensor), so it cannot import `call` for its methods without an import cycle.
 
-def _tensor_operators(name: str, dunder: str):
+def _tensor_operators(name: str):
     def method(self, other):
         return call(name, self, other)
 
     def reflected(self, other):
         return call(name, other, self)
 
-    method.__name__, reflected.__name__ = f"__{dunder}__", f"__r{dunder}__"
-    method.__qualname__, reflected.__qualname__ = f"Tensor.__{dunder}__", f"Tensor.__r{dunder}__"
     return method, reflected
 
 
-for _name, _dunder in (("add", "add"), ("sub", "sub"), ("mul", "mul"), ("div", "truediv"), ("pow", "pow")):
-    _method, _reflected = _tensor_operators(_name, _dunder)
-    setattr(Tensor, f"__{_dunder}__", _method)
-    setattr(Tensor, f"__r{_dunder}__", _reflected)
-del _name, _dunder, _method, _reflected
-
-
-def _tensor_neg(self):
+def _neg(self):
     return call("neg", self)
 
 
-def _tensor_getitem(self, index):
+def _getitem(self, index):
     return call("select", self, index)
 
 
-def _tensor_rule_fn(self, name, args):
+def _rule_fn(self, name, args):
     return call(name, *args)
 
 
-def _tensor_rule_mask(self, predicate, tensors):
+def _rule_mask(self, predicate, tensors):
     return Tensor(predicate(*[t.value for t in tensors]))
 
 
-def _tensor_rule_where(self, a, b):
+def _rule_where(self, a, b):
     return apply(WHERE, self, as_tensor(a), as_tensor(b))
 
 
-def _tensor_rule_zeros_like(self):
+def _rule_zeros_like(self):
     return Tensor(shapes.zeros_like(self.value))
 
 
-Tensor.__neg__ = _tensor_neg
-Tensor.__getitem__ = _tensor_getitem
-Tensor.rule_fn = _tensor_rule_fn
-Tensor.rule_mask = _tensor_rule_mask
-Tensor.rule_where = _tensor_rule_where
-Tensor.rule_zeros_like = _tensor_rule_zeros_like
+def _tensor_methods() -> dict:
+    methods = {"__neg__": _neg, "__getitem__": _getitem, "rule_fn": _rule_fn, "rule_mask": _rule_mask,
+               "rule_where": _rule_where, "rule_zeros_like": _rule_zeros_like}
+    for name, dunder in (("add", "add"), ("sub", "sub"), ("mul", "mul"), ("div", "truediv"), ("pow", "pow")):
+        methods[f"__{dunder}__"], methods[f"__r{dunder}__"] = _tensor_operators(name)
+    return methods
+
+
+for _name, _method in _tensor_methods().items():
+    _method.__name__, _method.__qualname__ = _name, f"Tensor.{_name}"
+    setattr(Tensor, _name, _method)
+del _name, _method
