@@ -169,7 +169,7 @@ def one_shot(runs: int) -> None:
 
 BIG_SCRIPT = """
 import json, sys, time
-from agrad.evaluation.api import prepare, run
+from agrad.evaluation.api import CompiledResult, prepare, run
 kind, n = sys.argv[1], int(sys.argv[2])
 source = "sin(" * n + "x" + ")" * n if kind == "chain" else "+".join(["x"] * n)
 start = time.perf_counter()
@@ -179,7 +179,7 @@ result = run(source, {"x": 0.5}, program=program, max_source_bytes=len(source.en
 done = time.perf_counter()
 # VmHWM, not ru_maxrss: the latter counts the parent's memory from before exec.
 peak_kb = int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1])
-print(json.dumps({"path": "tape" if result._engine is not None else "engine", "parse": parsed - start, "forward+backward": done - parsed, "total": done - start,
+print(json.dumps({"path": "tape" if isinstance(result, CompiledResult) else "engine", "parse": parsed - start, "forward+backward": done - parsed, "total": done - start,
                   "peak_mb": peak_kb / 1024}))
 """
 

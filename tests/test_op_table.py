@@ -24,7 +24,6 @@ from pathlib import Path
 
 import pytest
 
-from agrad.compiled import scalar_tape  # noqa: F401 - the fast path's module, as test_scalar_tape
 from agrad.engine import kernels as K
 from agrad.engine import ops, shapes, vector_kernel_names
 from agrad.engine.tensor import Tensor, apply

@@ -207,12 +207,12 @@ def test_the_texts_of_a_text_are_its_tokens(text):
 
 
 def test_the_short_routes_text_cache_keeps_only_short_texts():
-    from agrad.compiled import scalar_tape
+    from agrad.compiled import builder, tape as tapes
     from agrad.language.parser import driver
 
     long_name = "v" * 100
-    tape = scalar_tape.compile_source(f"{long_name} * 2 + w")
+    tape = builder.compile_source(f"{long_name} * 2 + w")
     assert [name for slot, name in tape.variables] == [long_name, "w"]
-    assert scalar_tape.run(tape, {long_name: 3.0, "w": 1.0}) == (7.0, {long_name: 2.0, "w": 1.0})
-    by_text = driver(scalar_tape._TO_TAPE).by_text
+    assert tapes.run(tape, {long_name: 3.0, "w": 1.0}) == (7.0, {long_name: 2.0, "w": 1.0})
+    by_text = driver(builder._TO_TAPE).by_text
     assert "w" in by_text and long_name not in by_text

@@ -1,6 +1,7 @@
-"""The fast scalar path (scalar_tape.py) gives what the engine gives, to the last bit: values,
-gradients (signed zeros, inf and nan included), grad_fn, and the same errors, on programs
-built from every public function and operator, at ordinary and edge values."""
+"""The compiled scalar path (compiled/: builder, tape, scalar) gives what the engine gives, to
+the last bit: values, gradients (signed zeros, inf and nan included), grad_fn, and the same
+errors, on programs built from every public function and operator, at ordinary and edge
+values."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from hypothesis import strategies as hs
 import agrad
 import fuzzing
 from agrad.engine import ops
-from agrad.compiled import scalar_tape
-from agrad.evaluation.api import run
+from agrad.compiled import builder, tape as tapes
+from agrad.evaluation.api import CompiledResult, Prepared, prepare, run
 from agrad.language.parser import parse
 
 EDGES = [0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 2.0, 3.0, 20.0, 21.0, 1e-300, 1e308, -1e308, math.inf, -math.inf, math.nan]
@@ -32,7 +33,7 @@ def _outcome(source: str, bindings: dict, fast: bool):
         r = run(source, bindings, fast=fast)
     except agrad.AgradError as exc:
         return ("error", type(exc).__name__, str(exc))
-    return (r.value, r.grads, r.grad_fn, r.requires_grad, r.used, r._engine is not None)
+    return (r.value, r.grads, r.grad_fn, r.requires_grad, r.used, isinstance(r, CompiledResult))
 
 
 def _check(source: str, bindings: dict) -> None:
@@ -105,29 +106,47 @@ def test_programs_with_statements_and_their_errors():
 
 def test_the_fast_path_is_taken_and_the_graph_is_built_on_demand():
     r = agrad.evaluate("(x+w)*2", x=3, w=1)
-    assert r._engine is not None  # the fast path ran
+    assert isinstance(r, CompiledResult) and not r.graph_built  # the fast path ran
     assert (r.value, r.grads, r.grad_fn) == (8.0, {"x": 2.0, "w": 2.0}, "MulBackward0")
     assert r.output.grad_fn == "MulBackward0"  # the engine's graph, built when first read
+    assert r.graph_built
     assert r.variables["x"].grad.item() == 2.0
     assert [node.grad_fn for node in r.graph][-1] == "MulBackward0"  # the description, root last
+    explicit = agrad.evaluate("a = x*w; a + 1", x=3, w=1)
+    explicit.build_graph()
+    assert explicit.graph_built and explicit.assigned["a"].grad_fn == "MulBackward0"
+    assert explicit.grad_fn == explicit.output.grad_fn == "AddBackward0"
 
 
 def test_a_tape_is_compiled_once_per_program_and_replayed_with_new_bindings():
-    program = parse("x * x + sin(w)")
-    first = run("x * x + sin(w)", {"x": 2.0, "w": 0.0}, program=program)
-    tape = program.tape
-    second = run("x * x + sin(w)", {"x": 3.0, "w": math.pi}, program=program)
-    assert program.tape is tape
+    prepared = Prepared("x * x + sin(w)", parse("x * x + sin(w)"))  # compiled when first run
+    first = run("x * x + sin(w)", {"x": 2.0, "w": 0.0}, program=prepared)
+    tape = prepared.tape
+    second = run("x * x + sin(w)", {"x": 3.0, "w": math.pi}, program=prepared)
+    assert isinstance(tape, tapes.Tape) and prepared.tape is tape
+    assert isinstance(first, CompiledResult) and isinstance(second, CompiledResult)
     assert first.grads == {"x": 4.0, "w": 1.0}
     assert second.grads == {"x": 6.0, "w": math.cos(math.pi)}
-    assert scalar_tape.compile_program(parse("[x, 1]")) is None
+    assert builder.compile_program(parse("[x, 1]")) is None
+
+
+def test_prepare_compiles_while_parsing_and_parses_only_for_the_engine():
+    prepared = prepare("sum(x * 2)")
+    assert isinstance(prepared.tape, tapes.Tape) and prepared._program is None  # no syntax tree made
+    assert run("sum(x * 2)", {"x": 3.0}, program=prepared).grads == {"x": 2.0}
+    assert prepared._program is None
+    vector = run("sum(x * 2)", {"x": [1.0, 2.0]}, program=prepared)  # a vector binding: the engine's
+    assert not isinstance(vector, CompiledResult) and vector.grads == {"x": [2.0, 2.0]}
+    assert prepared._program is not None  # parsed then, once, and kept
+    engine_only = prepare("[x, 1]")
+    assert engine_only.tape is None and engine_only.program.statements
 
 
 def test_deep_chain_has_no_recursion():
     n = 20000
     source = "sin(" * n + "x" + ")" * n
     fast = run(source, {"x": 0.5})
-    assert fast._engine is not None
+    assert isinstance(fast, CompiledResult)
     engine = run(source, {"x": 0.5}, fast=False)
     assert fast.value == engine.value and fast.grads == engine.grads
 
@@ -136,7 +155,7 @@ def test_deep_chain_has_no_recursion():
 @given(programs())
 def test_compiling_while_parsing_gives_the_tape_of_the_ast(source):
     source = f"a = {source}; b = a * x; b - a"
-    from_ast, from_text = scalar_tape.compile_program(parse(source)), scalar_tape.compile_source(source)
+    from_ast, from_text = builder.compile_program(parse(source)), builder.compile_source(source)
     if from_ast is None:
         assert from_text is None
         return
@@ -225,14 +244,14 @@ hostile = hs.one_of(
 def _compiled(source: str, short: bool):
     """What compile_source gives for source, taking the short route first or not: the whole
     tape, None, or the syntax error's message and span."""
-    saved = scalar_tape.SHORT_SOURCE
-    scalar_tape.SHORT_SOURCE = saved if short else -1
+    saved = builder.SHORT_SOURCE
+    builder.SHORT_SOURCE = saved if short else -1
     try:
-        tape = scalar_tape.compile_source(source)
+        tape = builder.compile_source(source)
     except agrad.AgradSyntaxError as exc:
         return ("error", exc.message, exc.span)
     finally:
-        scalar_tape.SHORT_SOURCE = saved
+        builder.SHORT_SOURCE = saved
     return None if tape is None else _parts(tape)
 
 
@@ -247,7 +266,7 @@ def test_the_short_route_gives_what_the_full_route_gives(source):
     short = _compiled(source, True)
     assert short == _compiled(source, False), source
     if short is not None and short[0] != "error":
-        from_ast = scalar_tape.compile_program(parse(source))
+        from_ast = builder.compile_program(parse(source))
         assert short == _parts(from_ast), source
 
 
@@ -260,57 +279,19 @@ def test_the_short_route_on_known_sources():
         assert _compiled(source, True) == _compiled(source, False), source
     # sources past the short route's length take the full one only
     long = "+".join(["x"] * 3000)
-    assert len(long) > scalar_tape.SHORT_SOURCE
+    assert len(long) > builder.SHORT_SOURCE
     assert _compiled(long, True) == _compiled(long, False)
 
 
 def test_the_short_route_takes_ordinary_sources_and_leaves_the_rest_to_the_full_one():
     from agrad.language import parser
 
-    short, builder = parser.driver(scalar_tape._TO_TAPE).parse_short, scalar_tape._TO_TAPE
+    short, to_tape = parser.driver(builder._TO_TAPE).parse_short, builder._TO_TAPE
     for source in ["x**2 + sin(w)", "θ * .5 - 1e-3", "a = x; a * a", "max(x, 2) ^ -w"]:
-        builder.start()
-        assert isinstance(short(source), scalar_tape.Tape), source
+        to_tape.start()
+        assert isinstance(short(source), tapes.Tape), source
     for source in ["2x", "1e", "x\n+1", "x # c", "x\xa0+ 1", "x $", "(x", "", "x +", "x \u2212 1"]:
-        builder.start()
+        to_tape.start()
         with pytest.raises(parser.NotShort):
             short(source)
-    builder.release()
-
-
-def test_reads_finds_what_the_rules_read_and_is_conservative():
-    reads = scalar_tape.reads
-    # (output, then each input), from the rules' code
-    assert reads(ops.ADD) == (False, False, False)  # g -> g: no Scalar is made for the values
-    assert reads(ops.MUL) == (False, True, True)  # g * b, g * a
-    assert reads(ops.RECIPROCAL) == (True, False)  # -g * (out * out)
-    assert reads(ops.TABLE["sin"]) == (False, True)  # g * cos(a)
-    assert reads(ops.POW) == (True, True, True)
-    assert reads(ops.POW_SCALAR) == (False, True, True)  # the exponent's rule is None
-    assert reads(ops.CLAMP) == (False, True, True, True)
-
-    def captured(g, out, a):  # a read by an inner function
-        return (lambda: a)()
-
-    def framed(g, out, a):  # anything that can reach the frame's locals reads everything
-        return locals()["a"]
-
-    def reached(g, out, a):
-        import sys
-
-        return getattr(sys._getframe(0), "f_locals")["a"]
-
-    for rules, expected in [
-        ((lambda g, out, a: g,), (False, False)),
-        ((captured,), (False, True)),
-        ((framed,), (True, True)),
-        ((reached,), (True, True)),
-        ((abs,), (True, True)),  # not a Python function
-        ((lambda g, out, a, extra=None: g,), (True, True)),
-        ((lambda g, out, *inputs: g,), (True, True)),
-        ((None,), (False, False)),
-    ]:
-        op = ops.Op("test", 1, abs, rules, "TestBackward0", ("-",))
-        assert reads(op) == expected
-    two = ops.Op("test", 2, abs, (lambda g, out, a, b: g * b, lambda g, out, a, b: out), "TestBackward0", ("-", "-"))
-    assert reads(two) == (True, False, True)  # the union over the rules
+    to_tape.release()

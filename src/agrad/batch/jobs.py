@@ -18,7 +18,7 @@ import sys
 from collections import deque
 from dataclasses import dataclass, replace
 
-from agrad.evaluation.api import prepare, run
+from agrad.evaluation.api import Prepared, prepare, run
 from agrad.evaluation.options import DEFAULT, RunOptions
 from agrad.errors import AgradError, BindingError, InputError, InternalError
 from agrad.batch.lines import LineReader
@@ -267,6 +267,7 @@ class PointJobs:
         self.spec = spec
         self.formatter = spec.formatter
         self.program = parse(spec.source) if spec.program is None else spec.program
+        self.prepared = Prepared(spec.source, self.program)  # its tape, compiled once, for the rows run one by one
         self.block_reader = None
         if spec.vector:
             from agrad.batch.points import BlockReader
@@ -308,7 +309,7 @@ class PointJobs:
                     outcomes[i] = Outcome(text, "", False)
                 return outcomes
         try:
-            results = evaluate_rows(self.program, spec.source, spec.names, rows, spec.bindings, spec.options)
+            results = evaluate_rows(self.prepared, spec.source, spec.names, rows, spec.bindings, spec.options)
         except Exception as exc:  # a bug: every row of the block reports it
             results = [internal_error(exc)] * len(rows)
         for i, result in zip(places, results):

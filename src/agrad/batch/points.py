@@ -77,8 +77,9 @@ def read_row(text: str, names: tuple[str, ...]) -> tuple[float, ...]:
 
 def evaluate_rows(program, source: str, names: tuple[str, ...], rows: list[tuple[float, ...]],
                   bindings: dict, options: RunOptions) -> list[Result | AgradError]:
-    """Evaluate the parsed program at each row (names bound to the row's values, on top of the
-    command line's bindings), with api.run's options. One result or error per row, in order.
+    """Evaluate the program (parsed, or an api.Prepared) at each row (names bound to the row's
+    values, on top of the command line's bindings), with api.run's options. One result or error
+    per row, in order.
 
     The vectorized path (issue 4's vector engine) replaces this loop for programs whose
     operations are all elementwise; its results must equal these."""

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from agrad.engine import shapes
 from agrad.errors import ComputeError
-from agrad.engine.tensor import Tensor, backward
+from agrad.engine.autograd import backward
+from agrad.engine.tensor import Tensor
 
 MAX_PASSES = 10_000
 MAX_ENTRIES = 10_000_000

@@ -146,20 +146,18 @@ def check_entry(op: Op) -> None:
 
 # -- helpers the rules are written with ------------------------------------------------------
 
-# Each takes Tensors, or Scalars when the fast scalar backward runs the rules (see Scalar).
+# A rule runs on Tensors, and unchanged on any other value type that offers the protocol the
+# rules use (the compiled scalar path's values run them without building a graph): `value`,
+# `is_number`, the arithmetic operators, and these four methods, which the helpers below call
+# on their first operand, so that the table knows no value type but Tensor:
+#   rule_fn(name, args)            call(name, *args): the function `name` on args (args[0] is self)
+#   rule_mask(predicate, values)   a constant, non-differentiable condition on values' values
+#   rule_where(a, b)               where(self, a, b), self a mask; a and b values or Python numbers
+#   rule_zeros_like()              zeros of self's shape, not a Python number
+# Tensor's are below the table (they apply its entries).
 
 def fn(name: str, *args) -> Tensor:
-    a = args[0]
-    if type(a) is Scalar:
-        if len(args) == 1:  # most calls: scalar_call's steps, written out for one Scalar
-            number = a.is_number
-            kernel = _SCALAR_KERNELS.get((name, (number,))) or scalar_kernel(name, (number,))
-            result = Scalar()
-            result.value = kernel(a.value)
-            result.is_number = number
-            return result
-        return scalar_call(name, *args)
-    return call(name, *args)
+    return args[0].rule_fn(name, args)
 
 
 def const(value) -> Tensor:
@@ -168,40 +166,15 @@ def const(value) -> Tensor:
 
 def mask(predicate, *tensors: Tensor) -> Tensor:
     """A constant, non-differentiable condition computed from values (torch's comparisons)."""
-    if type(tensors[0]) is Scalar:
-        result = Scalar()
-        if len(tensors) == 2:
-            result.value = predicate(tensors[0].value, tensors[1].value)
-        elif len(tensors) == 1:
-            result.value = predicate(tensors[0].value)
-        else:
-            result.value = predicate(*[t.value for t in tensors])
-        result.is_number = False
-        return result
-    return Tensor(predicate(*[t.value for t in tensors]))
+    return tensors[0].rule_mask(predicate, tensors)
 
 
 def where(cond: Tensor, a, b) -> Tensor:
-    if type(cond) is Scalar:  # scalar_call("where", cond, a, b), written out: the rules' most used call
-        if type(a) is Scalar:
-            a_number, a = a.is_number, a.value
-        else:  # a Python number, as as_tensor takes it
-            a_number, a = True, float(a)
-        if type(b) is Scalar:
-            b_number, b = b.is_number, b.value
-        else:
-            b_number, b = True, float(b)
-        result = Scalar()
-        result.value = _WHERE_KERNEL(cond.value, a, b)
-        result.is_number = cond.is_number and a_number and b_number
-        return result
-    return apply(WHERE, cond, as_tensor(a), as_tensor(b))
+    return cond.rule_where(a, b)
 
 
 def zeros_like(g: Tensor) -> Tensor:
-    if type(g) is Scalar:
-        return make_scalar(shapes.zeros_like(g.value))
-    return Tensor(shapes.zeros_like(g.value))
+    return g.rule_zeros_like()
 
 
 # -- arithmetic ------------------------------------------------------------------------------
@@ -536,7 +509,6 @@ WHERE = _op("where", 3, K.where,
             [None, lambda g, out, c, a, b: where(c, g, 0.0), lambda g, out, c, a, b: where(c, 0.0, g)],
             "WhereBackward0", ["-", "1 where cond", "1 where not cond"], params=("cond", "a", "b"),
             public=False, saves=False, torch="torch.where(cond, a, b)")
-_WHERE_KERNEL = WHERE.kernel
 
 # -- the language's view of the table --------------------------------------------------------
 
@@ -604,133 +576,53 @@ def call(name: str, *args) -> Tensor:
     return apply(op, *a)
 
 
-class Scalar:
-    """A scalar value in a backward pass that builds no graph, on the fast scalar path
-    (scalar_tape.py): the value and whether it is a Python number, with the operators the
-    gradient rules use. The rules of this table run unchanged on Scalars: each operation runs
-    the kernel of the entry `variant` picks, exactly as `call` and `apply` would with grad mode
-    off, without making a Tensor.
+# -- Tensor's operators and rule helpers ---------------------------------------------------------
+# Assigned to the class here, once the table exists: tensor.py is below the table (the table
+# builds on Tensor), so it cannot import `call` for its methods without an import cycle.
 
-    Made for speed, as the fast path makes several per node: a plain class with __slots__ and no
-    __init__ (calling a Python __init__ would cost a third of an operator): where speed matters
-    a Scalar is made with Scalar() and its two slots set, elsewhere with make_scalar(); and each
-    operator has its kernels picked in advance."""
-
-    __slots__ = ("value", "is_number")
-    requires_grad = False
-
-    def __neg__(self):
-        result = Scalar()
-        result.value = NEG.kernel(self.value)
-        result.is_number = self.is_number
-        return result
-
-    def __repr__(self):
-        return f"Scalar({self.value!r}{', number' if self.is_number else ''})"
-
-
-def make_scalar(value, is_number: bool = False) -> Scalar:
-    result = Scalar()
-    result.value = value
-    result.is_number = is_number
-    return result
-
-
-_SCALAR_KERNELS: dict = {}
-
-
-def scalar_kernel(name: str, numbers: tuple):
-    """The kernel of the variant `call(name, ...)` runs for operands that are or are not Python
-    numbers (for c / x, x.reciprocal() * c), memoized."""
-    kernel = _SCALAR_KERNELS.get((name, numbers))
-    if kernel is None:
-        op = variant(name, numbers)
-        if op is None:
-            reciprocal, mul = RECIPROCAL.kernel, MUL.kernel
-
-            def kernel(c, x):
-                return mul(reciprocal(x), c)
-        else:
-            kernel = op.kernel
-        _SCALAR_KERNELS[(name, numbers)] = kernel
-    return kernel
-
-
-def _scalar_operators(name: str):
-    # Scalar's operator for `name` and its reflected form, each with the four kernels picked
-    # once: by whether the left and the right operand are Python numbers (a bare Python number
-    # as an operand is one, as as_tensor makes it).
-    values_values, value_number, number_value, number_number = (
-        scalar_kernel(name, (a, b)) for a in (False, True) for b in (False, True))
-
+def _tensor_operators(name: str):
     def method(self, other):
-        result = Scalar()
-        if type(other) is Scalar:
-            if self.is_number:
-                if other.is_number:
-                    result.value = number_number(self.value, other.value)
-                    result.is_number = True
-                    return result
-                result.value = number_value(self.value, other.value)
-            elif other.is_number:
-                result.value = value_number(self.value, other.value)
-            else:
-                result.value = values_values(self.value, other.value)
-        elif self.is_number:
-            result.value = number_number(self.value, float(other))
-            result.is_number = True
-            return result
-        else:
-            result.value = value_number(self.value, float(other))
-        result.is_number = False
-        return result
+        return call(name, self, other)
 
-    def reflected(self, other):  # other is a Python number
-        result = Scalar()
-        if self.is_number:
-            result.value = number_number(float(other), self.value)
-            result.is_number = True
-        else:
-            result.value = number_value(float(other), self.value)
-            result.is_number = False
-        return result
+    def reflected(self, other):
+        return call(name, other, self)
 
     return method, reflected
 
 
-for _name, _dunder in (("add", "add"), ("sub", "sub"), ("mul", "mul"), ("div", "truediv"), ("pow", "pow")):
-    _method, _reflected = _scalar_operators(_name)
-    setattr(Scalar, f"__{_dunder}__", _method)
-    setattr(Scalar, f"__r{_dunder}__", _reflected)
-del _name, _dunder, _method, _reflected
+def _neg(self):
+    return call("neg", self)
 
 
-def scalar_call(name: str, *args) -> Scalar:
-    """call() for Scalars and Python numbers: the same variant, the same kernel, no Tensor.
-    (fn() does the same for a single Scalar, the most frequent call, itself.)"""
-    values = []
-    numbers = []
-    for x in args:
-        if type(x) is Scalar:
-            values.append(x.value)
-            numbers.append(x.is_number)
-        else:  # a Python number, as as_tensor takes it
-            values.append(float(x))
-            numbers.append(True)
-    flags = tuple(numbers)
-    return make_scalar(scalar_kernel(name, flags)(*values), all(flags))
+def _getitem(self, index):
+    return call("select", self, index)
 
 
-def as_grad(value) -> Tensor:
-    return value if isinstance(value, Tensor) else Tensor(shapes.as_value(value))
+def _rule_fn(self, name, args):
+    return call(name, *args)
 
 
-def seed_like(root: Tensor, gradient) -> Tensor:
-    """The gradient backward starts from: the output's shape, as torch checks it."""
-    g = as_grad(gradient)
-    if not shapes.same_shape(g.value, root.value):
-        raise ShapeError(f"Mismatch in shape: grad_output[0] has a shape of {shapes.size_text(g.value)} and "
-                         f"output[0] has a shape of {shapes.size_text(root.value)}.")
-    if g.requires_grad:
-        return g
-    return Tensor(g.value)
+def _rule_mask(self, predicate, tensors):
+    return Tensor(predicate(*[t.value for t in tensors]))
+
+
+def _rule_where(self, a, b):
+    return apply(WHERE, self, as_tensor(a), as_tensor(b))
+
+
+def _rule_zeros_like(self):
+    return Tensor(shapes.zeros_like(self.value))
+
+
+def _tensor_methods() -> dict:
+    methods = {"__neg__": _neg, "__getitem__": _getitem, "rule_fn": _rule_fn, "rule_mask": _rule_mask,
+               "rule_where": _rule_where, "rule_zeros_like": _rule_zeros_like}
+    for name, dunder in (("add", "add"), ("sub", "sub"), ("mul", "mul"), ("div", "truediv"), ("pow", "pow")):
+        methods[f"__{dunder}__"], methods[f"__r{dunder}__"] = _tensor_operators(name)
+    return methods
+
+
+for _name, _method in _tensor_methods().items():
+    _method.__name__, _method.__qualname__ = _name, f"Tensor.{_name}"
+    setattr(Tensor, _name, _method)
+del _name, _method

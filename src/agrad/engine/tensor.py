@@ -1,9 +1,10 @@
-"""The autograd engine: a Tensor that mirrors torch's (value, grad, requires_grad, is_leaf,
-grad_fn), grad mode (`no_grad`), and an iterative backward pass.
+"""The engine's value: a Tensor that mirrors torch's (value, grad, requires_grad, is_leaf,
+grad_fn), grad mode (`no_grad`), the dtype mode, and `apply`, which runs one op forward and
+records it in the graph.
 
-Gradients are computed by the rules in the op table (ops.py), which are written with these same
-tensors, so with create_graph=True a gradient is itself a graph and can be differentiated again.
-No recursion: the topological sort keeps its own stack.
+This module is the engine's bottom: it imports no other part of it but shapes. The op table
+(ops.py) builds on Tensor and gives it its operators (`x * y`, `v[0]`), and autograd.py, above
+the table, gives it `backward`: each is assigned to the class there, once what it calls exists.
 """
 
 from __future__ import annotations
@@ -19,14 +20,6 @@ _grad_enabled = True
 _next_seq = itertools.count().__next__
 _round = None  # None for float64; a rounding function under dtype_mode("float32")
 
-NO_GRAD_FN = "element 0 of tensors does not require grad and does not have a grad_fn"
-SECOND_BACKWARD = (
-    "Trying to backward through the graph a second time (or directly access saved tensors after they "
-    "have already been freed). Saved intermediate values of the graph are freed when you call "
-    ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
-    "graph a second time or if you need to access saved tensors after calling backward."
-)
-IMPLICIT_GRAD = "grad can be implicitly created only for scalar outputs"
 NONLEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute "
     "won't be populated during autograd.backward(). If you indeed want the .grad field to be populated "
@@ -203,9 +196,6 @@ class Tensor:
             raise TypeError("len() of a 0-d tensor")
         return len(self.value)
 
-    def __getitem__(self, index):
-        return _ops.call("select", self, index)
-
     def __iter__(self):
         if _shapes.is_scalar(self.value):
             raise TypeError("iteration over a 0-d tensor")
@@ -253,42 +243,9 @@ class Tensor:
         self.value = _shapes.zeros_like(self.value)
         return self
 
-    def backward(self, gradient=None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
-        backward(self, gradient, retain_graph, create_graph)
-
-    # -- operators, dispatched through the op table ---------------------------------------------
-    def __add__(self, other):
-        return _ops.call("add", self, other)
-
-    def __radd__(self, other):
-        return _ops.call("add", other, self)
-
-    def __sub__(self, other):
-        return _ops.call("sub", self, other)
-
-    def __rsub__(self, other):
-        return _ops.call("sub", other, self)
-
-    def __mul__(self, other):
-        return _ops.call("mul", self, other)
-
-    def __rmul__(self, other):
-        return _ops.call("mul", other, self)
-
-    def __truediv__(self, other):
-        return _ops.call("div", self, other)
-
-    def __rtruediv__(self, other):
-        return _ops.call("div", other, self)
-
-    def __pow__(self, other):
-        return _ops.call("pow", self, other)
-
-    def __rpow__(self, other):
-        return _ops.call("pow", other, self)
-
-    def __neg__(self):
-        return _ops.call("neg", self)
+    # backward (autograd.py), and the arithmetic operators, indexing and the rule helpers'
+    # methods (ops.py), are assigned to this class by the modules that hold what they call:
+    # see this module's docstring.
 
     def __pos__(self):
         return self  # torch's +x returns x itself
@@ -332,137 +289,3 @@ def apply(op, *inputs: Tensor) -> Tensor:
             return out
     out.is_number = type(out.value) is float or _shapes.is_scalar(out.value)
     return out
-
-
-# -- backward --------------------------------------------------------------------------------
-
-def execution_order(root: Tensor) -> list[Tensor]:
-    """Every tensor that requires grad and that root depends on, in the order torch's engine
-    runs them in backward: ops newest first (creation order reversed, a topological order since
-    an input always exists before the op that uses it), and each leaf's accumulation as soon as
-    its last user has run, in that user's input order. This also fixes the order in which
-    gradients arriving by several paths are added, so sums agree with torch to the last bit.
-    The search for what is reachable keeps its own stack."""
-    found = {id(root): root}
-    stack = [root]
-    while stack:
-        for child in stack.pop().inputs:
-            if child.requires_grad and id(child) not in found:
-                found[id(child)] = child
-                stack.append(child)
-    ops = sorted((t for t in found.values() if t.op is not None), key=_by_seq, reverse=True)
-    last_user: dict[int, Tensor] = {}
-    for node in ops:
-        for child in node.inputs:
-            if child.op is None and child.requires_grad:
-                last_user[id(child)] = node
-    order: list[Tensor] = [] if root.op is not None else [root]
-    for node in ops:
-        order.append(node)
-        for child in node.inputs:
-            if child.op is None and last_user.get(id(child)) is node:
-                del last_user[id(child)]
-                order.append(child)
-    return order
-
-
-def _by_seq(t: Tensor) -> int:
-    return t.seq
-
-
-def _seed(root: Tensor, gradient) -> Tensor:
-    if gradient is None:
-        if not _shapes.is_scalar(root.value):
-            raise ScalarOutputError(IMPLICIT_GRAD)
-        return Tensor(1.0)
-    return _ops.seed_like(root, gradient)
-
-
-def backward(root: Tensor, gradient=None, retain_graph: bool | None = None, create_graph: bool = False,
-             on_step=None) -> None:
-    """Backpropagate from root, adding into the .grad of every leaf that requires grad (and of
-    every non-leaf that retains its grad), like torch's Tensor.backward.
-
-    `on_step(node, grad_in, contributions)` is called for each node processed, in the engine's
-    order, with the gradient that arrived (after hooks) and [(input index, gradient sent)], for
-    tools that show the chain rule at work.
-    """
-    _run(root, gradient, retain_graph, create_graph, None, on_step)
-
-
-def grad(output: Tensor, inputs, gradient=None, retain_graph: bool | None = None,
-         create_graph: bool = False, allow_unused: bool = False) -> tuple:
-    """Like torch.autograd.grad: the gradients of output with respect to inputs, returned rather
-    than accumulated into .grad. An input output does not depend on gives None, or raises
-    unless allow_unused."""
-    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
-    for t in inputs:
-        if not t.requires_grad:
-            raise ComputeError("One of the differentiated Tensors does not require grad")
-    captured = {id(t): None for t in inputs}
-    _run(output, gradient, retain_graph, create_graph, captured, None)
-    result = tuple(captured[id(t)] for t in inputs)
-    if not allow_unused and any(g is None for g in result):
-        raise ComputeError("One of the differentiated Tensors appears to not have been used in the graph. "
-                           "Set allow_unused=True if this is the desired behavior.")
-    return result
-
-
-def _run(root: Tensor, gradient, retain_graph, create_graph, captured, on_step) -> None:
-    # captured: None to accumulate into .grad (backward), or {id(input): None} to fill (grad)
-    if not root.requires_grad:
-        raise ComputeError(NO_GRAD_FN)
-    if retain_graph is None:
-        retain_graph = create_graph
-    seed = _seed(root, gradient)
-    order = execution_order(root)
-    pending: dict[int, Tensor] = {id(root): seed}
-    with set_grad_enabled(create_graph):
-        for node in order:
-            g = pending.pop(id(node), None)
-            if g is None:
-                continue
-            if node.hooks:
-                for hook in list(node.hooks):
-                    replaced = hook(g)
-                    if replaced is not None:
-                        replaced = _ops.as_grad(replaced)
-                        if not _shapes.same_shape(replaced.value, g.value):
-                            raise ComputeError(f"hook '{getattr(hook, '__name__', 'hook')}' has changed the size "
-                                               "of value")
-                        g = replaced
-            op = node.op
-            if captured is not None:
-                if id(node) in captured:
-                    captured[id(node)] = g
-            elif op is None or node.retains_grad:
-                node._grad = g if node._grad is None else node._grad + g
-            if op is None:
-                if on_step is not None:
-                    on_step(node, g, ())
-                continue
-            if node.freed:
-                raise ComputeError(SECOND_BACKWARD)
-            contributions = []
-            inputs = node.inputs
-            for i, rule in enumerate(op.grads):
-                inp = inputs[i]
-                if not inp.requires_grad or rule is None:
-                    continue
-                contrib = rule(g, node, *inputs)
-                if contrib is None:
-                    continue
-                cv, iv = contrib.value, inp.value
-                if not (type(cv) is float and type(iv) is float) and not _shapes.same_shape(cv, iv):
-                    contrib = _ops.sum_to(contrib, inp)  # inp was broadcast
-                contributions.append((i, contrib))
-                key = id(inp)
-                prev = pending.get(key)
-                pending[key] = contrib if prev is None else prev + contrib
-            if on_step is not None:
-                on_step(node, g, contributions)
-            if not retain_graph and op.saves:
-                node.freed = True
-
-
-from agrad.engine import ops as _ops  # noqa: E402  (ops builds on Tensor; Tensor's operators dispatch to ops)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from agrad.engine import shapes
 from agrad.engine.graph import GraphNode, describe
-from agrad.engine.tensor import Tensor, backward, no_grad
+from agrad.engine.autograd import backward
+from agrad.engine.tensor import Tensor, no_grad
 
 
 def node_label(node: GraphNode) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 
 from agrad.evaluation import lessons
-from agrad.compiled import scalar_tape
+from agrad.compiled import builder, tape as tapes
 from agrad.engine import shapes
 from agrad.language import syntax_tree as st
 from agrad.errors import AgradError, BindingError
@@ -13,7 +13,8 @@ from agrad.limits import check_source
 from agrad.evaluation.lowering import lower, make_variables
 from agrad.evaluation.options import DEFAULT, RunOptions
 from agrad.language.parser import parse
-from agrad.engine.tensor import Tensor, backward, dtype_mode, is_grad_enabled, set_grad_enabled
+from agrad.engine.autograd import backward, seed_like
+from agrad.engine.tensor import Tensor, dtype_mode, is_grad_enabled, set_grad_enabled
 
 
 class Result:
@@ -25,15 +26,15 @@ class Result:
     there is none (it does not require grad, or the output does not depend on it); output: the
     output Tensor, whose graph can be walked (its values are floats and numpy arrays); variables:
     the leaf Tensors by name; assigned: named intermediates; retained: the names of the retained
-    intermediates among the grads. (A result of the fast scalar path builds output, variables
-    and assigned with the engine when they are first read.)
+    intermediates among the grads. (A result of the compiled scalar path is a CompiledResult,
+    which builds output, variables and assigned on demand.)
     With run()'s options: passes (the grads after each backward pass), trace (the steps of each
     pass), derivatives ({name: [d1, d2, ...]}), hessian ((names, matrix)), notes (explanations),
     gradient (the seed backward started from; None for 1.0), jacobian ({name: the Jacobian of the
     output with respect to it, as nested lists}).
     """
 
-    def __init__(self, source: str, value, grads: dict, output: Tensor, variables: dict | None = None,
+    def __init__(self, source: str, value, grads: dict, output: Tensor | None, variables: dict | None = None,
                  assigned: dict | None = None, used: list | None = None, dtype: str = "float64"):
         # A plain class rather than a dataclass: dataclasses compile their methods at import,
         # which every agrad start-up would pay for.
@@ -43,8 +44,6 @@ class Result:
         self._output = output
         self._variables = {} if variables is None else variables
         self._assigned = {} if assigned is None else assigned
-        self._engine = None  # on the fast path: runs the engine for output, variables and assigned
-        self._fast = (None, False)  # on the fast path: the output's grad_fn and requires_grad
         self.used = [] if used is None else used
         self.retained: list = []
         self.passes: list = []
@@ -62,38 +61,22 @@ class Result:
 
     @property
     def output(self) -> Tensor:
-        if self._engine is not None:
-            self._from_engine()
         return self._output
 
     @property
     def variables(self) -> dict:
-        if self._engine is not None:
-            self._from_engine()
         return self._variables
 
     @property
     def assigned(self) -> dict:
-        if self._engine is not None:
-            self._from_engine()
         return self._assigned
-
-    def _from_engine(self) -> None:
-        engine, self._engine = self._engine, None
-        with set_grad_enabled(True):  # as when the fast path ran (it runs only with grad mode on)
-            full = engine()
-        self._output, self._variables, self._assigned = full._output, full._variables, full._assigned
 
     @property
     def grad_fn(self) -> str | None:
-        if self._engine is not None:
-            return self._fast[0]
         return None if self.output.op is None else self.output.op.grad_fn
 
     @property
     def requires_grad(self) -> bool:
-        if self._engine is not None:
-            return self._fast[1]
         return self.output.requires_grad
 
     @property
@@ -105,6 +88,93 @@ class Result:
 
             self._graph = describe(self.output)
         return self._graph
+
+
+class CompiledResult(Result):
+    """A Result of the compiled scalar path (compiled/): value, grads, used, grad_fn and
+    requires_grad come from the tape, which makes no Tensors, so there is no graph yet.
+
+    The graph is built on demand: build_graph() runs the same program on the engine once (which
+    gives the same values and gradients to the last bit) and keeps its output, variables and
+    assigned; reading output, variables, assigned or graph (the pretty tree and the pictures
+    read graph) calls it first.
+    """
+
+    # Set by run() after Result's __init__ (one call less: this path is made for speed): the
+    # tape's grad_fn and requires_grad, and _engine, which runs the program on the engine and
+    # returns its Result (None once it has run).
+    _grad_fn: str | None = None
+    _requires_grad: bool = False
+    _engine = None
+
+    def build_graph(self) -> None:
+        """Run the program on the engine, once, for the output Tensor and its graph."""
+        if self._engine is None:
+            return
+        engine, self._engine = self._engine, None
+        with set_grad_enabled(True):  # as when the fast path ran (it runs only with grad mode on)
+            full = engine()
+        self._output, self._variables, self._assigned = full.output, full.variables, full.assigned
+
+    @property
+    def graph_built(self) -> bool:
+        """Whether build_graph() has run (output, variables and assigned are the engine's)."""
+        return self._engine is None
+
+    @property
+    def output(self) -> Tensor:
+        self.build_graph()
+        return self._output
+
+    @property
+    def variables(self) -> dict:
+        self.build_graph()
+        return self._variables
+
+    @property
+    def assigned(self) -> dict:
+        self.build_graph()
+        return self._assigned
+
+    @property
+    def grad_fn(self) -> str | None:
+        return self._grad_fn
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+
+class Prepared:
+    """A source made ready to run, for run(program=...): prepare() makes one, and a batch keeps
+    one per distinct source, so that each is parsed and compiled once however often it runs.
+
+    source: the text; tape: its compiled scalar program (compiled/tape.py), or None where the
+    program needs the engine; program: its syntax tree. Each is made when first needed and
+    kept: a source prepare() compiled while parsing it is parsed again only if the engine must
+    run it (a binding the tape does not take), and a parsed program is compiled when the fast
+    path first asks for its tape."""
+
+    __slots__ = ("source", "_program", "_tape")
+
+    def __init__(self, source: str, program: st.Program | None = None, tape=None):
+        # program: None to parse when first needed; tape: a Tape, False where the program needs
+        # the engine, or None to compile the program when first asked for
+        self.source = source
+        self._program = program
+        self._tape = tape
+
+    @property
+    def program(self) -> st.Program:
+        if self._program is None:
+            self._program = parse(self.source)
+        return self._program
+
+    @property
+    def tape(self) -> tapes.Tape | None:
+        if self._tape is None:
+            self._tape = builder.compile_program(self.program) or False
+        return self._tape or None
 
 
 def evaluate(source: str, /, **bindings) -> Result:
@@ -135,11 +205,12 @@ def run(source: str, bindings: dict | None = None, options: RunOptions | None = 
     several backward passes with or without zeroing, a trace of each pass, derivatives up to
     `order`, the Hessian, and float32; and for vectors a gradient to start backward from, or the
     full Jacobian instead of backward.
-    program: `source` already parsed, or prepared (a batch prepares each distinct source once).
+    program: `source` already parsed (a syntax_tree.Program), or a Prepared (prepare(): a batch
+    prepares each distinct source once).
     max_source_bytes: the cap on the source's length in UTF-8 bytes (limits.py; default 1 MiB);
     a longer source raises LimitError before anything is parsed.
     fast: a scalar program with number bindings and none of the options above runs on the fast
-    path (scalar_tape.py), which gives the engine's results to the last bit; False runs the
+    path (compiled/), which gives the engine's results to the last bit; False runs the
     engine always."""
     if options is None:
         options = RunOptions(**keywords) if keywords else DEFAULT
@@ -155,6 +226,8 @@ def run(source: str, bindings: dict | None = None, options: RunOptions | None = 
             check_source(source, options.max_source_bytes)
             if program is None:
                 program = prepare(source)
+            elif type(program) is st.Program:
+                program = Prepared(source, program)
             result = _run_tape(source, bindings, program)
             if result is not None:
                 return result
@@ -179,9 +252,8 @@ def _run(source, bindings: dict, options: RunOptions, program=None) -> Result:
             raise BindingError(f"--no-grad {name}: no variable '{name}' is bound")
     if program is None:
         program = parse(source)
-    elif program.statements is None:  # prepared for the fast path: parsed once now, and kept
-        parsed = parse(source)
-        program.statements, program.span = parsed.statements, parsed.span
+    elif type(program) is Prepared:
+        program = program.program  # (parsed now if it was compiled without a tree, and kept)
     variables = make_variables(bindings, no_grad)
     lowered = lower(program, variables, source)
     out = lowered.output
@@ -197,8 +269,6 @@ def _run(source, bindings: dict, options: RunOptions, program=None) -> Result:
     ordered = {name: variables[name] for name in lowered.used + [n for n in variables if n not in used]}
     seed = None
     if options.gradient is not None:
-        from agrad.engine.ops import seed_like
-
         seed = seed_like(out, options.gradient)
     result = Result(source, shapes.to_python(out.value), {}, out, variables, lowered.assigned, lowered.used,
                     dtype=options.dtype)
@@ -215,28 +285,25 @@ def _run(source, bindings: dict, options: RunOptions, program=None) -> Result:
     return result
 
 
-ENGINE_ONLY = RunOptions(fast=False)  # how the fast path's Result builds its Tensors when they are read
+ENGINE_ONLY = RunOptions(fast=False)  # how a CompiledResult builds its Tensors when they are read
 
 
-def prepare(source: str) -> st.Program:
-    """The program run() needs for `source`: a scalar program is compiled to its tape as it is
-    parsed (scalar_tape.compile_source) and keeps only that (statements None, until the engine
-    needs them: it parses the source then, once); any other is parsed. Raises a syntax error as
-    parse() does."""
-    tape = scalar_tape.compile_source(source)
+def prepare(source: str) -> Prepared:
+    """What run() needs for `source`: a scalar program is compiled to its tape as it is parsed
+    (builder.compile_source), and its syntax tree is made only if the engine needs it; any other
+    is parsed. Raises a syntax error as parse() does."""
+    tape = builder.compile_source(source)
     if tape is None:
-        return parse(source)
-    program = st.Program(None, (0, len(source)))
-    program.tape = tape
-    return program
+        return Prepared(source, parse(source), False)
+    return Prepared(source, None, tape)
 
 
-def _run_tape(source: str, bindings: dict, program: st.Program) -> Result | None:
+def _run_tape(source: str, bindings: dict, prepared: Prepared) -> CompiledResult | None:
     """The fast path's Result, or None where the program or the bindings need the engine."""
-    tape = scalar_tape.tape_of(program)
+    tape = prepared.tape
     if tape is None:
         return None
-    ran = scalar_tape.run(tape, bindings)
+    ran = tapes.run(tape, bindings)
     if ran is None:
         return None
     value, grads = ran
@@ -246,12 +313,12 @@ def _run_tape(source: str, bindings: dict, program: st.Program) -> Result | None
                 if type(name) is not str or name in tape.assigned or not _scalar_leaf(name, bound):
                     return None  # the engine's error, or a vector the engine makes a leaf of
                 grads[name] = None  # bound but unused: after the used ones, as the engine orders them
-    result = Result(source, value, grads, None, used=list(tape.used))
     requires_grad = not tape.numbers[tape.output]
+    result = CompiledResult(source, value, grads, None, used=list(tape.used))
+    result._grad_fn, result._requires_grad = tape.grad_fn, requires_grad
+    result._engine = lambda: run(source, bindings, ENGINE_ONLY, program=prepared)
     if requires_grad:
         result.passes.append(grads)
-    result._fast = (tape.grad_fn, requires_grad)
-    result._engine = lambda: run(source, bindings, ENGINE_ONLY, program=program)
     return result
 
 

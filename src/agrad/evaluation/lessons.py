@@ -8,7 +8,8 @@ from agrad.engine import shapes
 from agrad.errors import AgradError, BindingError, UnboundVariableError
 from agrad.evaluation.lowering import lower
 from agrad.language.parser import parse
-from agrad.engine.tensor import Tensor, grad, no_grad
+from agrad.engine.autograd import grad
+from agrad.engine.tensor import Tensor, no_grad
 
 
 def find_tensor(name: str, variables: dict, assigned: dict, option: str) -> Tensor:
@@ -46,7 +47,7 @@ def make_hook(name: str, source: str):
 
 def retain_graph_note(output: Tensor, passes: int) -> str:
     """Why torch would (or would not) need retain_graph=True for more than one backward pass."""
-    from agrad.engine.tensor import execution_order
+    from agrad.engine.autograd import execution_order
 
     savers = []
     for node in execution_order(output):

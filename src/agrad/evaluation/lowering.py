@@ -12,7 +12,7 @@ from agrad.language.names import CONSTANTS, GRAPH_FUNCTIONS, is_name
 from agrad.errors import (AgradError, ComputeError, ArityError, BindingError, IndexingError, ShapeError, UnboundVariableError,
                      UnknownNameError, no_value)
 from agrad.engine.tensor import Tensor, is_grad_enabled, rounded, set_grad_mode
-from agrad.engine.tensor import grad as autograd_grad
+from agrad.engine.autograd import grad as autograd_grad
 
 def make_variables(bindings: dict, no_grad: frozenset = frozenset()) -> dict[str, Tensor]:
     """Leaf tensors for the bound variables: requires_grad True unless named in no_grad."""

@@ -13,7 +13,7 @@ folded into the gotos, most reductions call their ToAST method directly, and the
 preallocated lists and the index of its top. The moves and the state where an error is found are
 Lark's own; tests/test_parser_reference.py compares both.
 
-A builder other than ToAST may take each token's text instead of its tuple (scalar_tape.ToTape,
+A builder other than ToAST may take each token's text instead of its tuple (compiled.builder.ToTape,
 which compiles a tape while parsing). For such a builder the driver has a short route for short
 texts, parse_short: the tokens' texts from one regex call, each text's move found by the text
 itself, the same table; anything it is not sure of (a newline, a comment, a bad character, a

@@ -79,14 +79,10 @@ class Assign(_Node):
 
 
 class Program(_Node):
-    __slots__ = ("statements", "span", "tape")
+    __slots__ = ("statements", "span")
 
     def __init__(self, statements: list, span: Span):
         self.statements, self.span = statements, span
-        self.tape = None  # scalar_tape's compiled form: None until compiled, False when there is none
-
-    def __repr__(self):
-        return f"Program(statements={self.statements!r}, span={self.span!r})"
 
 
 Expr = Union[Number, Name, Unary, Binary, Call, Vector, Index]

@@ -1,69 +1,32 @@
-"""The fast path for scalar programs: the program compiled once to a tape, run on plain floats.
+"""Compiling a scalar program to its Tape (tape.py), for the compiled scalar path.
 
 Most evaluations are a scalar program with number bindings and no lesson options: `agrad eval`
 with scalars, and every line of a batch. For those, building a Tensor per value is most of the
-cost. compile() turns such a program into a tape: its literals and constants folded (torch
-computes arithmetic on Python numbers before any tensor is made, and so does the lowering), its
-variables as leaf slots, and one instruction per op, each with the table entry `ops.variant`
-picks, exactly as `ops.call` would, in creation order. run() executes it forward on floats
-with the entries' kernels, then backward in torch's order (newest op first), running the op
-table's own gradient rules on `ops.Scalar`s; gradients arriving by several paths are added in
-the same order as tensor.py's engine adds them, so the results are the same to the last bit
-(tests/test_scalar_tape.py checks that against the engine on generated programs).
+cost. compile_program() turns such a program into a tape: its literals and constants folded
+(torch computes arithmetic on Python numbers before any tensor is made, and so does the
+lowering), its variables as leaf slots, and one instruction per op, each with the table entry
+`ops.variant` picks, exactly as `ops.call` would, in creation order.
 
 A fresh source is compiled while it is parsed (compile_source): the parser's reductions go to
 ToTape, a TapeBuilder, and no AST is built; a short source takes the driver's short route
 (parser.Driver.parse_short) and, wherever that route is not sure, the full one decides.
 
 Anything else (vectors, indexing, grad/detach/no_grad, float32, the lessons' options, any error)
-is not for this path: compile returns None, or run returns None, and the caller uses the engine,
-which also gives the error its message and position. No recursion: the walk keeps its own stack.
+is not for this path: compiling gives None and the caller uses the engine, which also gives the
+error its message and position. No recursion: the walk keeps its own stack.
 """
 
 from __future__ import annotations
 
 import threading
 
+from agrad.compiled.scalar import scalar_kernel
+from agrad.compiled.tape import Tape
 from agrad.engine import ops
 from agrad.language import syntax_tree as st
 from agrad.errors import AgradError, AgradSyntaxError
 from agrad.language.names import CONSTANTS, GRAPH_FUNCTIONS
 from agrad.language.parser import NotShort, driver, parse
-
-
-class Tape:
-    """A compiled scalar program. init: every slot's starting value (folded numbers; None for a
-    variable, filled from the bindings, and for an op's output); variables: (slot, name) of each
-    variable, in order of first use; code: (op, input slots, output slot) per op, in creation
-    order; numbers: per slot, whether it holds a Python number (only numbers never require grad
-    here); output: the output's slot; assigned: the names the program assigns (a binding of one
-    of them is the engine's error); used: the variables' names in order of first use; grad_fn:
-    the output's (None for a leaf or a number)."""
-
-    __slots__ = ("init", "variables", "code", "numbers", "output", "assigned", "used", "grad_fn")
-
-    def __init__(self, init, variables, code, numbers, output, assigned):
-        self.init = init
-        self.variables = variables
-        self.code = code
-        self.numbers = numbers
-        self.output = output
-        self.assigned = assigned
-        self.used = [name for slot, name in variables]
-        self.grad_fn = None
-        for op, args, slot in reversed(code):  # (the output is usually the last op)
-            if slot == output:
-                self.grad_fn = op.grad_fn
-                break
-
-
-def tape_of(program: st.Program) -> Tape | None:
-    """The program's tape, compiled on first use and kept on the program (a batch runs each
-    distinct source's program many times); None when the program needs the engine."""
-    tape = program.tape
-    if tape is None:
-        tape = program.tape = compile_program(program) or False
-    return tape or None
 
 
 def compile_source(source: str) -> Tape | None:
@@ -199,7 +162,7 @@ class TapeBuilder:
             flags = key[1:]
             if all(flags):  # arithmetic on Python numbers: folded, as the engine does
                 values = self.values
-                return self.literal(ops.scalar_kernel(func, flags)(*[values[i] for i in args]))
+                return self.literal(scalar_kernel(func, flags)(*[values[i] for i in args]))
             op = ops.variant(func, flags)
             if op is None:  # c / x is x.reciprocal() * c
                 return self.instruction(ops.MUL, (self.instruction(ops.RECIPROCAL, (args[1],)), args[0]))
@@ -360,156 +323,6 @@ def _walk(root, builder: TapeBuilder) -> int:
         else:  # vectors and indexing: the engine's
             raise Unsupported
     return results[-1]
-
-
-def run(tape: Tape, bindings: dict):
-    """(value, {variable: gradient}) of the tape for these bindings (numbers by name), or None
-    when a binding is not a plain number or a kernel raises: then the engine decides."""
-    values = list(tape.init)
-    try:
-        for slot, name in tape.variables:
-            value = bindings[name]
-            if type(value) is not float:
-                if type(value) is not int:
-                    return None
-                value = float(value)
-            values[slot] = value
-        for op, args, slot in tape.code:
-            if len(args) == 1:
-                values[slot] = op.kernel(values[args[0]])
-            elif len(args) == 2:
-                values[slot] = op.kernel(values[args[0]], values[args[1]])
-            else:
-                values[slot] = op.kernel(*[values[i] for i in args])
-    except (KeyError, OverflowError, AgradError):
-        return None
-    output = tape.output
-    numbers = tape.numbers
-    if numbers[output]:
-        return values[output], {name: None for slot, name in tape.variables}
-    # Backward, newest op first. The gradients are kept as the Scalars the rules return: what
-    # reaches a node is never a Python number (the seed is not, and each rule's result involves
-    # the gradient or a mask), so the sums are the engine's Tensor additions, a + b, done on the
-    # floats. (A rule that returned a number would send the program to the engine.) A slot's
-    # value is wrapped in a Scalar only for a rule that reads it (see reads()), and once: the
-    # consumers of a value come after it on the tape, so they run first and its op's `out` can
-    # reuse their wrapper. (Scalars are made as ops.Scalar's docstring says.)
-    Scalar = ops.Scalar
-    scalars = [None] * len(values)
-    grads = [None] * len(values)
-    seed = grads[output] = Scalar()
-    seed.value, seed.is_number = 1.0, False
-    for op, args, slot in reversed(tape.code):
-        g = grads[slot]
-        if g is None:
-            continue
-        read = _READS.get(op) or reads(op)
-        out = None
-        if read[0]:
-            out = scalars[slot]
-            if out is None:
-                out = Scalar()
-                out.value, out.is_number = values[slot], False
-        # the inputs the rules read, wrapped (None for the others): for one or two inputs (most
-        # ops) as a and b, passed without a *inputs call
-        a = b = inputs = None
-        count = len(args)
-        if count <= 2:
-            if read[1]:
-                j = args[0]
-                a = scalars[j]
-                if a is None:
-                    a = scalars[j] = Scalar()
-                    a.value, a.is_number = values[j], numbers[j]
-            if count == 2 and read[2]:
-                k = args[1]
-                b = scalars[k]
-                if b is None:
-                    b = scalars[k] = Scalar()
-                    b.value, b.is_number = values[k], numbers[k]
-        else:
-            inputs = []
-            i = 0
-            for j in args:
-                i += 1
-                x = None
-                if read[i]:
-                    x = scalars[j]
-                    if x is None:
-                        x = scalars[j] = Scalar()
-                        x.value, x.is_number = values[j], numbers[j]
-                inputs.append(x)
-        # each rule that applies, its contribution added to its input's gradient
-        i = 0
-        for rule in op.grads:
-            j = args[i]
-            i += 1
-            if rule is None or numbers[j]:
-                continue
-            if count == 1:
-                contribution = rule(g, out, a)
-            elif count == 2:
-                contribution = rule(g, out, a, b)
-            else:
-                contribution = rule(g, out, *inputs)
-            if contribution is None:
-                continue
-            if contribution.is_number:
-                return None
-            previous = grads[j]
-            if previous is None:
-                grads[j] = contribution
-            else:
-                total = grads[j] = Scalar()
-                total.value, total.is_number = previous.value + contribution.value, False
-    gradients = {}
-    for slot, name in tape.variables:
-        g = grads[slot]
-        gradients[name] = None if g is None else g.value
-    return values[output], gradients
-
-
-def reads(op: ops.Op) -> tuple:
-    """Which of the values passed to the op's gradient rules, its output and then each input,
-    some rule may read (the gradient g is always passed), found once per op from the rules'
-    code: a parameter that no instruction of its rule names, and no inner function captures, is
-    never read, so run() passes None for it instead of making a Scalar (add's rules, g -> g,
-    read neither). Conservative: a rule that is not a plain function of (g, out, *one per
-    input*), or whose code names anything that can reach its frame's locals, reads everything."""
-    import dis
-    import inspect
-
-    read = [False] * (1 + op.arity)
-    for rule in op.grads:
-        if rule is None:
-            continue
-        code = getattr(rule, "__code__", None)
-        if code is None or code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS) \
-                or code.co_argcount != 1 + len(read):
-            return _remember(op, [True] * len(read))
-        named = set(code.co_cellvars)  # (parameters that inner functions capture)
-        for instruction in dis.get_instructions(code):
-            arg = instruction.argval
-            if type(arg) is str:
-                named.add(arg)
-            elif type(arg) is tuple:  # (instructions that read two locals at once)
-                named.update(arg)
-        if not _FRAME_ACCESS.isdisjoint(named):
-            return _remember(op, [True] * len(read))
-        for i, param in enumerate(code.co_varnames[1:code.co_argcount]):  # out, then the inputs
-            if param in named:
-                read[i] = True
-    return _remember(op, read)
-
-
-def _remember(op: ops.Op, read: list) -> tuple:
-    result = _READS[op] = tuple(read)
-    return result
-
-
-_READS: dict = {}  # op -> reads(op)
-_FRAME_ACCESS = frozenset({"locals", "vars", "eval", "exec", "_getframe", "currentframe", "f_locals", "f_back",
-                           "tb_frame", "gi_frame", "cr_frame"})
 
 
 _TO_TAPE = ToTape()
