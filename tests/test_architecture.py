@@ -117,3 +117,33 @@ def test_import_linter_contracts_hold():
     lint_imports = Path(sys.executable).parent / ("lint-imports.exe" if os.name == "nt" else "lint-imports")
     done = subprocess.run([str(lint_imports)], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+# The Typer commands take one parameter per option, as Typer reads them; everything else takes its
+# options whole (RunOptions, BatchOptions), so a new option does not grow a chain of signatures.
+MAX_PARAMETERS = 8
+TYPER_COMMANDS = {("agrad.cli", "eval_command"), ("agrad.cli", "graph_command")}
+
+
+def parameter_counts() -> dict[tuple[str, str, int], int]:
+    """{(module, function, line): parameters} for every def and lambda under src/agrad, self and
+    cls left out, *args and **kwargs counted as one each."""
+    counts = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                continue
+            args = node.args
+            names = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+            if names[:1] in (["self"], ["cls"]):
+                names = names[1:]
+            count = len(names) + (args.vararg is not None) + (args.kwarg is not None)
+            counts[(module_name(path), getattr(node, "name", "<lambda>"), node.lineno)] = count
+    return counts
+
+
+def test_no_function_but_the_typer_commands_takes_more_than_eight_parameters():
+    counts = parameter_counts()
+    assert counts[next(key for key in counts if key[:2] == ("agrad.cli", "eval_command"))] > MAX_PARAMETERS
+    too_many = {key: n for key, n in counts.items() if n > MAX_PARAMETERS and key[:2] not in TYPER_COMMANDS}
+    assert too_many == {}

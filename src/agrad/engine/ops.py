@@ -44,30 +44,36 @@ Rule = Optional[Callable[..., Optional[Tensor]]]
 
 class Op:
     """One entry of the table. (A plain class, not a dataclass: dataclasses compile their
-    methods at import, which every agrad start-up would pay for.)"""
+    methods at import, which every agrad start-up would pay for.)
 
-    __slots__ = ("name", "arity", "kernel", "grads", "grad_fn", "derivatives", "public", "saves", "notes",
-                 "symbol", "params", "torch", "vector", "elementwise", "called")
+    The six parts every entry has are parameters; the rest are keywords with the defaults in
+    Op.OPTIONAL, so an entry names only what differs (and a new field is one line there)."""
+
+    OPTIONAL = {
+        "public": True,  # callable by name in the language
+        "saves": True,  # keeps inputs or output for backward (what retain_graph is about)
+        "notes": "",  # edge conventions, in words
+        "symbol": None,  # the operator, for ops written infix
+        "params": ("x",),  # argument names, for help texts
+        "torch": "",  # the PyTorch call it mirrors
+        "vector": None,  # the kernel when an input is a vector (numpy, lazily imported), or ScalarsOnly
+        "elementwise": True,  # operands broadcast elementwise (False: reductions, dot, indexing)
+        "called": None,  # the name the language calls it by, where the table's differs
+    }
+    __slots__ = ("name", "arity", "kernel", "grads", "grad_fn", "derivatives") + tuple(OPTIONAL)
 
     def __init__(self, name: str, arity: int, kernel: Callable, grads: tuple, grad_fn: str, derivatives: tuple,
-                 public: bool = True, saves: bool = True, notes: str = "", symbol: Optional[str] = None,
-                 params: tuple = ("x",), torch: str = "",
-                 vector: Optional[Callable] = None, elementwise: bool = True, called: Optional[str] = None):
+                 **optional):
         self.name = name
         self.arity = arity
         self.kernel = kernel
         self.grads = grads  # one Rule per input; None where the input is never differentiated
         self.grad_fn = grad_fn
         self.derivatives = derivatives  # each input's partial derivative in words, for `agrad functions`
-        self.public = public  # callable by name in the language
-        self.saves = saves  # keeps inputs or output for backward (what retain_graph is about)
-        self.notes = notes  # edge conventions, in words
-        self.symbol = symbol  # the operator, for ops written infix
-        self.params = params  # argument names, for help texts
-        self.torch = torch  # the PyTorch call it mirrors
-        self.vector = vector  # the kernel when an input is a vector (numpy, lazily imported), or ScalarsOnly
-        self.elementwise = elementwise  # operands broadcast elementwise (False: reductions, dot, indexing)
-        self.called = called  # the name the language calls it by, where the table's differs
+        for field, default in self.OPTIONAL.items():
+            setattr(self, field, optional.pop(field, default))
+        if optional:
+            raise TypeError(f"Op() got an unexpected keyword argument '{next(iter(optional))}'")
 
     def __repr__(self):
         return f"Op({self.name!r}, grad_fn={self.grad_fn!r})"
