@@ -12,7 +12,7 @@ from agrad.errors import BindingError, InputError
 from agrad.batch.lines import LineReader
 from agrad.batch.output import Output
 from agrad.evaluation.options import RunOptions
-from agrad.render.records import Formatter, csv_row
+from agrad.render.formats import Formatter, csv_row
 
 
 class Trickle:

@@ -124,7 +124,7 @@ def test_the_installed_command_vectorizes_and_equals_single_evaluations(run_agra
     source = "a = x*w; exp(-a^2) + atan2(x, w) * max(x, w) - log(x)"
     r = run_agrad("eval", source, "--points", str(path))
     assert r.returncode == 0 and r.stderr == b""
-    from agrad.render.records import Formatter
+    from agrad.render.formats import Formatter
 
     want = "".join(Formatter("json", points=True).result(i + 2, agrad.evaluate(source, x=x, w=w)).out
                    for i, (x, w) in enumerate(rows))

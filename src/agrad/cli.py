@@ -168,7 +168,7 @@ def eval_command(
                 raise UsageError("--jacobian has no columns in csv output: use --format json, plain or pretty")
         if points is None and len(exprs) <= 1 and exprs != ["-"]:
             if fmt is Format.csv and grad is None:
-                from agrad.render.records import check_options
+                from agrad.render.formats import check_options
 
                 check_options("csv", options)
             result = evaluation(exprs[0] if exprs else None, file, var, hook, gradient, options, max_file_bytes)
@@ -190,10 +190,10 @@ def eval_command(
 
 
 def _print_one(result, fmt: Format, grad: str | None, bound: tuple) -> None:
-    """One program's output: the renderer a batch uses for each job (render/records.py), with
+    """One program's output: the renderer a batch uses for each job (render/formats.py), with
     no line number. bound: the variables in the order the command line binds them, which is the
     order of csv's columns, as in a batch (then the retained intermediates)."""
-    from agrad.render.records import Formatter
+    from agrad.render.formats import Formatter
 
     if grad is not None:
         formatter = Formatter("grad", grad=grad)
@@ -225,7 +225,7 @@ def _eval_batch(exprs: list, file: str | None, points: str | None, bindings: dic
     from dataclasses import replace
 
     from agrad.batch import jobs as batch
-    from agrad.render.records import check_options
+    from agrad.render.formats import check_options
 
     kind = "points" if points is not None else "stdin" if exprs == ["-"] else "arguments"
     if options.fmt is None:

@@ -29,7 +29,7 @@ from agrad.batch.workers import make_executor
 from agrad.language.parser import parse
 from agrad.batch.progress import Progress
 from agrad.batch.points import evaluate_rows
-from agrad.render.records import SKIPPED, Formatter, Outcome, joined
+from agrad.render.formats import SKIPPED, Formatter, Outcome, joined
 
 CHUNK_LINES = 256  # jobs per chunk: large enough to amortize a worker round trip
 CHUNK_BYTES = 1 << 20  # ... and at most about this much input text
