@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """The behaviour-preservation corpus of agrad's command line (stdlib only).
 
-    python tools/corpus.py record  [--agrad CMD] [--out tools/corpus/expected.jsonl] [--only S] [--jobs N]
-    python tools/corpus.py compare [--agrad CMD] [--expected tools/corpus/expected.jsonl] [--only S]
+    python tools/corpus.py record  [--agrad CMD] [--out tools/corpus/expected.jsonl] [--only S ...] [--jobs N]
+    python tools/corpus.py compare [--agrad CMD] [--expected tools/corpus/expected.jsonl] [--only S ...]
                                    [--jobs N] [--show N]
-    python tools/corpus.py list    [--only S]
+    python tools/corpus.py list    [--only S ...]
 
 The cases come from tools/corpus/cases.py. Each one runs `CMD ARGV...` in a fresh temporary
 directory holding copies of the fixtures it names from tools/corpus/files/, with a fixed
@@ -54,8 +54,13 @@ def load_cases():
     return module.cases()
 
 
+def matches(case_id, only):
+    """Whether an id is chosen by --only (given any number of times: any of them)."""
+    return only is None or any(part in case_id for part in only)
+
+
 def select(cases, only):
-    return [case for case in cases if only is None or only in case["id"]]
+    return [case for case in cases if matches(case["id"], only)]
 
 
 def agrad_command(text):
@@ -284,7 +289,7 @@ def compare(args):
     if differing > args.show:
         print(f"... and {differing - args.show} more differing cases (--show N shows more)")
     ids = {case["id"] for case in cases}
-    gone = [i for i in expected if i not in ids and (args.only is None or args.only in i)]
+    gone = [i for i in expected if i not in ids and matches(i, args.only)]
     for case_id in gone[:args.show]:
         print(f"== {case_id}\n   recorded, but no longer a case: record again to drop it")
     differing += len(gone)
@@ -303,7 +308,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description="Record or compare agrad's behaviour on the corpus of cases.")
     sub = parser.add_subparsers(dest="command", required=True)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--only", metavar="SUBSTRING", help="only the cases whose id contains SUBSTRING")
+    common.add_argument("--only", metavar="SUBSTRING", action="append",
+                        help="only the cases whose id contains SUBSTRING (repeat for several)")
     run = argparse.ArgumentParser(add_help=False, parents=[common])
     run.add_argument("--agrad", metavar="CMD", default="agrad",
                      help='the agrad command, shlex-split (default: agrad on PATH; e.g. "/path/python -m agrad")')

@@ -1191,12 +1191,44 @@ def random_cases(c):
                                                  "--w", d.pick(RANDOM_VALUES)] + fmt_args(fmt))
 
 
+# -- added with issue 13 (recorded on the redesign: what main refused or could not do) -------------
+
+def issue13(c):
+    """The new functions, one rendering for one expression and batches (the same job both ways),
+    --gradient and --jacobian in batches (a JSON job's own "gradient"), and the pictures' names."""
+    for name in ("silu", "gelu", "logsigmoid"):
+        for value in ("0", "-0.0", "1", "-2.5", "30", "-800", "inf", "-inf", "nan"):
+            for fmt in ("json", "plain"):
+                c.add(f"new13/{name}/x={value}/{fmt}", ["eval", f"{name}(x)", "--x", value] + fmt_args(fmt))
+        c.add(f"new13/{name}/second/json", ["eval", f"grad({name}(x), x)", "--x", "0.5", "-F", "json"])
+        c.add(f"new13/{name}/vector/json", ["eval", f"sum({name}(v))", "--v", "-1,0,2", "-F", "json"])
+        c.add(f"new13/{name}/pretty", ["eval", f"{name}(x)*w", "--x", "1.5", "--w", "2"])
+        c.add(f"new13/{name}/graph/dot", ["graph", f"{name}(x)", "--x", "1"])
+    c.add("new13/typo-silu", ["eval", "sil(x)", "--x", "1"])
+    jobs = ("sum(x*w)", "x*w", "x^2", "x +* 1", "q", "[x, 2*x]", "x[0] * format")
+    for fmt in ("json", "plain", "csv", "pretty!", "grad-x"):
+        for i, job in enumerate(jobs):
+            c.add(f"new13/same-job/{i}/one/{fmt}", ["eval", job, "--x", "1,2", "--w", "0.0000001"] + fmt_args(fmt))
+        c.add(f"new13/same-job/stdin/{fmt}", ["eval", "-", "--x", "1,2", "--w", "0.0000001"] + fmt_args(fmt),
+              stdin="".join(job + "\n" for job in jobs))
+    stdin = ('x^2\n{"expr": "x*2", "gradient": [1, 0.5]}\n{"expr": "x*2", "gradient": [1, 2, 3]}\n'
+             '{"expr": "sum(x)", "gradient": 2}\n{"expr": "x", "gradient": "nan"}\n')
+    for fmt in ("json", "pretty!", "plain", "csv"):
+        c.add(f"new13/gradient-jobs/{fmt}", ["eval", "-", "--x", "1,2"] + fmt_args(fmt), stdin=stdin)
+        c.add(f"new13/gradient-seed/{fmt}", ["eval", "-", "--x", "1,2", "--gradient", "1,0.5"] + fmt_args(fmt),
+              stdin="x^2\nsum(x)\nx*3\n")
+        c.add(f"new13/jacobian-batch/{fmt}", ["eval", "x*2", "sum(x^2)", "--x", "1,2", "--jacobian"] + fmt_args(fmt))
+    c.add("new13/gradient-and-jacobian-job", ["eval", "-", "--x", "1,2", "--jacobian"],
+          stdin='{"expr": "x*2", "gradient": [1, 1]}\n')
+
+
 # -- all of them ----------------------------------------------------------------------------------
 
 def cases():
     c = Cases()
     for section in (command_line, functions_of_one, functions_of_two, operators, language, errors, vectors,
-                    lessons, program_files, argument_batches, stdin_batches, points, graphs, random_cases):
+                    lessons, program_files, argument_batches, stdin_batches, points, graphs, random_cases,
+                    issue13):
         section(c)
     return c.items
 
