@@ -4,12 +4,14 @@ top-level grammar/ folder in an editable install (setuptools maps it to the same
 from __future__ import annotations
 
 import os
+from importlib.util import find_spec
 
 
 def path() -> str:
-    import agrad.grammar
-
-    return os.path.join(os.path.dirname(agrad.grammar.__file__), "agrad.lark")
+    # The folder of the data package agrad.grammar, found without importing it as code: it holds
+    # no code, and (mapped from outside src/agrad in an editable install) it is no layer of agrad.
+    (folder,) = find_spec("agrad.grammar").submodule_search_locations
+    return os.path.join(folder, "agrad.lark")
 
 
 def text() -> str:
