@@ -5,7 +5,7 @@ bound by options that Typer does not know in advance, so `main` first rewrites e
 that is not one of the command's own options into `--var NAME=VALUE`, which also keeps values like
 `-3` and `-inf` from being read as options.
 A value is a number, a vector (`1,2,3`, `[1, 2, 3]`), or the numbers of a file (`@FILE`, `@-`
-for standard input): binding_values reads them.
+for standard input): values/read.py reads them.
 """
 
 import os

@@ -133,7 +133,7 @@ class TapeBuilder:
         """lookup() of a name that is not (yet) a variable or assigned."""
         if name in CONSTANTS:
             return self.literal(CONSTANTS[name])
-        # (A name comes from a NAME token, so it is a valid variable name: lowering.NAME_RE.)
+        # (A name comes from a NAME token, so it is a valid variable name: language/names.is_name.)
         if name in _FUNCTIONS:
             raise Unsupported  # a function's name, unless bound: the engine decides
         slot = self.variables[name] = self.known[name] = len(self.numbers)

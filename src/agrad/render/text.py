@@ -72,7 +72,7 @@ _JSON = json.JSONEncoder(ensure_ascii=False).encode
 def json_text(rec: dict) -> str:
     """A record (or an error record) as one line of JSON, the same bytes for one expression and
     a batch: json.dumps's, but the vectors of value, gradient, grads and jacobian written by
-    orjson (1e-7 where json writes 1e-07; values.vector_io)."""
+    orjson (1e-7 where json writes 1e-07; values/write.py)."""
     if type(rec.get("value")) is not list and "gradient" not in rec and "jacobian" not in rec and \
             list not in set(map(type, rec.get("grads", {}).values())):
         return _JSON(rec)  # scalars only, the batch's common case: one call
