@@ -149,5 +149,5 @@ class Formatter:
         if result is not None:
             text += pretty.render(result, no_grad_reason(result), look)
         else:
-            text += pretty.error_text(describe(exc, self.reserved), exc.caret() is not None, look)
+            text += pretty.error_text(describe(exc, self.reserved), look)
         return text + ("\n" if number is not None else "")

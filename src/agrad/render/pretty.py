@@ -11,6 +11,7 @@ writing JSON costs."""
 
 from __future__ import annotations
 
+from agrad.engine import shapes
 from agrad.render import screen, shown
 from agrad.render.flow import Canvas, flow
 from agrad.render.tables import (derivatives_table, hessian_table, jacobian_table, leaf_table, passes_table,
@@ -38,7 +39,9 @@ def render(result, no_grad_reason: str | None = None, look: screen.Look = screen
     _header(result, canvas)
     if result.jacobian is not None:
         for name, j in result.jacobian.items():
-            canvas.sentence(f"Jacobian with respect to {visible(name)}:", "bold")
+            shape = ([len(result.value)] if isinstance(result.value, list) else []) + \
+                list(shapes.shape(result.variables[name].value))
+            canvas.sentence(f"Jacobian with respect to {visible(name)}, shape {shape}:", "bold")
             lines, note = jacobian_table(name, j, result.value, result.variables[name].value, width, digits)
             canvas.extend(lines)
             if note:
@@ -87,18 +90,13 @@ def settings(stream, digits: int | None = None) -> screen.Look:
     return screen.look(stream, digits)
 
 
-def error_text(text: str, excerpt: bool, look: screen.Look) -> str:
-    """A job's error in pretty output, in place: the one-shot command's words, wrapped as a
-    sentence, and (excerpt) its source line and caret, not wrapped, so that the caret stays
-    under its column; control characters shown."""
+def error_text(text: str, look: screen.Look) -> str:
+    """A job's error in pretty output, in place: the one-shot command's words and caret lines,
+    byte for byte (not wrapped: a batch's record of a job is its one-shot output, and the caret
+    stays under its column), control characters shown."""
     canvas = Canvas(look)
-    lines = text.split("\n")
-    cut = len(lines) - 2 if excerpt and len(lines) >= 3 else len(lines)
-    for k, line in enumerate(lines):
-        if k < cut:
-            canvas.sentence(visible(line), "error")
-        else:
-            canvas.add([(visible(line), "error")])
+    for line in text.split("\n"):
+        canvas.add([(visible(line), "error")])
     return canvas.text()
 
 
