@@ -61,8 +61,8 @@ def _pieces(node: GraphNode, expr: str | None, grad_in, ref: str, show_shapes: b
         if expr is not None:
             pieces.append([(visible(expr), None), (" = " + value, "value")])
         else:
-            label = [(visible(node.name) + " = ", None)] if node.name else []
-            pieces.append(label + [("value " + value, "value")])
+            # too long to spell out (its inputs are drawn below it): the name, or the word value
+            pieces.append([(visible(node.name) + " = " + value, "value")] if node.name else [("value " + value, "value")])
         pieces += shape
         if t.retains_grad and node.grad is not None:
             pieces.append([("grad " + shown.value(node.grad, digits) + " (retained)", None)])
@@ -99,7 +99,7 @@ def _equal(label: str, value) -> bool:
 def _prefix(stem: str, width: int, depth: int) -> str:
     if cells(stem) <= width - ROOM:
         return stem
-    mark = f"{depth}…"
+    mark = f"({depth}) "
     keep = max(0, width - ROOM - len(mark))
     return mark + stem[len(stem) - keep:] if keep else mark
 
