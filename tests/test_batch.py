@@ -156,10 +156,10 @@ def test_pretty_is_the_default_for_arguments_and_json_for_stdin(run_agrad):
     r = run_agrad("eval", "x^2", "x +* 1", "--x", "3", env=env)
     text = r.stdout.decode()
     assert r.returncode == 1 and "\x1b[" not in text
-    assert text.startswith("line 1\nx^2  =  9.0\nPowBackward0  value 9.0  is_leaf False  requires_grad True\n")
+    assert text.startswith("line 1\nx^2 = 9.0\nPowBackward0  x^2 = 9.0  grad in 1.0\n")
     assert "line 2\nsyntax error: unexpected '*'" in text and "x +* 1\n   ^\n" in text
     r = run_agrad("eval", "-", "--x", "3", "--format", "pretty", input="x^2\n", env=env)
-    assert "x  value 3.0  is_leaf True  requires_grad True  grad 6.0" in r.stdout.decode()
+    assert "├── x = 3.0  grad 6.0" in r.stdout.decode()
 
 
 def test_plain_output_keeps_one_line_per_job_and_reports_failures_on_stderr(run_agrad):

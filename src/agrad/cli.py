@@ -148,6 +148,10 @@ def eval_command(
         "--jacobian", help="Print the full Jacobian of the output with respect to every variable.")] = False,
     max_source_bytes: MaxSourceOption = None,
     max_file_bytes: MaxFileOption = None,
+    digits: Annotated[Optional[int], typer.Option(
+        "--digits", metavar="N", min=1, max=17, show_default=False,
+        help="Significant digits of the numbers in pretty output (default 6; 17 shows every number exactly). "
+             "JSON, plain and csv are always exact.")] = None,
 ):
     """Evaluate EXPR, backpropagate from its value, and print the graph and each leaf's gradient.
 
@@ -160,7 +164,9 @@ def eval_command(
     try:
         options = RunOptions(no_grad=no_grad or (), retain_grad=retain_grad or (), backward_passes=backward,
                              zero_grad=zero_grad, trace=trace, order=order, hessian=hessian, dtype=dtype.value,
-                             jacobian=jacobian, max_source_bytes=source_limit(max_source_bytes))
+                             jacobian=jacobian, max_source_bytes=source_limit(max_source_bytes),
+                             grads_in=grad is None and (fmt is Format.pretty or fmt is None and points is None
+                                                        and exprs != ["-"]))
         if jacobian:
             _check_jacobian_options(gradient=gradient is not None, backward=backward > 1, zero_grad=zero_grad,
                                     trace=trace, order=order > 0, hessian=hessian, retain_grad=bool(retain_grad))
@@ -172,7 +178,8 @@ def eval_command(
 
                 check_options("csv", options)
             result = evaluation(exprs[0] if exprs else None, file, var, hook, gradient, options, max_file_bytes)
-            _print_one(result, fmt or Format.pretty, grad, tuple(spec.partition("=")[0] for spec in var or []))
+            _print_one(result, fmt or Format.pretty, grad, tuple(spec.partition("=")[0] for spec in var or []),
+                       digits)
             return
         from agrad.batch.jobs import BatchOptions
 
@@ -182,14 +189,14 @@ def eval_command(
             options = options.replace(gradient=read_value("gradient", gradient, max_file_bytes))
         batch = BatchOptions(fmt=None if grad is None and fmt is None else "grad" if grad is not None else fmt.value,
                              grad=grad, fail_fast=fail_fast, jobs=jobs, run=options, reserved=reserved_names(),
-                             progress={None: "auto", True: "on", False: "off"}[progress])
+                             progress={None: "auto", True: "on", False: "off"}[progress], digits=digits)
         status = _eval_batch(exprs, file, points, bindings, batch)
     except AgradError as exc:
         fail(exc)
     raise typer.Exit(status)
 
 
-def _print_one(result, fmt: Format, grad: str | None, bound: tuple) -> None:
+def _print_one(result, fmt: Format, grad: str | None, bound: tuple, digits: int | None = None) -> None:
     """One program's output: the renderer a batch uses for each job (render/formats.py), with
     no line number. bound: the variables in the order the command line binds them, which is the
     order of csv's columns, as in a batch (then the retained intermediates)."""
@@ -200,7 +207,7 @@ def _print_one(result, fmt: Format, grad: str | None, bound: tuple) -> None:
     elif fmt is Format.pretty:
         from agrad.render.pretty import settings
 
-        formatter = Formatter("pretty", console=settings(sys.stdout))
+        formatter = Formatter("pretty", console=settings(sys.stdout, digits))
     else:
         formatter = Formatter(fmt.value, bound + tuple(name for name in result.grads if name not in bound))
     outcome = formatter.result(None, result)

@@ -59,6 +59,7 @@ class BatchOptions:
     progress: str = "auto"
     run: RunOptions = DEFAULT
     reserved: frozenset = frozenset()  # the command's own options, for the hints (render/errors.py)
+    digits: int | None = None  # --digits: significant digits of pretty output (None: screen.DEFAULT_DIGITS)
 
 
 @dataclass(frozen=True)
@@ -483,7 +484,7 @@ def _formatter(options: BatchOptions, columns=None, points=False) -> Formatter:
     if options.fmt == "pretty":
         from agrad.render.pretty import settings
 
-        console = settings(sys.stdout)
+        console = settings(sys.stdout, options.digits)
     return Formatter(options.fmt, columns, points, options.grad, console, options.reserved)
 
 

@@ -55,6 +55,7 @@ class Result:
         self._graph: list | None = None
         self.gradient = None  # the seed backward started from; None for 1.0
         self.jacobian: dict | None = None
+        self.grads_in: dict = {}  # with grads_in: id(tensor) -> the gradient that reached it in the last pass
 
     def __repr__(self):
         return f"Result(source={self.source!r}, value={self.value!r}, grads={self.grads!r}, grad_fn={self.grad_fn!r})"
@@ -115,6 +116,7 @@ class CompiledResult(Result):
         with set_grad_enabled(True):  # as when the fast path ran (it runs only with grad mode on)
             full = engine()
         self._output, self._variables, self._assigned = full.output, full.variables, full.assigned
+        self.grads_in = full.grads_in
 
     @property
     def graph_built(self) -> bool:
@@ -285,7 +287,9 @@ def _run(source, bindings: dict, options: RunOptions, program=None) -> Result:
     return result
 
 
-ENGINE_ONLY = RunOptions(fast=False)  # how a CompiledResult builds its Tensors when they are read
+# how a CompiledResult builds its Tensors when they are read (for the pretty tree and the
+# pictures, which show the gradient that reached each node)
+ENGINE_ONLY = RunOptions(fast=False, grads_in=True)
 
 
 def prepare(source: str) -> Prepared:
@@ -350,6 +354,10 @@ def _differentiate(result, out, ordered: dict, retained: dict, seed, options: Ru
 
                 result.trace.append(record(out, lambda on_step: backward(out, seed, retain_graph=keep,
                                                                          on_step=on_step), result.graph))
+            elif options.grads_in:
+                arrived = result.grads_in = {}
+                backward(out, seed, retain_graph=keep,
+                         on_step=lambda node, g, _sent: arrived.__setitem__(id(node), g.value))
             else:
                 backward(out, seed, retain_graph=keep)
             result.passes.append(lessons.snapshot(ordered, retained))

@@ -25,6 +25,7 @@ DEFAULTS = {
     "jacobian": False,  # the full Jacobian instead of backward
     "max_source_bytes": None,  # the source cap (limits.py); None for the default
     "fast": True,  # False: never the compiled scalar path, always the engine
+    "grads_in": False,  # keep the gradient that reached each node in the last pass (the pretty tree shows it)
 }
 
 # The options that add lines to a job's output (plain) or have no csv column: flag, default.

@@ -86,7 +86,7 @@ class Formatter:
     are the columns of csv output, and of plain output for --points (plain output of expressions
     lists the used variables in order of first appearance, as for one expression). points:
     whether the jobs are the rows of --points (csv then has no line and expr columns).
-    console: pretty.settings() for pretty output. reserved: the command's own options, for the
+    console: pretty.settings() for pretty output (a screen.Look). reserved: the command's own options, for the
     hint of an unbound variable named like one (render/errors.py).
     A job's number is its line in a batch; None for one expression (csv calls it line 1).
     """
@@ -142,18 +142,12 @@ class Formatter:
         return Outcome(out, error_text(number, exc, self.reserved), True)
 
     def _pretty(self, number: int | None, result: Result | None, exc: AgradError | None) -> str:
-        from rich.text import Text
+        from agrad.render import pretty
 
-        from agrad.render.pretty import buffer_console, render
-
-        console = buffer_console(self.console or (80, None, False, False))
-        if number is not None:
-            console.print(Text(f"line {number}", style="dim"))
+        look = self.console or pretty.settings(None)
+        text = pretty.heading(number, look) if number is not None else ""
         if result is not None:
-            console.print(render(result, no_grad_reason(result)))
+            text += pretty.render(result, no_grad_reason(result), look)
         else:
-            # not wrapped: the words are the one-shot command's, and the caret stays under its column
-            console.print(Text(describe(exc, self.reserved), style="red"), soft_wrap=True)
-        if number is not None:
-            console.print()
-        return console.file.getvalue()
+            text += pretty.error_text(describe(exc, self.reserved), look)
+        return text + ("\n" if number is not None else "")

@@ -1,244 +1,106 @@
-"""The pretty output for people: a Rich tree of the graph from the output down, then tables of
-the leaves, of the passes, of the trace and of higher derivatives. Built from graph.describe,
-with an explicit stack; a node used twice is drawn once and referred to after that, and very
-deep or very large graphs are cut with a note.
+"""The pretty output for people: a header (the program and its value), the tree of the graph
+from the output down (render/tree.py), then tables of the leaves, of the passes, of the trace,
+of higher derivatives and of the Hessian (render/tables.py); a Jacobian is shown as one table
+per variable instead of the tree.
 
-When vectors are involved every node shows its shape, and vectors longer than 8 elements are
-abbreviated to their first and last 3 (JSON and plain output always give every element). A
-Jacobian is shown as one table per variable instead of the tree."""
+Everything fits the width screen.look decided (a terminal's, or PIPE_WIDTH in a pipe); numbers
+are rounded to --digits significant digits and never cut; every text that comes from the user
+(names, the program, comments, hooks) goes through visible(), so that control characters are
+shown, not obeyed. No Rich: the lines are laid out by render/flow.py, which costs about what
+writing JSON costs."""
 
 from __future__ import annotations
 
-from rich import box
-from rich.console import Console, Group
-from rich.markup import escape
-from rich.table import Table
-from rich.text import Text
-from rich.tree import Tree
-
-from agrad.values import write as numbers
 from agrad.engine import shapes
-from agrad.evaluation.api import Result
-from agrad.engine.graph import GraphNode
+from agrad.render import screen, shown
+from agrad.render.flow import Canvas, flow
+from agrad.render.tables import (derivatives_table, hessian_table, jacobian_table, leaf_table, passes_table,
+                                 trace_table)
+from agrad.render.tree import tree_lines
+from agrad.render.visible import visible
 
-MAX_DEPTH = 40
-MAX_NODES = 400
-
-STYLES = {"op": "bold cyan", "variable": "bold green", "constant": "magenta", "value": "yellow", "cut": "bold red"}
-CUT_WORDS = {"detach": "cut by detach: no gradient flows into it",
-             "no_grad": "computed under no_grad: no graph recorded"}
-WIDTH_IN_PIPES = 160  # Rich's 80 columns would wrap every tree line when stdout is not a terminal
+MAX_HEADER = 400  # characters of the program shown in the header; a longer one is cut, with its length
 
 
-def _node_text(node: GraphNode, ref: str | None, show_shapes: bool = False) -> Text:
-    t = node.tensor
-    text = Text()
-    if node.kind == "op" and t.name:
-        text.append(t.name, style="bold")
-        text.append(" = ")
-    text.append(node.label, style=STYLES[node.kind])
-    if ref:
-        text.append(f" {ref}", style="dim")
-    if show_shapes:
-        text.append(f"  shape {shapes.shape_text(t.value)}", style="dim")
-    text.append(f"  value {numbers.short(t.value)}")
-    text.append(f"  is_leaf {t.is_leaf}  requires_grad {t.requires_grad}", style="dim")
-    if node.kind == "op":
-        if t.retains_grad:
-            text.append(f"  grad {numbers.short(node.grad)} (retained)")
-    elif node.kind == "variable" or t.requires_grad:
-        text.append(f"  grad {numbers.short(node.grad)}")
-    if node.kind == "constant":
-        text.append("  (constant)", style="dim")
-    elif node.kind == "cut":
-        text.append(f"  ({CUT_WORDS[t.cut]})", style="red")
-    elif node.kind == "value":
-        text.append("  (computed from inputs that do not require grad: no graph recorded)", style="dim")
-    if t.hooks:
-        text.append("  hooks " + ", ".join(getattr(h, "source", "fn") for h in t.hooks), style="yellow")
-    return text
-
-
-def graph_tree(nodes: list[GraphNode]) -> Tree:
-    out = nodes[-1]
-    shared = {n.id for n in nodes if n.uses > 1 and n.kind == "op"}  # numbered: #1, #2, ...
-    refs = {i: f"#{k + 1}" for k, i in enumerate(sorted(shared, reverse=True))}
-    show_shapes = any(shapes.is_vector(n.tensor.value) for n in nodes)
-    tree = Tree(_node_text(out, refs.get(out.id), show_shapes), guide_style="dim")
-    drawn = {out.id}
-    cut_depth = cut_count = 0
-    # Pre-order, one child at a time, so "drawn above" is true of every reference.
-    stack = [(out, tree, 0, iter(out.inputs))]
-    while stack:
-        node, branch, depth, inputs = stack[-1]
-        j = next(inputs, None)
-        if j is None:
-            stack.pop()
-            continue
-        child = nodes[j]
-        if child.id in drawn and child.kind != "constant":
-            ref = f" {refs[child.id]}" if child.id in refs else ""
-            shown = f"{child.name} = {child.label}" if child.kind == "op" and child.name else child.label
-            branch.add(Text(f"{shown}{ref} (drawn above)", style="dim"))
-            continue
-        if depth + 1 > MAX_DEPTH:
-            cut_depth += 1
-            continue
-        if len(drawn) >= MAX_NODES:
-            cut_count += 1
-            continue
-        drawn.add(child.id)
-        stack.append((child, branch.add(_node_text(child, refs.get(child.id), show_shapes)), depth + 1,
-                      iter(child.inputs)))
-    hidden = len(nodes) - len(drawn)
-    if hidden > 0 and (cut_depth or cut_count):
-        why = f"deeper than {MAX_DEPTH} levels" if cut_depth else f"past the first {MAX_NODES} nodes"
-        tree.add(Text(f"... {hidden} more nodes not drawn ({why}); --format json gives every gradient",
-                      style="dim italic"))
-    return tree
-
-
-def _table(*columns: str) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False)
-    for i, col in enumerate(columns):
-        table.add_column(col, justify="left" if i == 0 else "right")
-    return table
-
-
-def leaf_table(result: Result) -> Table:
-    rows = [(escape(name), t, result.grads.get(name)) for name, t in result.variables.items()]
-    rows += [(f"{escape(name)} (non-leaf, retained)", result.assigned[name], g)
-             for name, g in result.grads.items() if name not in result.variables]
-    show_shapes = any(shapes.is_vector(t.value) for _, t, _ in rows)
-    table = _table("leaf", *["shape"] * show_shapes, "value", "requires_grad", "grad")
-    for name, t, g in rows:
-        table.add_row(name, *[shapes.shape_text(t.value)] * show_shapes, numbers.short(t.value),
-                      str(t.requires_grad), numbers.short(g))
-    return table
-
-
-def passes_table(result: Result) -> Table:
-    names = list(result.passes[0])
-    table = _table("pass", *[f"{n}.grad" for n in names])
-    for k, grads in enumerate(result.passes, 1):
-        table.add_row(str(k), *[numbers.short(grads[n]) for n in names])
-    return table
-
-
-def trace_table(steps: list[dict]) -> Table:
-    table = _table("step", "node", "grad in", "input", "local derivative", "sent (grad in x local)")
-    for k, step in enumerate(steps, 1):
-        if step["kind"] == "accumulate":
-            table.add_row(str(k), escape(step["node"]), numbers.short(step["grad_in"]), "",
-                          "", f"accumulated: {escape(step['node'])}.grad = {numbers.short(step['grad'])}")
-            continue
-        first = True
-        for inp in step["inputs"] or [{"input": "", "local": None, "sent": None}]:
-            table.add_row(str(k) if first else "", escape(step["node"]) if first else "",
-                          numbers.short(step["grad_in"]) if first else "", escape(inp["input"]),
-                          numbers.short(inp["local"]) if inp["input"] else "",
-                          numbers.short(inp["sent"]) if inp["input"] else "")
-            first = False
-    return table
-
-
-def derivatives_table(derivatives: dict) -> Table:
-    order = max((len(v) for v in derivatives.values()), default=0)
-    table = _table("variable", *[f"d{'^' + str(k) if k > 1 else ''}/dx{'^' + str(k) if k > 1 else ''}"
-                                 for k in range(1, order + 1)])
-    for name, values in derivatives.items():
-        table.add_row(escape(name), *[numbers.short(v) for v in values])
-    return table
-
-
-def hessian_table(hessian: tuple) -> Table:
-    names, matrix = hessian
-    table = _table("d2/d row d column", *[escape(n) for n in names])
-    for name, row in zip(names, matrix):
-        table.add_row(escape(name), *[numbers.short(v) for v in row])
-    return table
-
-
-def jacobian_table(name: str, jacobian, output, variable) -> Group:
-    """One variable's Jacobian under a heading: a row per output element, a column per element
-    of the variable; long sides abbreviated to their first and last elements."""
-    from agrad.render.text import jacobian_rows
-
-    rows = [row if isinstance(row, list) else [row] for row in jacobian_rows(jacobian, output)]
-    out_shape = [len(output)] if isinstance(output, list) else []
-    var_shape = list(shapes.shape(variable))
-    heading = Text.assemble("Jacobian with respect to ", (name, STYLES["variable"]),
-                            (f"  shape {out_shape + var_shape}", "dim"))
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False)
-    table.add_column("")
-    columns = _shown(var_shape[0] if var_shape else 1)
-    for j in columns:
-        table.add_column("…" if j is None else f"{escape(name)}[{j}]" if var_shape else escape(name),
-                         justify="right", overflow="fold")
-    for i in _shown(len(rows)):
-        label = "…" if i is None else f"out[{i}]" if out_shape else "out"
-        table.add_row(label, *["…" if i is None or j is None else numbers.text(rows[i][j]) for j in columns])
-    return Group(heading, table)
-
-
-def _shown(n: int) -> list:
-    """Indices to show of n, with None where the middle is left out."""
-    if n <= numbers.FULL:
-        return list(range(n))
-    return list(range(numbers.EDGE)) + [None] + list(range(n - numbers.EDGE, n))
-
-
-def render(result: Result, no_grad_reason: str | None = None) -> Group:
-    header = Text()
-    header.append(result.source.strip(), style="bold")
-    header.append(f"  =  {numbers.short(result.value)}")
+def _header(result, canvas: Canvas) -> None:
+    look = canvas.look
+    source = result.source.strip()
+    cut = len(source) > MAX_HEADER
+    text = visible(source[:MAX_HEADER]) + (f" … ({len(source):,} characters)" if cut else "")
+    pieces = [[(text, "bold")], [("= " + shown.value(result.value, look.digits), "value")]]
     if result.dtype != "float64":
-        header.append(f"  ({result.dtype})", style="dim")
+        pieces.append([(f"({result.dtype})", "dim")])
+    canvas.extend(flow(pieces, [], [("  ", None)], look.width, sep=" "))
+
+
+def render(result, no_grad_reason: str | None = None, look: screen.Look = screen.PLAIN) -> str:
+    canvas = Canvas(look)
+    width, digits = look.width, look.digits
+    _header(result, canvas)
     if result.jacobian is not None:
-        return Group(header, *[jacobian_table(name, j, result.value, result.variables[name].value)
-                               for name, j in result.jacobian.items()])
-    parts = [header]
+        for name, j in result.jacobian.items():
+            shape = ([len(result.value)] if isinstance(result.value, list) else []) + \
+                list(shapes.shape(result.variables[name].value))
+            canvas.sentence(f"Jacobian with respect to {visible(name)}, shape {shape}:", "bold")
+            lines, note = jacobian_table(name, j, result.value, result.variables[name].value, width, digits)
+            canvas.extend(lines)
+            if note:
+                canvas.sentence(note, "dim")
+        return canvas.text()
     if result.gradient is not None:
-        parts.append(Text(f"backward from gradient {numbers.short(result.gradient)} "
-                          "(the vector-Jacobian product)", style="dim"))
-    parts.append(graph_tree(result.graph))
+        canvas.sentence(f"backward from gradient {shown.value(result.gradient, digits)} "
+                        "(the vector-Jacobian product)", "dim")
+    lines, note = tree_lines(result, width, digits)
+    canvas.extend(lines)
+    if note:
+        canvas.sentence(note, "dim")
     if result.variables or len(result.grads) > len(result.variables):
-        parts.append(leaf_table(result))
+        canvas.extend(leaf_table(result, width, digits))
     if no_grad_reason:
-        parts.append(Text(no_grad_reason, style="yellow"))
+        canvas.sentence(no_grad_reason, "warn")
     if len(result.passes) > 1:
-        parts += [Text("Backward passes on the same graph:", style="bold"), passes_table(result)]
+        canvas.sentence("Backward passes on the same graph:", "bold")
+        _add(canvas, passes_table(result, width, digits))
     for k, steps in enumerate(result.trace, 1):
-        title = "Backward, step by step (the chain rule)" + (f", pass {k}" if len(result.trace) > 1 else "")
-        parts += [Text(title + ":", style="bold"), trace_table(steps)]
+        title = "Backward, step by step" + (f", pass {k}" if len(result.trace) > 1 else "")
+        canvas.sentence(f"{title} (the chain rule: each node sends grad in × local derivative to each input; "
+                        "a leaf adds what reaches it to its .grad):", "bold")
+        _add(canvas, trace_table(steps, width, digits))
     if result.derivatives:
-        parts += [Text("Derivatives of the output:", style="bold"), derivatives_table(result.derivatives)]
+        canvas.sentence("Derivatives of the output, d^k/dx^k for each variable x:", "bold")
+        canvas.extend(derivatives_table(result.derivatives, width, digits))
     if result.hessian:
-        parts += [Text("Hessian (second derivatives):", style="bold"), hessian_table(result.hessian)]
+        canvas.sentence("Hessian (second derivatives): row x, column y holds d^2/dx dy:", "bold")
+        _add(canvas, hessian_table(result.hessian, width, digits))
     for note in result.notes:
-        parts.append(Text(note, style="dim"))
-    return Group(*parts)
+        canvas.sentence(note, "note")
+    return canvas.text()
 
 
-def settings(stream) -> tuple:
-    """How pretty output looks on `stream` (stdout): (width, color system, terminal, no color),
-    taken once, in the process that owns the stream, and given to every renderer (a batch's
-    workers write into buffers). On a terminal, or with COLUMNS set, Rich's width; in a pipe
-    WIDTH_IN_PIPES."""
-    import os
-
-    probe = Console(file=stream, emoji=False)
-    width = probe.width if probe.is_terminal or os.environ.get("COLUMNS") else WIDTH_IN_PIPES
-    return (width, probe.color_system, probe.is_terminal, probe.no_color)
+def _add(canvas: Canvas, table_and_note: tuple) -> None:
+    lines, note = table_and_note
+    canvas.extend(lines)
+    if note:
+        canvas.sentence(note, "dim")
 
 
-def buffer_console(look: tuple) -> Console:
-    """A Console writing into a StringIO (its .file), with settings()'s look."""
-    import io
+def settings(stream, digits: int | None = None) -> screen.Look:
+    """How pretty output looks on `stream` (stdout), taken once, in the process that owns the
+    stream, and given to every renderer (a batch's workers render into strings)."""
+    return screen.look(stream, digits)
 
-    width, color_system, terminal, no_color = look
-    # emoji=False: agrad writes no :emoji: codes, and looking for them loads Rich's 200 KB table
-    # of emoji names (a few ms of every pretty run).
-    return Console(file=io.StringIO(), width=width, color_system=color_system, force_terminal=terminal,
-                   no_color=no_color, highlight=False, legacy_windows=False, emoji=False)
 
+def error_text(text: str, look: screen.Look) -> str:
+    """A job's error in pretty output, in place: the one-shot command's words and caret lines,
+    byte for byte (not wrapped: a batch's record of a job is its one-shot output, and the caret
+    stays under its column), control characters shown."""
+    canvas = Canvas(look)
+    for line in text.split("\n"):
+        canvas.add([(visible(line), "error")])
+    return canvas.text()
+
+
+def heading(number: int, look: screen.Look) -> str:
+    canvas = Canvas(look)
+    canvas.add([(f"line {number}", "dim")])
+    return canvas.text()

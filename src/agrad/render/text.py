@@ -105,7 +105,7 @@ def as_plain(result: Result) -> str:
     """The value, then each used variable's gradient in order of first appearance (then retained
     intermediates), tab-separated, a vector's elements joined by commas; one such line per
     backward pass. Then, when asked for, one line per trace step, per variable's derivatives, per
-    Hessian row. With a Jacobian: the value, then one line per Jacobian row, the variable's name
+    Hessian row (`hessian`, the row's variable, then the row). With a Jacobian: the value, then one line per Jacobian row, the variable's name
     first."""
     if result.jacobian is not None:
         lines = [numbers.plain(result.value)]
@@ -125,8 +125,9 @@ def as_plain(result: Result) -> str:
     for name, values in (result.derivatives or {}).items():
         lines.append("\t".join([name] + [numbers.plain(v) for v in values]))
     if result.hessian:
-        for row in result.hessian[1]:
-            lines.append("\t".join(numbers.plain(v) for v in row))
+        names, matrix = result.hessian
+        for name, row in zip(names, matrix):  # labelled like a derivatives line: the row's variable first
+            lines.append("\t".join(["hessian", name] + [numbers.plain(v) for v in row]))
     return "\n".join(lines)
 
 
