@@ -279,3 +279,11 @@ def _recipe_function(index: int, name: str, **globals_):
     namespace = {"__name__": f"readme_spark_recipe_{index + 1}", **globals_}
     exec(compile(module, f"README.md, Spark recipe {index + 1}", "exec"), namespace)
     return namespace[name]
+
+
+def test_every_spark_block_of_the_readme_is_run_here():
+    """Both Spark recipes are the README's python blocks that import pyspark (so a third would be
+    noticed), and each builds on the session it is given rather than a configuration of its own."""
+    assert len(SPARK_RECIPES) == 2
+    for block in SPARK_RECIPES:
+        assert "SparkSession.builder.getOrCreate()" in block
