@@ -80,6 +80,17 @@ MaxSourceOption = Annotated[Optional[int], typer.Option(
 MaxFileOption = Annotated[Optional[int], typer.Option(
     "--max-file-bytes", metavar="N", min=1, show_default=False,
     help="The largest @FILE or @- of numbers read for a binding, in bytes; default 256 MiB.")]
+MaxNodesOption = Annotated[Optional[int], typer.Option(
+    "--max-nodes", metavar="N", min=1, show_default=False,
+    help="The most nodes one evaluation may make (forward, grad(), --order, --backward, hooks, --hessian, "
+         "--jacobian together); default 5,000,000, about 1.4 GB of graph.")]
+MaxBackwardStepsOption = Annotated[Optional[int], typer.Option(
+    "--max-backward-steps", metavar="N", min=1, show_default=False,
+    help="The most nodes the backward passes of one evaluation may visit, summed over passes; "
+         "default 2,000,000.")]
+MaxHessianOption = Annotated[Optional[int], typer.Option(
+    "--max-hessian-entries", metavar="N", min=1, show_default=False,
+    help="The most entries a --hessian matrix may have; default 1,000,000 (1,000 elements).")]
 GradientOption = Annotated[Optional[str], typer.Option(
     "--gradient", metavar="SEED",
     help="Backpropagate from SEED, a value of the output's shape (1,0.5 or [1, 0.5] or @FILE): "
@@ -148,6 +159,9 @@ def eval_command(
         "--jacobian", help="Print the full Jacobian of the output with respect to every variable.")] = False,
     max_source_bytes: MaxSourceOption = None,
     max_file_bytes: MaxFileOption = None,
+    max_nodes: MaxNodesOption = None,
+    max_backward_steps: MaxBackwardStepsOption = None,
+    max_hessian_entries: MaxHessianOption = None,
 ):
     """Evaluate EXPR, backpropagate from its value, and print the graph and each leaf's gradient.
 
@@ -160,7 +174,9 @@ def eval_command(
     try:
         options = RunOptions(no_grad=no_grad or (), retain_grad=retain_grad or (), backward_passes=backward,
                              zero_grad=zero_grad, trace=trace, order=order, hessian=hessian, dtype=dtype.value,
-                             jacobian=jacobian, max_source_bytes=source_limit(max_source_bytes))
+                             jacobian=jacobian, max_source_bytes=source_limit(max_source_bytes),
+                             max_nodes=max_nodes, max_backward_steps=max_backward_steps,
+                             max_hessian_entries=max_hessian_entries)
         if jacobian:
             _check_jacobian_options(gradient=gradient is not None, backward=backward > 1, zero_grad=zero_grad,
                                     trace=trace, order=order > 0, hessian=hessian, retain_grad=bool(retain_grad))

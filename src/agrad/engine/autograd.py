@@ -54,6 +54,20 @@ def execution_order(root: Tensor) -> list[Tensor]:
     return order
 
 
+def steps(order: list[Tensor]) -> int:
+    """What a backward pass over `order` (execution_order) costs, in the budget's steps: a step
+    per node and one per input (each a gradient rule that may run)."""
+    return len(order) + sum([len(node.inputs) for node in order])
+
+
+def expect_passes(root: Tensor, passes: int) -> None:
+    """Refuse, before the first, `passes` backward passes from root that would exceed the step
+    budget (limits.py), so that a bomb of many cheap passes ends at once."""
+    budget = current_mode().budget
+    if budget is not None and root.requires_grad:
+        budget.expect_passes(passes, steps(execution_order(root)))
+
+
 def _by_seq(t: Tensor) -> int:
     return t.seq
 
@@ -106,7 +120,7 @@ def _run(root: Tensor, gradient, retain_graph, create_graph, captured, on_step) 
     order = execution_order(root)
     mode = current_mode()
     if mode.budget is not None:
-        mode.budget.charge_pass(len(order))
+        mode.budget.charge_pass(steps(order))
     # Without a graph to build (and no trace to show each contribution), an index's gradient is
     # kept sparse (IndexGrads) until its vector is reached: a dense vector per index made
     # x[0] + ... + x[n] over a long x quadratic.

@@ -27,10 +27,19 @@ class Budget:
             "the evaluation made too many nodes (the forward pass, grad(), --order, --backward passes, "
             "hooks, --hessian and --jacobian all count)", "max_nodes", self.max_nodes))
 
-    def charge_pass(self, visits: int) -> None:
-        """One backward pass over `visits` nodes, charged before it runs."""
-        self.steps -= visits + limits.PASS_STEPS
+    def charge_pass(self, steps: int) -> None:
+        """One backward pass of `steps` (autograd.steps), charged before it runs."""
+        self.steps -= steps + limits.PASS_STEPS
         if self.steps < 0:
-            raise LimitError(limits.too_costly(
-                f"the backward passes would visit too many nodes ({limits.PASS_STEPS} more per pass; --backward, "
-                "grad(), --order, --hessian and --jacobian passes all count)", "max_backward_steps", self.max_steps))
+            self._out_of_steps()
+
+    def expect_passes(self, passes: int, steps: int) -> None:
+        """Refuse at once `passes` passes of `steps` each that the steps left cannot pay for."""
+        if passes * (steps + limits.PASS_STEPS) > self.steps:
+            self._out_of_steps()
+
+    def _out_of_steps(self):
+        raise LimitError(limits.too_costly(
+            f"the backward passes would take too many steps (a step per node and per input, {limits.PASS_STEPS} "
+            "per pass; --backward, grad(), --order, --hessian and --jacobian passes all count)",
+            "max_backward_steps", self.max_steps))

@@ -13,7 +13,7 @@ from agrad.limits import check_source, cost_limit
 from agrad.evaluation.lowering import lower, make_variables
 from agrad.evaluation.options import DEFAULT, RunOptions
 from agrad.language.parser import parse
-from agrad.engine.autograd import backward, seed_like
+from agrad.engine.autograd import backward, expect_passes, seed_like
 from agrad.engine.budget import Budget
 from agrad.engine.tensor import Tensor, evaluation_mode, is_grad_enabled, set_grad_enabled
 
@@ -347,6 +347,8 @@ def _differentiate(result, out, ordered: dict, retained: dict, seed, options: Ru
 
         result.jacobian = {name: shapes.to_python(j) for name, j in compute(out, list(ordered.values())).items()}
     elif out.requires_grad:
+        if passes > 1:
+            expect_passes(out, passes)
         for k in range(passes):
             if options.zero_grad:
                 lessons.zero_grads(list(variables.values()) + list(retained.values()))
