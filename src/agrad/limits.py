@@ -27,12 +27,15 @@ per asyncio task, checked while they are spent (engine/budget.py), and past them
   MulBackward0 nodes grew the process by 273 MB on the project's machine: the Tensor, its inputs
   tuple and its float), so the budget is about 1.4 GB of graph at most; making a node takes about
   4.5 us, so it also ends a bomb (`grad()` nested 12 deep, `--order 30`) within about 25 s.
-- Backward steps: at most MAX_BACKWARD_STEPS (2,000,000) nodes visited by backward passes, summed
-  over every pass of the evaluation, each pass counting PASS_STEPS (10) more for its fixed cost,
-  raised with `--max-backward-steps N` (api.run's `max_backward_steps`). Why: a pass that makes
-  no node still costs time (`--backward 1000000` on `x*w`, a Jacobian's pass per output element);
-  a visit costs 2 to 10 us, so this ends within about 20 s, while one pass over the largest
-  graph a 1 MiB source makes (500,000 nodes) fits four times.
+- Backward steps: at most MAX_BACKWARD_STEPS (2,000,000) steps of backward passes, summed over
+  every pass of the evaluation: a step per node a pass visits and one per input of it (a rule
+  that may run), and PASS_STEPS (10) per pass for its fixed cost; raised with
+  `--max-backward-steps N` (api.run's `max_backward_steps`). Passes whose number is known
+  (`--backward N`, a Jacobian's one per output element) are refused before the first when they
+  cannot fit. Why: a pass that makes no node still costs time (`--backward 1000000` on `x*w`,
+  a 3,000-row Jacobian); a step costs 2 to 10 us of CPU, so this ends within about 20 s, while
+  one pass over the largest graph a 1 MiB source makes (`x+x+...`: 500,000 nodes, 1,000,000
+  inputs) fits.
 - Hessian entries: at most MAX_HESSIAN_ENTRIES (1,000,000: 1,000 elements) in a `--hessian`
   matrix, refused before any pass runs, raised with `--max-hessian-entries N` (api.run's
   `max_hessian_entries`). Why: the matrix is held whole and printed (about 20 MB of JSON at the

@@ -218,8 +218,8 @@ class IndexGrads:
         common = self.common
         self.common = k if common == self.ALL or common == k else self.NONE
         if self.values is not None:
-            total = self.values[k] + value
-            self.values[k] = total if self.rnd is None else self.rnd(float(total))
+            total = float(self.values[k]) + value  # (Python floats: inf - inf is nan without a numpy warning)
+            self.values[k] = total if self.rnd is None else self.rnd(total)
         elif k in self.total:
             total = self.total[k] + value
             self.total[k] = total if self.rnd is None else self.rnd(total)

@@ -15,7 +15,7 @@ from agrad.evaluation.options import DEFAULT, RunOptions
 from agrad.language.parser import parse
 from agrad.engine.autograd import backward, expect_passes, seed_like
 from agrad.engine.budget import Budget
-from agrad.engine.tensor import Tensor, evaluation_mode, is_grad_enabled, set_grad_enabled
+from agrad.engine.tensor import Tensor, enter_evaluation, is_grad_enabled, leave_evaluation, set_grad_enabled
 
 
 class Result:
@@ -236,8 +236,11 @@ def run(source: str, bindings: dict | None = None, options: RunOptions | None = 
                 return result
         budget = Budget(cost_limit("max_nodes", options.max_nodes),
                         cost_limit("max_backward_steps", options.max_backward_steps))
-        with evaluation_mode(options.dtype, budget):
+        previous = enter_evaluation(options.dtype, budget)
+        try:
             return _run(source, bindings, options, program)
+        finally:
+            leave_evaluation(previous)
     except AgradError as exc:
         raise exc.with_source(source) if exc.source is None and exc.span is not None else exc from None
     except RecursionError:  # pragma: no cover - nothing recurses; a last line of defence
