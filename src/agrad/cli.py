@@ -86,8 +86,8 @@ MaxNodesOption = Annotated[Optional[int], typer.Option(
          "--jacobian together); default 5,000,000, about 1.4 GB of graph.")]
 MaxBackwardStepsOption = Annotated[Optional[int], typer.Option(
     "--max-backward-steps", metavar="N", min=1, show_default=False,
-    help="The most nodes the backward passes of one evaluation may visit, summed over passes; "
-         "default 2,000,000.")]
+    help="The most steps the backward passes of one evaluation may take, summed over passes (a step per "
+         "node and per input visited, 10 per pass); default 2,000,000.")]
 MaxHessianOption = Annotated[Optional[int], typer.Option(
     "--max-hessian-entries", metavar="N", min=1, show_default=False,
     help="The most entries a --hessian matrix may have; default 1,000,000 (1,000 elements).")]
