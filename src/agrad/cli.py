@@ -80,6 +80,17 @@ MaxSourceOption = Annotated[Optional[int], typer.Option(
 MaxFileOption = Annotated[Optional[int], typer.Option(
     "--max-file-bytes", metavar="N", min=1, show_default=False,
     help="The largest @FILE or @- of numbers read for a binding, in bytes; default 256 MiB.")]
+MaxNodesOption = Annotated[Optional[int], typer.Option(
+    "--max-nodes", metavar="N", min=1, show_default=False,
+    help="The most nodes one evaluation may make (forward, grad(), --order, --backward, hooks, --hessian, "
+         "--jacobian together); default 5,000,000, about 1.4 GB of graph.")]
+MaxBackwardStepsOption = Annotated[Optional[int], typer.Option(
+    "--max-backward-steps", metavar="N", min=1, show_default=False,
+    help="The most steps the backward passes of one evaluation may take, summed over passes (a step per "
+         "node and per input visited, 10 per pass); default 2,000,000.")]
+MaxHessianOption = Annotated[Optional[int], typer.Option(
+    "--max-hessian-entries", metavar="N", min=1, show_default=False,
+    help="The most entries a --hessian matrix may have; default 1,000,000 (1,000 elements).")]
 GradientOption = Annotated[Optional[str], typer.Option(
     "--gradient", metavar="SEED",
     help="Backpropagate from SEED, a value of the output's shape (1,0.5 or [1, 0.5] or @FILE): "
@@ -152,6 +163,9 @@ def eval_command(
         "--digits", metavar="N", min=1, max=17, show_default=False,
         help="Significant digits of the numbers in pretty output (default 6; 17 shows every number exactly). "
              "JSON, plain and csv are always exact.")] = None,
+    max_nodes: MaxNodesOption = None,
+    max_backward_steps: MaxBackwardStepsOption = None,
+    max_hessian_entries: MaxHessianOption = None,
 ):
     """Evaluate EXPR, backpropagate from its value, and print the graph and each leaf's gradient.
 
@@ -165,6 +179,8 @@ def eval_command(
         options = RunOptions(no_grad=no_grad or (), retain_grad=retain_grad or (), backward_passes=backward,
                              zero_grad=zero_grad, trace=trace, order=order, hessian=hessian, dtype=dtype.value,
                              jacobian=jacobian, max_source_bytes=source_limit(max_source_bytes),
+                             max_nodes=max_nodes, max_backward_steps=max_backward_steps,
+                             max_hessian_entries=max_hessian_entries,
                              grads_in=grad is None and (fmt is Format.pretty or fmt is None and points is None
                                                         and exprs != ["-"]))
         if jacobian:

@@ -15,6 +15,31 @@
 - `@FILE` and `@-` bindings: at most MAX_FILE_BYTES read, raised with `--max-file-bytes N`.
   A file is read as numbers only, so a vector's length is bounded by the file's size (and by
   the argument's size, for `1,2,3` written inline); the Python API takes vectors of any length.
+
+Cost bounds of one evaluation (one expression, one line of a batch), all counted per thread and
+per asyncio task, checked while they are spent (engine/budget.py), and past them a LimitError
+(kind `limit`, exit 2; in a batch an error record for that line) naming the bound and its flag:
+- Nodes: at most MAX_NODES (5,000,000) op results made in one evaluation, raised with
+  `--max-nodes N` (api.run's `max_nodes`). Every op counts, wherever it runs: the forward pass,
+  nested `grad()`, `--order`, each `--backward` pass, hooks, Hessian and Jacobian passes, all
+  against the one budget; a vector result of n elements counts 1 + n/32 (its 8n bytes in units
+  of a node). Why 5,000,000: a node kept in a graph measured 273 bytes (a chain of 1,000,000
+  MulBackward0 nodes grew the process by 273 MB on the project's machine: the Tensor, its inputs
+  tuple and its float), so the budget is about 1.4 GB of graph at most; making a node takes about
+  4.5 us, so it also ends a bomb (`grad()` nested 12 deep, `--order 30`) within about 25 s.
+- Backward steps: at most MAX_BACKWARD_STEPS (2,000,000) steps of backward passes, summed over
+  every pass of the evaluation: a step per node a pass visits and one per input of it (a rule
+  that may run), and PASS_STEPS (10) per pass for its fixed cost; raised with
+  `--max-backward-steps N` (api.run's `max_backward_steps`). Passes whose number is known
+  (`--backward N`, a Jacobian's one per output element) are refused before the first when they
+  cannot fit. Why: a pass that makes no node still costs time (`--backward 1000000` on `x*w`,
+  a 3,000-row Jacobian); a step costs 2 to 10 us of CPU, so this ends within about 20 s, while
+  one pass over the largest graph a 1 MiB source makes (`x+x+...`: 500,000 nodes, 1,000,000
+  inputs) fits.
+- Hessian entries: at most MAX_HESSIAN_ENTRIES (1,000,000: 1,000 elements) in a `--hessian`
+  matrix, refused before any pass runs, raised with `--max-hessian-entries N` (api.run's
+  `max_hessian_entries`). Why: the matrix is held whole and printed (about 20 MB of JSON at the
+  default); it needs one pass per element, each bounded by the budgets above.
 """
 
 from __future__ import annotations
@@ -25,6 +50,10 @@ MiB = 1024 * 1024
 MAX_SOURCE_BYTES = 1 * MiB
 SOURCE_BYTES_CEILING = 100 * MiB
 MAX_FILE_BYTES = 256 * MiB
+MAX_NODES = 5_000_000
+MAX_BACKWARD_STEPS = 2_000_000
+PASS_STEPS = 10
+MAX_HESSIAN_ENTRIES = 1_000_000
 
 
 def source_limit(value: int | None) -> int:
@@ -67,3 +96,25 @@ def file_limit(value: int | None) -> int:
 def file_too_big(origin: str, limit: int) -> str:
     return (f"{origin} is longer than the limit of {limit} bytes for a file of numbers "
             f"(--max-file-bytes N raises it)")
+
+
+# -- cost bounds of one evaluation ---------------------------------------------------------------
+
+COST_FLAGS = {"max_nodes": ("--max-nodes", MAX_NODES), "max_backward_steps": ("--max-backward-steps", MAX_BACKWARD_STEPS),
+              "max_hessian_entries": ("--max-hessian-entries", MAX_HESSIAN_ENTRIES)}
+
+
+def cost_limit(name: str, value: int | None) -> int:
+    """One of the cost bounds asked for (None: its default), by its RunOptions name."""
+    flag, default = COST_FLAGS[name]
+    if value is None:
+        return default
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise LimitError(f"{flag} must be a positive whole number, not {value!r}")
+    return value
+
+
+def too_costly(what: str, name: str, limit: int) -> str:
+    """The message for an evaluation past a cost bound: what, the limit and the flag."""
+    flag = COST_FLAGS[name][0]
+    return f"{what}: past the limit of {limit} ({flag} N raises it)"

@@ -11,8 +11,8 @@ its rules, and sums a broadcast operand's gradient with its ops), so it gives Te
 from __future__ import annotations
 
 from agrad.engine import shapes as _shapes
-from agrad.engine.ops import sum_to
-from agrad.engine.tensor import Tensor, set_grad_enabled
+from agrad.engine.ops import SELECT, sum_to
+from agrad.engine.tensor import Tensor, current_mode, set_grad_enabled
 from agrad.errors import ComputeError, ScalarOutputError, ShapeError
 
 NO_GRAD_FN = "element 0 of tensors does not require grad and does not have a grad_fn"
@@ -52,6 +52,20 @@ def execution_order(root: Tensor) -> list[Tensor]:
                 del last_user[id(child)]
                 order.append(child)
     return order
+
+
+def steps(order: list[Tensor]) -> int:
+    """What a backward pass over `order` (execution_order) costs, in the budget's steps: a step
+    per node and one per input (each a gradient rule that may run)."""
+    return len(order) + sum([len(node.inputs) for node in order])
+
+
+def expect_passes(root: Tensor, passes: int) -> None:
+    """Refuse, before the first, `passes` backward passes from root that would exceed the step
+    budget (limits.py), so that a bomb of many cheap passes ends at once."""
+    budget = current_mode().budget
+    if budget is not None and root.requires_grad:
+        budget.expect_passes(passes, steps(execution_order(root)))
 
 
 def _by_seq(t: Tensor) -> int:
@@ -104,12 +118,21 @@ def _run(root: Tensor, gradient, retain_graph, create_graph, captured, on_step) 
         retain_graph = create_graph
     seed = _seed(root, gradient)
     order = execution_order(root)
+    mode = current_mode()
+    if mode.budget is not None:
+        mode.budget.charge_pass(steps(order))
+    # Without a graph to build (and no trace to show each contribution), an index's gradient is
+    # kept sparse (IndexGrads) until its vector is reached: a dense vector per index made
+    # x[0] + ... + x[n] over a long x quadratic.
+    sparse = not create_graph and on_step is None
     pending: dict[int, Tensor] = {id(root): seed}
     with set_grad_enabled(create_graph):
         for node in order:
             g = pending.pop(id(node), None)
             if g is None:
                 continue
+            if type(g) is IndexGrads:
+                g = Tensor(g.dense())
             if node.hooks:
                 for hook in list(node.hooks):
                     replaced = hook(g)
@@ -133,6 +156,17 @@ def _run(root: Tensor, gradient, retain_graph, create_graph, captured, on_step) 
                 raise ComputeError(SECOND_BACKWARD)
             contributions = []
             inputs = node.inputs
+            if sparse and op is SELECT:
+                inp = inputs[0]
+                if inp.requires_grad:
+                    key = id(inp)
+                    prev = pending.get(key)
+                    if type(prev) is not IndexGrads:
+                        prev = pending[key] = IndexGrads(len(inp.value), prev, mode.round)
+                    prev.add_at(inputs[1].value, g.value)
+                if not retain_graph and op.saves:
+                    node.freed = True
+                continue
             for i, rule in enumerate(op.grads):
                 inp = inputs[i]
                 if not inp.requires_grad or rule is None:
@@ -146,11 +180,76 @@ def _run(root: Tensor, gradient, retain_graph, create_graph, captured, on_step) 
                 contributions.append((i, contrib))
                 key = id(inp)
                 prev = pending.get(key)
-                pending[key] = contrib if prev is None else prev + contrib
+                if prev is None:
+                    pending[key] = contrib
+                elif type(prev) is IndexGrads:
+                    prev.add_dense(contrib.value)
+                else:
+                    pending[key] = prev + contrib
             if on_step is not None:
                 on_step(node, g, contributions)
             if not retain_graph and op.saves:
                 node.freed = True
+
+
+class IndexGrads:
+    """The gradient arriving at a vector of length n from indexing (SelectBackward0) and any other
+    contributions, summed without a dense vector per index: the same floats, to the last bit, as
+    adding each contribution as a dense vector (select_backward's zeros elsewhere) in arrival
+    order. Each element's contributions are added in order onto -0.0 (the exact identity of
+    addition); at the end an element that some contribution did not touch gets that
+    contribution's +0.0 added, which only turns a -0.0 into 0.0, as the dense sum would."""
+
+    __slots__ = ("n", "rnd", "total", "values", "common")
+    ALL, NONE = -2, -1  # common: every element so far / none / else the one index
+
+    def __init__(self, n: int, first: Tensor | None, rnd):
+        self.n, self.rnd = n, rnd  # rnd: the dtype's rounding after each addition (None: float64)
+        self.values = None  # a float64 array of the sums, once a dense contribution arrived
+        self.total = {}  # index: sum, while every contribution is an index's
+        self.common = self.ALL  # the elements every contribution so far touched
+        if first is not None:
+            self.add_dense(first.value)
+
+    def add_at(self, i: float, value: float) -> None:
+        k = int(i)
+        if k < 0:
+            k += self.n
+        common = self.common
+        self.common = k if common == self.ALL or common == k else self.NONE
+        if self.values is not None:
+            total = float(self.values[k]) + value  # (Python floats: inf - inf is nan without a numpy warning)
+            self.values[k] = total if self.rnd is None else self.rnd(total)
+        elif k in self.total:
+            total = self.total[k] + value
+            self.total[k] = total if self.rnd is None else self.rnd(total)
+        else:
+            self.total[k] = value
+
+    def _array(self):
+        from agrad.engine import vector_kernels
+
+        values = vector_kernels.minus_zeros(self.n)
+        for k, v in self.total.items():
+            values[k] = v
+        return values
+
+    def add_dense(self, value) -> None:
+        from agrad.engine import vector_kernels
+
+        values = vector_kernels.add(self._array() if self.values is None else self.values, value)
+        self.values = values if self.rnd is None else self.rnd(values)  # (touches every element: common stays)
+
+    def dense(self):
+        values = self._array() if self.values is None else self.values
+        if self.common == self.ALL:
+            return values
+        if self.common == self.NONE:
+            return values + 0.0
+        keep = values[self.common]
+        values = values + 0.0
+        values[self.common] = keep
+        return values
 
 
 def as_grad(value) -> Tensor:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from agrad.engine import shapes
 from agrad.errors import ComputeError
-from agrad.engine.autograd import backward
+from agrad.engine.autograd import backward, expect_passes
 from agrad.engine.tensor import Tensor
 
 MAX_PASSES = 10_000
@@ -26,6 +26,7 @@ def jacobian(output: Tensor, variables: list[Tensor]) -> dict:
         raise ComputeError(f"the Jacobian would need {rows} backward passes (one per output element) for "
                            f"{entries} entries; agrad computes at most {MAX_PASSES} passes and {MAX_ENTRIES} "
                            "entries: for a long output use --gradient for a vector-Jacobian product")
+    expect_passes(output, rows)
     collected = {v.name: [] for v in variables}
     for i in range(rows):
         for v in variables:

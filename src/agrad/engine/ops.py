@@ -524,8 +524,8 @@ _PUBLIC: dict[str, Op] = {}
 def public_functions() -> dict[str, Op]:
     """Functions callable by name in the language, in table order (computed once: the table is
     complete when this module has been imported)."""
-    if len(_PUBLIC) == 0:
-        _PUBLIC.update((name, op) for name, op in TABLE.items() if op.public)
+    if len(_PUBLIC) == 0:  # (filled by one dict.update of a whole dict: no thread sees it half made)
+        _PUBLIC.update({name: op for name, op in TABLE.items() if op.public})
     return _PUBLIC
 
 

@@ -8,4 +8,7 @@ from ctypes import c_float
 def to_float32(value):
     if isinstance(value, float):
         return c_float(value).value  # C's conversion: out-of-range values become inf
-    return value.astype("float32").astype("float64")
+    import numpy as np  # (a vector: numpy is loaded)
+
+    with np.errstate(over="ignore"):  # out-of-range values become inf, silently, as for a float
+        return value.astype("float32").astype("float64")

@@ -1,6 +1,11 @@
 """The engine's value: a Tensor that mirrors torch's (value, grad, requires_grad, is_leaf,
-grad_fn), grad mode (`no_grad`), the dtype mode, and `apply`, which runs one op forward and
-records it in the graph.
+grad_fn), the modes (grad mode, `no_grad`; the dtype; the node budget), and `apply`, which runs
+one op forward and records it in the graph.
+
+The modes are per thread and per asyncio task: one immutable Mode in a ContextVar, replaced (never
+changed) when a mode changes, so that threads and tasks each see their own and get exactly the
+results one thread alone gets. `apply` reads it once per op (a ContextVar read is one C call,
+cheaper than the Tensor it makes); a backward pass reads it once.
 
 This module is the engine's bottom: it imports no other part of it but shapes. The op table
 (ops.py) builds on Tensor and gives it its operators (`x * y`, `v[0]`), and autograd.py, above
@@ -9,6 +14,7 @@ the table, gives it `backward`: each is assigned to the class there, once what i
 
 from __future__ import annotations
 
+import contextvars
 import itertools
 import warnings
 from contextlib import contextmanager
@@ -16,9 +22,31 @@ from contextlib import contextmanager
 from agrad.engine import shapes as _shapes
 from agrad.errors import ComputeError, ScalarOutputError
 
-_grad_enabled = True
-_next_seq = itertools.count().__next__
-_round = None  # None for float64; a rounding function under dtype_mode("float32")
+_next_seq = itertools.count().__next__  # (one counter for all threads: only the order matters)
+
+
+class Mode:
+    """The modes one thread or task runs under: grad (grad mode), round (None for float64; a
+    rounding function under dtype_mode("float32")) and budget (a Budget that every op's output
+    and every backward pass is charged to, or None outside an evaluation). Never changed once
+    made: a change is a new Mode in the ContextVar, so a task that copied the context keeps its
+    own. The budget is the one mutable part, shared by the modes of one evaluation."""
+
+    __slots__ = ("grad", "round", "budget")
+
+    def __init__(self, grad: bool = True, round=None, budget=None):
+        self.grad = grad
+        self.round = round
+        self.budget = budget
+
+
+_MODE = contextvars.ContextVar("agrad_mode", default=Mode())
+_get_mode = _MODE.get
+_set_mode = _MODE.set
+
+
+def current_mode() -> Mode:
+    return _get_mode()
 
 NONLEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute "
@@ -29,24 +57,27 @@ NONLEAF_GRAD_WARNING = (
 
 
 def is_grad_enabled() -> bool:
-    return _grad_enabled
+    return _get_mode().grad
 
 
 @contextmanager
 def set_grad_enabled(mode: bool):
-    previous = set_grad_mode(mode)
+    previous = _get_mode()
+    if previous.grad != bool(mode):
+        _set_mode(Mode(bool(mode), previous.round, previous.budget))
     try:
         yield
     finally:
-        set_grad_mode(previous)
+        _set_mode(previous)
 
 
 def set_grad_mode(mode: bool) -> bool:
     """Switch grad mode without a context manager (for the lowering's explicit stack); returns
     the previous mode, which the caller must restore."""
-    global _grad_enabled
-    previous = _grad_enabled
-    _grad_enabled = bool(mode)
+    current = _get_mode()
+    previous = current.grad
+    if previous != bool(mode):
+        _set_mode(Mode(bool(mode), current.round, current.budget))
     return previous
 
 
@@ -60,20 +91,36 @@ def _round_float32(value):
 def dtype_mode(dtype: str):
     """float64 (the default), or float32: every value an op produces, and every leaf created,
     is rounded to float32 as a torch float32 tensor would hold it."""
-    global _round
     if dtype not in ("float64", "float32"):
         raise ValueError(f"unknown dtype {dtype!r}: float64 or float32")
-    previous = _round
-    _round = _round_float32 if dtype == "float32" else None
+    previous = _get_mode()
+    _set_mode(Mode(previous.grad, _round_float32 if dtype == "float32" else None, previous.budget))
     try:
         yield
     finally:
-        _round = previous
+        _set_mode(previous)
+
+
+def enter_evaluation(dtype: str, budget) -> Mode:
+    """Start one evaluation's modes: its dtype (as dtype_mode) and its own budget (a fresh
+    Budget, or None for none), grad mode as it is. Returns the modes to restore with
+    leave_evaluation, in a finally (a plain pair rather than a context manager: this runs once
+    per evaluation, and a generator-based one measured a few percent of a small evaluation)."""
+    if dtype not in ("float64", "float32"):
+        raise ValueError(f"unknown dtype {dtype!r}: float64 or float32")
+    previous = _get_mode()
+    _set_mode(Mode(previous.grad, _round_float32 if dtype == "float32" else None, budget))
+    return previous
+
+
+def leave_evaluation(previous: Mode) -> None:
+    _set_mode(previous)
 
 
 def rounded(value):
     """value as the current dtype holds it."""
-    return value if _round is None else _round(value)
+    rnd = _get_mode().round
+    return value if rnd is None else rnd(value)
 
 
 def no_grad():
@@ -268,16 +315,24 @@ def as_tensor(value) -> Tensor:
 
 def apply(op, *inputs: Tensor) -> Tensor:
     """Run one op forward; record it in the graph when grad mode is on and an input requires grad."""
+    mode = _get_mode()
+    budget = mode.budget
     values = [t.value for t in inputs]
     for v in values:
         if type(v) is not float and getattr(v, "ndim", 0):
             out = Tensor(_shapes.run_vector(op, values))
+            if budget is not None:
+                budget.charge_vector(out.value)
             break
     else:
         out = Tensor(op.kernel(*values))  # the scalar path: plain floats, no numpy
-    if _round is not None:
-        out.value = _round(out.value)
-    if _grad_enabled:
+    if budget is not None:
+        budget.nodes -= 1
+        if budget.nodes < 0:
+            budget.out_of_nodes()
+    if mode.round is not None:
+        out.value = mode.round(out.value)
+    if mode.grad:
         for t in inputs:
             if t.requires_grad:
                 out.requires_grad = True

@@ -9,6 +9,7 @@ every kernel: 1/0 is inf and log(-1) is nan, as in torch, and nothing is printed
 
 from __future__ import annotations
 
+import contextvars
 import math
 import operator
 from contextlib import contextmanager
@@ -21,7 +22,7 @@ from agrad.engine import kernels as K
 from agrad.errors import IndexingError, ShapeError
 
 F64 = np.float64
-_EXACT = False  # inside scalar_exact()
+_EXACT = contextvars.ContextVar("agrad_scalar_exact", default=False)  # inside scalar_exact(): per thread and task
 
 
 @contextmanager
@@ -31,12 +32,11 @@ def scalar_exact():
     element with the scalar kernels, so that every element is exactly what a scalar evaluation
     gives. Arithmetic, sqrt and the comparisons are correctly rounded in both and stay numpy's.
     --points uses this: its vectorized rows must equal row-by-row evaluation bit for bit."""
-    global _EXACT
-    previous, _EXACT = _EXACT, True
+    token = _EXACT.set(True)
     try:
         yield
     finally:
-        _EXACT = previous
+        _EXACT.reset(token)
 
 
 def _libm(vector_fn, scalar_fn, raw=None):
@@ -46,7 +46,7 @@ def _libm(vector_fn, scalar_fn, raw=None):
 
     @wraps(vector_fn)
     def kernel(*args):
-        if _EXACT:
+        if _EXACT.get():
             if raw is not None:
                 try:
                     return per_element(raw, args)
@@ -99,6 +99,11 @@ def as_vector(value) -> np.ndarray:
 
 def zeros(n: int) -> np.ndarray:
     return np.zeros(int(n), dtype=F64)
+
+
+def minus_zeros(n: int) -> np.ndarray:
+    """n times -0.0, the exact identity of addition (autograd.IndexGrads adds onto it)."""
+    return np.full(int(n), -0.0, dtype=F64)
 
 
 def one_hot(n: int, i: int) -> np.ndarray:
@@ -264,7 +269,7 @@ def prod(a):
 
 @quiet
 def dot(a, b):
-    if a.ndim == 0 or getattr(b, "ndim", 0) == 0:
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
         raise ShapeError(f"dot() needs two vectors (torch: 1D tensors expected, but got {np.ndim(a)}D and "
                          f"{np.ndim(b)}D tensors)", argument=0 if np.ndim(a) == 0 else 1)
     if len(a) != len(b):

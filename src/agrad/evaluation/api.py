@@ -8,13 +8,14 @@ from agrad.evaluation import lessons
 from agrad.compiled import builder, tape as tapes
 from agrad.engine import shapes
 from agrad.language import syntax_tree as st
-from agrad.errors import AgradError, BindingError
-from agrad.limits import check_source
+from agrad.errors import AgradError, BindingError, LimitError
+from agrad.limits import check_source, cost_limit
 from agrad.evaluation.lowering import lower, make_variables
 from agrad.evaluation.options import DEFAULT, RunOptions
 from agrad.language.parser import parse
-from agrad.engine.autograd import backward, seed_like
-from agrad.engine.tensor import Tensor, dtype_mode, is_grad_enabled, set_grad_enabled
+from agrad.engine.autograd import backward, expect_passes, seed_like
+from agrad.engine.budget import Budget
+from agrad.engine.tensor import Tensor, enter_evaluation, is_grad_enabled, leave_evaluation, set_grad_enabled
 
 
 class Result:
@@ -211,6 +212,8 @@ def run(source: str, bindings: dict | None = None, options: RunOptions | None = 
     prepares each distinct source once).
     max_source_bytes: the cap on the source's length in UTF-8 bytes (limits.py; default 1 MiB);
     a longer source raises LimitError before anything is parsed.
+    max_nodes, max_backward_steps, max_hessian_entries: the cost bounds of this evaluation
+    (limits.py), counted for this thread or task alone; past one, LimitError.
     fast: a scalar program with number bindings and none of the options above runs on the fast
     path (compiled/), which gives the engine's results to the last bit; False runs the
     engine always."""
@@ -230,11 +233,16 @@ def run(source: str, bindings: dict | None = None, options: RunOptions | None = 
                 program = prepare(source)
             elif type(program) is st.Program:
                 program = Prepared(source, program)
-            result = _run_tape(source, bindings, program)
+            result = _run_tape(source, bindings, program, options)
             if result is not None:
                 return result
-        with dtype_mode(options.dtype):
+        budget = Budget(cost_limit("max_nodes", options.max_nodes),
+                        cost_limit("max_backward_steps", options.max_backward_steps))
+        previous = enter_evaluation(options.dtype, budget)
+        try:
             return _run(source, bindings, options, program)
+        finally:
+            leave_evaluation(previous)
     except AgradError as exc:
         raise exc.with_source(source) if exc.source is None and exc.span is not None else exc from None
     except RecursionError:  # pragma: no cover - nothing recurses; a last line of defence
@@ -280,7 +288,7 @@ def _run(source, bindings: dict, options: RunOptions, program=None) -> Result:
     try:
         _differentiate(result, out, ordered, retained, seed, options)
     except AgradError as exc:
-        if exc.span is None:  # backward's own errors (a vector output, ...): point at the output
+        if exc.span is None and not isinstance(exc, LimitError):  # backward's own errors (a vector output, ...): point at the output
             last = program.statements[-1]
             exc.span = (last.value if isinstance(last, st.Assign) else last).span
         raise
@@ -302,7 +310,7 @@ def prepare(source: str) -> Prepared:
     return Prepared(source, None, tape)
 
 
-def _run_tape(source: str, bindings: dict, prepared: Prepared) -> CompiledResult | None:
+def _run_tape(source: str, bindings: dict, prepared: Prepared, options: RunOptions = DEFAULT) -> CompiledResult | None:
     """The fast path's Result, or None where the program or the bindings need the engine."""
     tape = prepared.tape
     if tape is None:
@@ -320,7 +328,8 @@ def _run_tape(source: str, bindings: dict, prepared: Prepared) -> CompiledResult
     requires_grad = not tape.numbers[tape.output]
     result = CompiledResult(source, value, grads, None, used=list(tape.used))
     result._grad_fn, result._requires_grad = tape.grad_fn, requires_grad
-    result._engine = lambda: run(source, bindings, ENGINE_ONLY, program=prepared)
+    result._engine = lambda: run(source, bindings, ENGINE_ONLY if options is DEFAULT else options.replace(fast=False),
+                                 program=prepared)
     if requires_grad:
         result.passes.append(grads)
     return result
@@ -345,6 +354,8 @@ def _differentiate(result, out, ordered: dict, retained: dict, seed, options: Ru
 
         result.jacobian = {name: shapes.to_python(j) for name, j in compute(out, list(ordered.values())).items()}
     elif out.requires_grad:
+        if passes > 1:
+            expect_passes(out, passes)
         for k in range(passes):
             if options.zero_grad:
                 lessons.zero_grads(list(variables.values()) + list(retained.values()))
@@ -366,5 +377,5 @@ def _differentiate(result, out, ordered: dict, retained: dict, seed, options: Ru
         if order > 0:
             result.derivatives = lessons.derivatives(out, ordered, order)
         if hessian:
-            result.hessian = lessons.hessian(out, ordered)
+            result.hessian = lessons.hessian(out, ordered, cost_limit("max_hessian_entries", options.max_hessian_entries))
     result.grads = result.passes[-1] if result.passes else {name: None for name in list(ordered) + list(retained)}

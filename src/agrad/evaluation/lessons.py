@@ -5,7 +5,8 @@ higher-order derivatives and the Hessian. No Typer or Rich here."""
 from __future__ import annotations
 
 from agrad.engine import shapes
-from agrad.errors import AgradError, BindingError, UnboundVariableError
+from agrad.errors import AgradError, BindingError, LimitError, UnboundVariableError
+from agrad.limits import MAX_HESSIAN_ENTRIES, too_costly
 from agrad.evaluation.lowering import lower
 from agrad.language.parser import parse
 from agrad.engine.autograd import grad
@@ -88,13 +89,18 @@ def derivatives(output: Tensor, variables: dict, order: int) -> dict:
     return out
 
 
-def hessian(output: Tensor, variables: dict) -> tuple[list[str], list[list[float]]]:
+def hessian(output: Tensor, variables: dict, max_entries: int = MAX_HESSIAN_ENTRIES) -> tuple[list[str], list[list[float]]]:
     """The matrix of second derivatives over the variables that require grad, a vector
-    counting as its elements (named x[0], x[1], ...), as torch.autograd.functional.hessian."""
+    counting as its elements (named x[0], x[1], ...), as torch.autograd.functional.hessian.
+    More than max_entries entries is a LimitError, before any pass runs."""
     if shapes.is_vector(output.value):
         raise BindingError("--hessian needs a scalar output (torch: The Tensor returned by the function given to "
                            "hessian should contain a single element)")
     tensors = [(n, t) for n, t in variables.items() if t.requires_grad]
+    size = sum(_size(t) for _, t in tensors)
+    if size * size > max_entries:
+        raise LimitError(too_costly(f"the Hessian over {size} elements would have {size * size} entries",
+                                    "max_hessian_entries", max_entries))
     names = [f"{n}[{k}]" if shapes.is_vector(t.value) else n for n, t in tensors for k in range(_size(t))]
     matrix = []
     for _, xi in tensors:

@@ -24,6 +24,9 @@ DEFAULTS = {
     "gradient": None,  # the seed backward starts from (a number or a vector); None for 1.0
     "jacobian": False,  # the full Jacobian instead of backward
     "max_source_bytes": None,  # the source cap (limits.py); None for the default
+    "max_nodes": None,  # the cost bounds of one evaluation (limits.py); None for the defaults
+    "max_backward_steps": None,
+    "max_hessian_entries": None,
     "fast": True,  # False: never the compiled scalar path, always the engine
     "grads_in": False,  # keep the gradient that reached each node in the last pass (the pretty tree shows it)
 }

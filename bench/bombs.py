@@ -1,0 +1,130 @@
+"""Cost bombs: short inputs that once took minutes and gigabytes, each run as the command line
+runs it (a subprocess of `python -m agrad`), with its wall time, CPU time and peak memory.
+Prints a table; asserts nothing (tests never assert times). Every row should end, with a result
+or a `limit` error (limits.py), within 30 s and 2.5 GB on the project's 2-core machine.
+
+    python bench/bombs.py            # the sizes of issue 14
+    python bench/bombs.py --quick    # small sizes, seconds: what CI runs so this cannot rot
+
+Rows are ROWS (and QUICK_ROWS): (label, argv after `agrad`, stdin text or None, setup files),
+where setup files maps a file name to a function returning its text, written in a temporary
+folder that is the command's working directory. Other benchmarks' rows can be appended to the
+lists. Each command runs with a 4 GB address-space cap and a timeout (--timeout, 60 s), so that
+a regression cannot take the machine down.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+
+def nested_grad(depth: int) -> str:
+    source = "x^x"
+    for _ in range(depth):
+        source = f"grad({source}, x)"
+    return source
+
+
+def numbers(n: int, value: str = "0.5") -> callable:
+    return lambda: "\n".join([value] * n) + "\n"
+
+
+def index_sum(terms: int) -> str:
+    return "+".join(f"x[{i}]" for i in range(terms))
+
+
+def jacobian_program(items: int) -> str:
+    return "y = sin(x)*x; [" + ", ".join(["y"] * items) + "]"
+
+
+def rows(quick: bool) -> list:
+    """(label, argv, stdin, setup files) per bomb, at the issue's sizes or small ones."""
+    depth, order, h1, h2, items, passes, terms, length = (
+        (6, 8, 100, 1_000, 300, 10_000, 1_000, 10_000) if quick else
+        (12, 30, 10_000, 100_000, 3_000, 1_000_000, 100_000, 1_000_000))
+    return [
+        (f"grad() nested {depth} deep around x^x", ["eval", nested_grad(depth), "--x", "0.7"], None, {}),
+        (f"x^x --order {order}", ["eval", "x^x", "--x", "0.7", "--order", str(order)], None, {}),
+        (f"--hessian of sum(x^2), {h1:,} elements", ["eval", "sum(x^2)", "--x", "@x.txt", "--hessian"], None,
+         {"x.txt": numbers(h1)}),
+        (f"--hessian of sum(x^2), {h2:,} elements", ["eval", "sum(x^2)", "--x", "@x.txt", "--hessian"], None,
+         {"x.txt": numbers(h2)}),
+        (f"--jacobian of y = sin(x)*x; [y, ...] {items:,} items", ["eval", "-f", "jac.agrad", "--x", "0.5",
+                                                                   "--jacobian"], None,
+         {"jac.agrad": lambda: jacobian_program(items)}),
+        (f"--backward {passes:,} on x*w", ["eval", "x*w", "--x", "2", "--w", "3", "--backward", str(passes)], None, {}),
+        (f"x[0]+x[1]+... {terms:,} terms, {length:,} elements", ["eval", "-f", "sum.agrad", "--x", "@x.txt"], None,
+         {"sum.agrad": lambda: index_sum(terms), "x.txt": numbers(length, "1")}),
+    ]
+
+
+def run_row(argv: list, stdin: str | None, files: dict, timeout: float) -> dict:
+    """Run `python -m agrad ARGV --format json` in a fresh folder: outcome, seconds, CPU seconds,
+    peak resident MB (the child's own, from wait4), output bytes."""
+    with tempfile.TemporaryDirectory() as folder:
+        for name, make in files.items():
+            with open(os.path.join(folder, name), "w") as f:
+                f.write(make())
+        out_path, err_path = os.path.join(folder, "out"), os.path.join(folder, "err")
+        with open(out_path, "wb") as out, open(err_path, "wb") as err:
+            start = time.perf_counter()
+            child = subprocess.Popen([sys.executable, "-m", "agrad"] + argv + ["--format", "json"], cwd=folder,
+                                     stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                                     stdout=out, stderr=err, preexec_fn=_cap_memory)
+            timer = threading.Timer(timeout, child.kill)
+            timer.start()
+            if stdin is not None:
+                child.stdin.write(stdin.encode())
+                child.stdin.close()
+            _, status, usage = os.wait4(child.pid, 0)
+            child.returncode = os.waitstatus_to_exitcode(status)
+            seconds = time.perf_counter() - start
+            timed_out = not timer.is_alive()
+            timer.cancel()
+        with open(err_path, encoding="utf-8", errors="replace") as f:
+            stderr = f.read()
+        size = os.path.getsize(out_path)
+    return {"outcome": _outcome(child.returncode, stderr, timed_out, timeout), "seconds": seconds,
+            "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024, "output": size}
+
+
+def _cap_memory():
+    resource.setrlimit(resource.RLIMIT_AS, (4_000_000_000, 4_000_000_000))
+
+
+def _outcome(code: int, stderr: str, timed_out: bool, timeout: float) -> str:
+    if timed_out:
+        return f"KILLED after {timeout:.0f} s"
+    if code == 0:
+        return "result"
+    first = stderr.strip().splitlines()[0] if stderr.strip() else f"exit {code}"
+    if "limit error" in first and "(--" in first:
+        flag = first[first.rindex("(--") + 1:].split()[0]
+        return f"limit {flag} (exit {code})"
+    return f"exit {code}: {first[:60]}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for CI")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds before a row is killed")
+    args = parser.parse_args()
+    print(f"agrad cost bombs{' (--quick)' if args.quick else ''}: {os.cpu_count()} cores, load "
+          f"{os.getloadavg()[0]:.1f}; each row `python -m agrad ... --format json`, 4 GB cap, "
+          f"{args.timeout:.0f} s timeout")
+    print(f"{'input':<52} {'outcome':<38} {'wall s':>7} {'cpu s':>7} {'peak MB':>8} {'out KB':>8}")
+    for label, argv, stdin, files in rows(args.quick):
+        r = run_row(argv, stdin, files, args.timeout)
+        print(f"{label:<52} {r['outcome']:<38} {r['seconds']:7.2f} {r['cpu']:7.2f} {r['peak_mb']:8.0f} "
+              f"{r['output'] / 1024:8.0f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
