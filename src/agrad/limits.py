@@ -15,6 +15,17 @@
 - `@FILE` and `@-` bindings: at most MAX_FILE_BYTES read, raised with `--max-file-bytes N`.
   A file is read as numbers only, so a vector's length is bounded by the file's size (and by
   the argument's size, for `1,2,3` written inline); the Python API takes vectors of any length.
+- Pictures (`agrad graph`): the HTML page and the images (PNG, SVG, PDF) draw at most
+  MAX_PICTURE_NODES nodes, raised with `--max-picture-nodes N`; past it they are refused with a
+  limit error that suggests DOT or Mermaid, which have no node limit (their text is linear in
+  the graph: a 1 MiB `x+x+...`, 1,000,000 nodes, is about 150 MB of DOT).
+  Why 20,000: the page carries every node's words for both passes and its layout (about
+  1.2 KB a node; 20,000 nodes are about 25 MB, which a browser still opens), and the layout's
+  cost grows faster than the nodes (a 1,000,000-node page took 102 s, 5.7 GB and 601 MB). A
+  graph that big cannot be read in one picture anyway.
+- Graphviz's `dot`, which draws the images, runs at most MAX_DOT_SECONDS (`--max-dot-seconds N`)
+  with at most MAX_DOT_BYTES of address space: its layout is not linear (x+x+...+x with 100 terms
+  takes over 30 s, with 2,000 terms over 100 s and 12 GB), so the node limit alone cannot bound it.
 """
 
 from __future__ import annotations
@@ -54,6 +65,20 @@ def check_source(source: str, limit: int | None = None) -> None:
     size = len(source.encode("utf-8", "surrogatepass"))
     if size > limit:
         raise LimitError(too_long("the source", limit, size))
+
+
+MAX_PICTURE_NODES = 20_000
+MAX_DOT_SECONDS = 60
+MAX_DOT_BYTES = 2 * 1024 * MiB
+
+
+def check_picture(nodes: int, what: str, limit: int | None = None) -> None:
+    """Raise LimitError when a picture (`what`: "an HTML page", "a .png image") of a graph of
+    `nodes` nodes would pass the node limit."""
+    limit = MAX_PICTURE_NODES if limit is None else limit
+    if nodes > limit:
+        raise LimitError(f"the graph has {nodes} nodes, more than the {limit} that {what} draws "
+                         f"(--max-picture-nodes N raises the limit); --format dot or mermaid writes any size")
 
 
 def file_limit(value: int | None) -> int:
