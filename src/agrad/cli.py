@@ -390,15 +390,19 @@ def _write(data: bytes, output: str | None, text_for_terminal: bool = True) -> N
         raise BindingError(f"cannot write {output}: {getattr(exc, 'strerror', None) or exc}") from None
 
 
+class FunctionsFormat(str, Enum):  # what `agrad functions` prints: its --help offers exactly these
+    pretty = "pretty"
+    json = "json"
+
+
 @app.command("functions")
 def functions_command(
-    fmt: Annotated[Format, typer.Option("--format", "-F", help="pretty or json.")] = Format.pretty,
+    fmt: Annotated[FunctionsFormat, typer.Option("--format", "-F", help="pretty or json.")]
+    = FunctionsFormat.pretty,
 ):
     """List the functions and operators: arity, derivatives, PyTorch grad_fn, edge conventions."""
     from agrad.render.functions import print_functions
 
-    if fmt not in (Format.pretty, Format.json):
-        fail(UsageError(f"--format {fmt.value}: agrad functions prints pretty or json"))
     print_functions(fmt.value)
 
 

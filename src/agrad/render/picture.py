@@ -203,7 +203,7 @@ def _expressions(nodes: list[GraphNode]) -> list:
         if any(p is None for p in parts):
             texts.append(None)
             continue
-        composed = _compose(n.tensor.op, parts)
+        composed = _compose(n.tensor.op, parts, n.index)
         texts.append(composed if len(composed[0]) <= MAX_EXPR else None)
     return texts
 
@@ -213,7 +213,7 @@ def _wrap(part: tuple, tighter_than: int) -> str:
     return f"({text})" if prec < tighter_than else text
 
 
-def _compose(op, parts: list) -> tuple[str, int]:
+def _compose(op, parts: list, index: int | None = None) -> tuple[str, int]:
     """op applied to its operands' texts as the language writes it: `x + w`, `-x`, `x^2`,
     `sin(x)`, `1/x`, `v[0]`, `[x, w]`, and a variant of the table by the name it is called by
     (`max(v)` for max_reduce, `clamp(x, lo, hi)` for clamp_tensor)."""
@@ -228,8 +228,8 @@ def _compose(op, parts: list) -> tuple[str, int]:
         return f"-{_wrap(parts[0], SIGN)}", SIGN
     if op.name == "reciprocal":
         return f"1/{_wrap(parts[0], POWER)}", PRODUCT
-    if op.name == "select" and len(parts) == 2:  # indexing, postfix: binds tightest
-        return f"{_wrap(parts[0], ATOM)}[{parts[1][0]}]", ATOM
+    if op.name == "select":  # indexing, postfix: binds tightest; the index is the node's, not an input
+        return f"{_wrap(parts[0], ATOM)}[{index}]", ATOM
     if op.name == "stack":  # a vector literal
         return f"[{', '.join(p[0] for p in parts)}]", ATOM
     return f"{op.called or op.name}({', '.join(p[0] for p in parts)})", ATOM
@@ -281,8 +281,8 @@ def _forward_words(n: GraphNode, nodes: list[GraphNode], refs: list, out: GraphN
     if n.kind == "value":
         return [f"{n.label} = {value}, computed from values that require no grad: a leaf, no graph recorded."] + end
     op = t.op
-    formula = _compose(op, [refs[j] for j in n.inputs])[0]
-    numbers_in = _compose(op, _value_parts(n, nodes))[0]
+    formula = _compose(op, [refs[j] for j in n.inputs], n.index)[0]
+    numbers_in = _compose(op, _value_parts(n, nodes), n.index)[0]
     lhs = f"{n.name} = " if n.name else ""
     words = [f"{lhs}{formula} = {numbers_in} = {value}"]
     flows = [refs[j][0] for j in dict.fromkeys(n.inputs) if nodes[j].tensor.requires_grad]

@@ -37,6 +37,8 @@ def _node_text(node: GraphNode, ref: str | None, show_shapes: bool = False) -> T
         text.append(t.name, style="bold")
         text.append(" = ")
     text.append(node.label, style=STYLES[node.kind])
+    if node.index is not None:  # v[0]: the index is part of the indexing node, as in torch
+        text.append(f" index {node.index}")
     if ref:
         text.append(f" {ref}", style="dim")
     if show_shapes:
