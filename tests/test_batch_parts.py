@@ -98,7 +98,7 @@ def test_csv_rows_quote_only_what_needs_it():
 
 
 def test_formatter_header_and_error_shapes():
-    assert Formatter("csv", ("x", "w"), points=True).header() == "value,d/dx,d/dw\n"
+    assert Formatter("csv", ("x", "w"), points=("x", "w")).header() == "x,w,value,d/dx,d/dw\n"
     assert Formatter("csv", ("x",)).header() == "line,expr,value,d/dx\n"
     assert Formatter("json", ("x",)).header() == ""
     exc = InputError("bad JSON: Extra data", (14, 15), '{"expr": "x"} trailing')
@@ -196,4 +196,4 @@ def test_cli_one_expression_as_csv(cli):
 
 def test_cli_functions_rejects_csv(cli):
     r = cli("functions", "--format", "csv")
-    assert r.exit_code == 2 and "agrad functions prints pretty or json" in r.stderr
+    assert r.exit_code == 2 and "'csv' is not one of 'pretty', 'json'" in r.stderr

@@ -141,9 +141,16 @@ def test_html_user_text_cannot_break_out(cli):
 
 def test_format_from_the_output_name(cli, tmp_path):
     for name, start in [("g.dot", "digraph"), ("g.gv", "digraph"), ("g.mmd", "flowchart"),
-                        ("g.HTML", "<!DOCTYPE html>"), ("g.txt", "digraph")]:
+                        ("g.HTML", "<!DOCTYPE html>")]:
         cli("graph", "x*2", "--x", "1", "-o", str(tmp_path / name))
         assert (tmp_path / name).read_text(encoding="utf-8").startswith(start), name
+    # an extension agrad does not write is a usage error (it used to get DOT text), unless
+    # --format says what to write
+    r = cli("graph", "x*2", "--x", "1", "-o", str(tmp_path / "g.txt"))
+    assert r.exit_code == 2 and not (tmp_path / "g.txt").exists()
+    assert "usage error" in r.stderr and ".dot, .gv, .mmd, .mermaid, .html, .htm, .png, .svg, .pdf" in r.stderr
+    cli("graph", "x*2", "--x", "1", "-o", str(tmp_path / "g.txt"), "-F", "mermaid")
+    assert (tmp_path / "g.txt").read_text(encoding="utf-8").startswith("flowchart")
     cli("graph", "x*2", "--x", "1", "-o", str(tmp_path / "forced.html"), "-F", "dot")
     assert (tmp_path / "forced.html").read_text(encoding="utf-8").startswith("digraph")
 
@@ -172,8 +179,8 @@ def test_graph_errors_are_one_line(cli, tmp_path):
     r = cli("graph", "x", "--x", "1", "-o", str(tmp_path / "missing" / "g.html"))
     assert r.exit_code == 2 and r.stderr == f"agrad: value error: cannot write {tmp_path / 'missing' / 'g.html'}: " \
                                             "No such file or directory\n"
-    r = cli("graph", "x", "--x", "1", "-F", "png")
-    assert r.exit_code == 2 and "'png' is not one of" in r.stderr
+    r = cli("graph", "x", "--x", "1", "-F", "gif")
+    assert r.exit_code == 2 and "'gif' is not one of" in r.stderr
 
 
 def test_evals_own_options_are_refused_not_bound(cli):

@@ -22,10 +22,10 @@ def test_csv_output_has_value_and_each_gradient(run_agrad, tmp_path):
     r = run_agrad("eval", "x^2*sin(w)", "--points", str(points), "--format", "csv")
     assert r.returncode == 0 and r.stderr == b""
     assert rows_of(r.stdout) == [
-        ["value", "d/dx", "d/dw"],
-        ["0.0", "0.0", "4.0"],  # d/dx = 2x sin w = 0, d/dw = x^2 cos w = 4
-        ["9.0", "6.0", repr(9 * 6.123233995736766e-17)],  # cos(pi/2) in float64
-        ["nan", "nan", "nan"],  # sin(-inf) is nan
+        ["x", "w", "value", "d/dx", "d/dw"],  # the point's own columns first, in the file's order
+        ["2.0", "0.0", "0.0", "0.0", "4.0"],  # d/dx = 2x sin w = 0, d/dw = x^2 cos w = 4
+        ["3.0", "1.5707963267948966", "9.0", "6.0", repr(9 * 6.123233995736766e-17)],  # cos(pi/2) in float64
+        ["-1.0", "-inf", "nan", "nan", "nan"],  # sin(-inf) is nan
     ]
 
 
@@ -51,7 +51,7 @@ def test_points_from_stdin_with_command_line_bindings_and_plain_output(run_agrad
     assert r.returncode == 0
     assert r.stdout == b"12.0\t10.0\t1.0\t1.0\n34.0\t10.0\t1.0\t3.0\n"  # value, d/dx, d/dy, d/dc
     r = run_agrad("eval", "c*x", "--points", "-", "--c", "10", "--format", "csv", input="x,c\n2,5\n")
-    assert rows_of(r.stdout) == [["value", "d/dx", "d/dc"], ["10.0", "5.0", "2.0"]]
+    assert rows_of(r.stdout) == [["x", "c", "value", "d/dx", "d/dc"], ["2.0", "5.0", "10.0", "5.0", "2.0"]]
 
 
 def test_bad_rows_give_error_records_and_blank_lines_comments_crlf_and_bom_are_handled(run_agrad, tmp_path):
@@ -82,7 +82,7 @@ def test_bad_rows_give_error_records_and_blank_lines_comments_crlf_and_bom_are_h
 def test_csv_and_plain_keep_one_row_per_input_row_when_rows_fail(run_agrad):
     r = run_agrad("eval", "x^2", "--points", "-", "-F", "csv", input="x\n2\nnope\n3\n")
     assert r.returncode == 1
-    assert r.stdout == b"value,d/dx\n4.0,4.0\n,\n9.0,6.0\n"
+    assert r.stdout == b"x,value,d/dx\n2.0,4.0,4.0\n,,\n3.0,9.0,6.0\n"
     assert r.stderr.decode() == "agrad: line 3: value error: column 'x': 'nope' is not a number " \
                                 "(use an int, a float, inf or nan)\n"
     r = run_agrad("eval", "x^2", "--points", "-", "--grad", "x", "--fail-fast", input="x\n2\nnope\n3\n")
@@ -91,7 +91,7 @@ def test_csv_and_plain_keep_one_row_per_input_row_when_rows_fail(run_agrad):
 
 def test_header_only_gives_only_the_csv_header(run_agrad):
     r = run_agrad("eval", "x*w", "--points", "-", "-F", "csv", input="x,w\n")
-    assert r.returncode == 0 and r.stdout == b"value,d/dx,d/dw\n"
+    assert r.returncode == 0 and r.stdout == b"x,w,value,d/dx,d/dw\n"
 
 
 def test_unbound_variables_fail_each_row(run_agrad):

@@ -53,7 +53,7 @@ def outputs(source, rows, fmt, bindings, vector, options=None):
     opts = BatchOptions(fmt=fmt, run=RunOptions(**(options or {})))
     names = ("x", "w")
     columns = batch._columns({**dict.fromkeys(names), **bindings}, opts)
-    spec = Spec("points", bindings, _formatter(opts, columns, points=True), opts.run, source=source, names=names,
+    spec = Spec("points", bindings, _formatter(opts, columns, points=names), opts.run, source=source, names=names,
                 vector=vector)
     chunk = [(i + 2, f"{x!r},{w!r}".encode()) for i, (x, w) in enumerate(rows)]
     outcomes = PointJobs(spec)(chunk)
@@ -84,7 +84,7 @@ def test_edge_values_through_every_format(source, options):
 def test_a_program_without_a_row_value_goes_row_by_row():
     # a constant output has no per-row vector to backpropagate from: the block goes row by row
     rows = [(1.0, 2.0), (3.0, 4.0)]
-    assert outputs("7", rows, "csv", {}, True) == outputs("7", rows, "csv", {}, False) == ("7.0,,\n" * 2, "")
+    assert outputs("7", rows, "csv", {}, True) == outputs("7", rows, "csv", {}, False) == ("1.0,2.0,7.0,,\n3.0,4.0,7.0,,\n", "")
 
 
 def test_what_is_vectorized_is_decided_from_the_program_and_the_options():
@@ -126,14 +126,16 @@ def test_the_installed_command_vectorizes_and_equals_single_evaluations(run_agra
     assert r.returncode == 0 and r.stderr == b""
     from agrad.render.formats import Formatter
 
-    want = "".join(Formatter("json", points=True).result(i + 2, agrad.evaluate(source, x=x, w=w)).out
+    want = "".join(Formatter("json", points=("x", "w")).result(i + 2, agrad.evaluate(source, x=x, w=w)).out
                    for i, (x, w) in enumerate(rows))
     assert r.stdout.decode() == want
     assert run_agrad("eval", source, "--points", str(path), "--jobs", "2").stdout == r.stdout
     csv_out = run_agrad("eval", source, "--points", "-", "-F", "csv", input=path.read_bytes()).stdout.decode()
     assert csv_out.splitlines()[1:] == [",".join(repr(v) if not isinstance(v, str) else v for v in
-                                                 [rec["value"], rec["grads"]["x"], rec["grads"]["w"]])
-                                        for rec in (record(agrad.evaluate(source, x=x, w=w)) for x, w in rows)]
+                                                 [float(x), float(w), rec["value"], rec["grads"]["x"],
+                                                  rec["grads"]["w"]])
+                                        for x, w, rec in ((x, w, record(agrad.evaluate(source, x=x, w=w)))
+                                                          for x, w in rows)]
 
 
 def test_a_block_with_bad_rows_keeps_each_rows_error_and_the_rest_vectorized(run_agrad, tmp_path):
@@ -154,8 +156,8 @@ def test_a_block_with_bad_rows_keeps_each_rows_error_and_the_rest_vectorized(run
     assert err == ["agrad: line 12: value error: column 'w': 'abc' is not a number (use an int, a float, inf or nan)",
                    "agrad: line 42: value error: column 'x': '1_0' is not a number (use an int, a float, inf or nan)",
                    "agrad: line 52: input error: the row has 1 field; the header names 2 (x, w)"]
-    assert out[11] == "," * 2 and out[1] == f"0.0,0.0,{0.0!r}"
-    assert out[99] == ",".join(map(repr, [100.0 ** 2 * math.sin(0.5), 2 * 100.0 * math.sin(0.5),
+    assert out[11] == "," * 4 and out[1] == f"0.0,0.5,0.0,0.0,{0.0!r}"
+    assert out[99] == ",".join(map(repr, [100.0, 0.5, 100.0 ** 2 * math.sin(0.5), 2 * 100.0 * math.sin(0.5),
                                             100.0 ** 2 * math.cos(0.5)]))
 
 
@@ -187,10 +189,10 @@ def test_rows_from_a_slow_writer_come_out_before_it_writes_more():
         while b"4.0,2.0\n" not in got and time.monotonic() - start < 30:
             if select.select([p.stdout], [], [], 30)[0]:
                 got += os.read(p.stdout.fileno(), 1000)
-        assert got == b"value,d/dx\n2.0,2.0\n4.0,2.0\n"
+        assert got == b"x,value,d/dx\n1.0,2.0,2.0\n2.0,4.0,2.0\n"
         p.stdin.write(b"3\n")
         p.stdin.close()
-        assert p.stdout.read() == b"6.0,2.0\n" and p.wait(30) == 0
+        assert p.stdout.read() == b"3.0,6.0,2.0\n" and p.wait(30) == 0
     finally:
         p.kill()
         p.wait()

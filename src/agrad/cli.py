@@ -56,6 +56,9 @@ class GraphFormat(str, Enum):
     dot = "dot"
     mermaid = "mermaid"
     html = "html"
+    png = "png"
+    svg = "svg"
+    pdf = "pdf"
 
 
 # -- the options eval and graph share: how a program and its bindings become an evaluation ------
@@ -308,8 +311,9 @@ def graph_command(
     var: VarOption = None,
     fmt: Annotated[Optional[GraphFormat], typer.Option(
         "--format", "-F", show_default=False,
-        help="dot (Graphviz), mermaid (for GitHub Markdown) or html (a page that plays both passes). "
-             "Default: from the -o file's extension, else dot.")] = None,
+        help="dot (Graphviz), mermaid (for GitHub Markdown), html (a page that plays both passes), or an "
+             "image drawn by Graphviz's dot: png, svg, pdf. Default: from the -o file's extension, else dot.")]
+    = None,
     output: Annotated[Optional[str], typer.Option("--output", "-o", metavar="FILE",
                                                   help="Write to FILE instead of stdout.")] = None,
     no_grad: NoGradOption = None,
@@ -319,19 +323,34 @@ def graph_command(
     gradient: GradientOption = None,
     max_source_bytes: MaxSourceOption = None,
     max_file_bytes: MaxFileOption = None,
+    max_picture_nodes: Annotated[Optional[int], typer.Option(
+        "--max-picture-nodes", metavar="N", min=1, show_default=False,
+        help="The most nodes an HTML page or an image draws; default 20,000 (DOT and Mermaid: any size).")]
+    = None,
+    max_dot_seconds: Annotated[Optional[float], typer.Option(
+        "--max-dot-seconds", metavar="N", min=0.001, show_default=False,
+        help="How long Graphviz's dot may take to draw an image; default 60.")] = None,
 ):
-    """Draw the graph of EXPR with every value and gradient: Graphviz DOT, Mermaid, or an HTML page
-    that plays the forward pass and then the backward pass step by step."""
+    """Draw the graph of EXPR with every value and gradient: Graphviz DOT, Mermaid, an HTML page
+    that plays the forward pass and then the backward pass step by step, or an image."""
     try:
         from agrad.evaluation.options import RunOptions
+        from agrad.limits import MAX_DOT_BYTES, MAX_DOT_SECONDS, check_picture
 
+        chosen = fmt or _format_from_name(output)
+        if chosen.value in BINARY_IMAGES and (output is None or output == "-") and sys.stdout.isatty():
+            raise UsageError(f"a .{chosen.value} image is not for a terminal: write it with -o FILE.{chosen.value}, "
+                             "or pipe it")
         options = RunOptions(no_grad=no_grad or (), retain_grad=retain_grad or (), dtype=dtype.value, trace=True,
                              max_source_bytes=source_limit(max_source_bytes))
         result = evaluation(expr, file, var, hook, gradient, options, max_file_bytes)
-        chosen = fmt or _format_from_name(output)
+        if chosen not in (GraphFormat.dot, GraphFormat.mermaid):
+            what = "an HTML page" if chosen is GraphFormat.html else f"a .{chosen.value} image"
+            check_picture(len(result.graph), what, max_picture_nodes)
         from agrad.render.picture import build
 
-        picture = build(result)
+        picture = build(result, explain=chosen is GraphFormat.html)
+        result = None  # the tensors are no longer needed: a big graph's text is made in their memory
         if chosen is GraphFormat.html:
             from agrad.render.html import render
         elif chosen is GraphFormat.mermaid:
@@ -339,43 +358,74 @@ def graph_command(
 
             if len(picture.edges) > MAX_EDGES:
                 print(f"agrad: warning: this graph has {len(picture.edges)} edges; Mermaid (and GitHub) draws "
-                      f"at most {MAX_EDGES} by default: --format dot or html draws any size", file=sys.stderr)
+                      f"at most {MAX_EDGES} by default: --format dot draws any size", file=sys.stderr)
         else:
             from agrad.render.dot import render
-        _write(render(picture) + "\n", output)
+        text = render(picture)
+        if chosen.value in IMAGES:
+            from agrad.render.image import draw
+
+            data = draw(text, chosen.value, max_dot_seconds or MAX_DOT_SECONDS, MAX_DOT_BYTES)
+        else:
+            data = (text + "\n").encode("utf-8")
+        _write(data, output, text_for_terminal=chosen.value not in IMAGES)
     except AgradError as exc:
         fail(exc)
 
 
 GRAPH_SUFFIXES = {".dot": GraphFormat.dot, ".gv": GraphFormat.dot, ".mmd": GraphFormat.mermaid,
-                  ".mermaid": GraphFormat.mermaid, ".html": GraphFormat.html, ".htm": GraphFormat.html}
+                  ".mermaid": GraphFormat.mermaid, ".html": GraphFormat.html, ".htm": GraphFormat.html,
+                  ".png": GraphFormat.png, ".svg": GraphFormat.svg, ".pdf": GraphFormat.pdf}
+IMAGES = ("png", "svg", "pdf")  # drawn by Graphviz's dot (render/image.py)
+BINARY_IMAGES = ("png", "pdf")
 
 
 def _format_from_name(output: str | None) -> GraphFormat:
-    suffix = os.path.splitext(output or "")[1].lower()
-    return GRAPH_SUFFIXES.get(suffix, GraphFormat.dot)
-
-
-def _write(text: str, output: str | None) -> None:
+    """The format -o FILE's extension names; dot for stdout. An extension agrad does not write
+    is a usage error (it used to get DOT text, whatever it said)."""
     if output is None or output == "-":
-        sys.stdout.write(text)
+        return GraphFormat.dot
+    suffix = os.path.splitext(output)[1].lower()
+    if suffix not in GRAPH_SUFFIXES:
+        raise UsageError(f"-o {output}: agrad graph writes {', '.join(GRAPH_SUFFIXES)} files; "
+                         "name the file with one of them, or give --format")
+    return GRAPH_SUFFIXES[suffix]
+
+
+def _write(data: bytes, output: str | None, text_for_terminal: bool = True) -> None:
+    """data to stdout, or to FILE whole (a temporary file beside it, renamed over it: render/files.py).
+    Text for a terminal shows control characters (from names and comments) as escapes."""
+    if output is None or output == "-":
+        if text_for_terminal and sys.stdout.isatty():
+            from agrad.render.visible import visible
+
+            text = data.decode("utf-8")
+            sys.stdout.write("\n".join(visible(line) for line in text.split("\n")))
+        else:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
         return
+    from agrad.render.files import write_atomically
+
     try:
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        write_atomically(output, data)
     except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
         raise BindingError(f"cannot write {output}: {getattr(exc, 'strerror', None) or exc}") from None
 
 
+class FunctionsFormat(str, Enum):  # what `agrad functions` prints: its --help offers exactly these
+    pretty = "pretty"
+    json = "json"
+
+
 @app.command("functions")
 def functions_command(
-    fmt: Annotated[Format, typer.Option("--format", "-F", help="pretty or json.")] = Format.pretty,
+    fmt: Annotated[FunctionsFormat, typer.Option("--format", "-F", help="pretty or json.")]
+    = FunctionsFormat.pretty,
 ):
     """List the functions and operators: arity, derivatives, PyTorch grad_fn, edge conventions."""
     from agrad.render.functions import print_functions
 
-    if fmt not in (Format.pretty, Format.json):
-        fail(UsageError(f"--format {fmt.value}: agrad functions prints pretty or json"))
     print_functions(fmt.value)
 
 
@@ -542,6 +592,8 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(exc.exit_code)
         command = next((a for a in args if a in ("eval", "graph", "functions")), None)
         help_hint = f"agrad {command} --help" if command else "agrad --help"
-        print(f"agrad: usage error: {exc.format_message()} (see {help_hint})", file=sys.stderr)
+        from agrad.render.visible import visible  # click's message can quote the user's text
+
+        print(f"agrad: usage error: {visible(exc.format_message())} (see {help_hint})", file=sys.stderr)
         sys.exit(exc.exit_code)
     sys.exit(status if isinstance(status, int) else 0)

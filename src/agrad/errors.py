@@ -7,6 +7,22 @@ records use it); exit_code follows the CLI's contract: 2 for input that could no
 
 from __future__ import annotations
 
+import re
+
+# The most of the user's text an error shows on either side of the point it is about: a source
+# excerpt is the window of this many characters either side of the caret's column, and a name
+# (or any run of word characters) in a message is cut after this many, "..." marking each cut,
+# so that a 1 MiB name or line gives a short error line, not one as long as the input.
+EXCERPT_CHARS = 60
+
+_LONG_WORD = re.compile(r"\w{%d,}" % (EXCERPT_CHARS + 1))
+
+
+def cut_names(message: str) -> str:
+    """message with every run of word characters (a name, a number) longer than EXCERPT_CHARS
+    cut to its first EXCERPT_CHARS characters and "...": the excerpt's rule, for names."""
+    return _LONG_WORD.sub(lambda m: m.group()[:EXCERPT_CHARS] + "...", message)
+
 
 class AgradError(Exception):
     """Base class: `message`, `kind`, `exit_code`, and where known `span` (start, end offsets)
@@ -40,11 +56,17 @@ class AgradError(Exception):
             self.source = source
         return self
 
-    def caret(self) -> str | None:
+    def caret(self, show=None) -> str | None:
         """The offending source line with a caret under the error's column (None without a
-        position). A very long line is cut to a window around the column."""
+        position). A very long line is cut to a window of EXCERPT_CHARS on either side of the
+        column. show: how user text is made safe to print (render/visible.py's `visible`, for a
+        terminal); the caret is placed after it, so it stays under the right character however
+        many characters an escape takes. Without it, tabs and carriage returns become spaces."""
         if self.span is None or self.source is None:
             return None
+        if show is None:
+            def show(text: str) -> str:
+                return text.replace("\t", " ").replace("\r", " ")
         start = self.span[0]
         line_start = self.source.rfind("\n", 0, start) + 1
         line_end = self.source.find("\n", start)
@@ -53,14 +75,14 @@ class AgradError(Exception):
         text = self.source[line_start:line_end]
         col = start - line_start
         width = max(1, min(self.span[1], line_end) - start)
-        lo = max(0, col - 60)
-        hi = min(len(text), col + 60)
+        lo = max(0, col - EXCERPT_CHARS)
+        hi = min(len(text), col + EXCERPT_CHARS)
         prefix = "..." if lo > 0 else ""
         suffix = "..." if hi < len(text) else ""
-        shown = prefix + text[lo:hi] + suffix
-        shown = shown.replace("\t", " ").replace("\r", " ")
-        pad = len(prefix) + col - lo
-        return f"{shown}\n{' ' * pad}{'^' * min(width, hi - col if hi > col else 1)}"
+        before = prefix + show(text[lo:col])
+        marked = show(text[col:min(col + width, hi)])
+        shown = before + marked + show(text[min(col + width, hi):hi]) + suffix
+        return f"{shown}\n{' ' * len(before)}{'^' * max(1, len(marked))}"
 
     def __str__(self) -> str:
         return self.message

@@ -40,6 +40,17 @@ per asyncio task, checked while they are spent (engine/budget.py), and past them
   matrix, refused before any pass runs, raised with `--max-hessian-entries N` (api.run's
   `max_hessian_entries`). Why: the matrix is held whole and printed (about 20 MB of JSON at the
   default); it needs one pass per element, each bounded by the budgets above.
+- Pictures (`agrad graph`): the HTML page and the images (PNG, SVG, PDF) draw at most
+  MAX_PICTURE_NODES nodes, raised with `--max-picture-nodes N`; past it they are refused with a
+  limit error that suggests DOT or Mermaid, which have no node limit (their text is linear in
+  the graph: a 1 MiB `x+x+...`, 1,000,000 nodes, is about 150 MB of DOT).
+  Why 20,000: the page carries every node's words for both passes and its layout (about
+  1.2 KB a node; 20,000 nodes are about 25 MB, which a browser still opens), and the layout's
+  cost grows faster than the nodes (a 1,000,000-node page took 102 s, 5.7 GB and 601 MB). A
+  graph that big cannot be read in one picture anyway.
+- Graphviz's `dot`, which draws the images, runs at most MAX_DOT_SECONDS (`--max-dot-seconds N`)
+  with at most MAX_DOT_BYTES of address space: its layout is not linear (x+x+...+x with 100 terms
+  takes over 30 s, with 2,000 terms over 100 s and 12 GB), so the node limit alone cannot bound it.
 """
 
 from __future__ import annotations
@@ -83,6 +94,20 @@ def check_source(source: str, limit: int | None = None) -> None:
     size = len(source.encode("utf-8", "surrogatepass"))
     if size > limit:
         raise LimitError(too_long("the source", limit, size))
+
+
+MAX_PICTURE_NODES = 20_000
+MAX_DOT_SECONDS = 60
+MAX_DOT_BYTES = 2 * 1024 * MiB
+
+
+def check_picture(nodes: int, what: str, limit: int | None = None) -> None:
+    """Raise LimitError when a picture (`what`: "an HTML page", "a .png image") of a graph of
+    `nodes` nodes would pass the node limit."""
+    limit = MAX_PICTURE_NODES if limit is None else limit
+    if nodes > limit:
+        raise LimitError(f"the graph has {nodes} nodes, more than the {limit} that {what} draws "
+                         f"(--max-picture-nodes N raises the limit); --format dot or mermaid writes any size")
 
 
 def file_limit(value: int | None) -> int:

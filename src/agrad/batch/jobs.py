@@ -313,13 +313,13 @@ class PointJobs:
             results = evaluate_rows(self.prepared, spec.source, spec.names, rows, spec.bindings, spec.options)
         except Exception as exc:  # a bug: every row of the block reports it
             results = [internal_error(exc)] * len(rows)
-        for i, result in zip(places, results):
+        for i, row, result in zip(places, rows, results):
             number = chunk[i][0]
             if isinstance(result, AgradError):
                 outcomes[i] = self.formatter.error(number, spec.source, result)
             else:
                 try:
-                    outcomes[i] = self.formatter.result(number, result)
+                    outcomes[i] = self.formatter.result(number, result, row)
                 except AgradError as exc:
                     outcomes[i] = self.formatter.error(number, spec.source, exc)
         return outcomes
@@ -479,7 +479,7 @@ class Runner:
 
 # -- the three kinds of batch ----------------------------------------------------------------------
 
-def _formatter(options: BatchOptions, columns=None, points=False) -> Formatter:
+def _formatter(options: BatchOptions, columns=None, points: tuple = ()) -> Formatter:
     console = None
     if options.fmt == "pretty":
         from agrad.render.pretty import settings
@@ -566,7 +566,7 @@ def run_points(source: str, path: str, bindings: dict, options: BatchOptions) ->
         from agrad.batch.points import vectorizable
 
         vector = vectorizable(program, bindings, options.run, options.fmt)
-        spec = Spec("points", bindings, _formatter(options, columns, points=True), options.run, source=source,
+        spec = Spec("points", bindings, _formatter(options, columns, points=names), options.run, source=source,
                     names=names, vector=vector, program=program)
         output = Output()
         size = _file_size(stream)

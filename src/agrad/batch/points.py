@@ -169,10 +169,11 @@ class Block:
     row (None for a gradient that no row has), and the evaluation whose structure (grad_fn, why
     there are no gradients) every row shares."""
 
-    def __init__(self, value: list, grads: dict, result: Result):
+    def __init__(self, value: list, grads: dict, result: Result, columns=()):
         self.value = value
         self.grads = grads
         self.result = result
+        self.columns = columns  # the rows' points, a column per name of the file (csv writes them)
 
 
 def evaluate_block(program, source: str, names: tuple[str, ...], columns, bindings: dict,
@@ -194,7 +195,7 @@ def evaluate_block(program, source: str, names: tuple[str, ...], columns, bindin
         return None
     if not isinstance(result.value, list) or len(result.value) != n:  # pragma: no cover - ones fit the output
         return None
-    return Block(result.value, result.grads, result)
+    return Block(result.value, result.grads, result, columns)
 
 
 class Template:
@@ -218,10 +219,14 @@ class Template:
             grads[name] = None if g is None else -1.2345678901234e-298 - (k + 1) * 1e-310
             if g is not None:
                 markers[name] = grads[name]
+        points = tuple(-1.2345678901234e-298 - (k + 1) * 1e-305 for k in range(len(block.columns)))
+        markers.update({("point", k): v for k, v in enumerate(points)})
         r = block.result
         proto = Result(r.source, markers["value"], grads, r.output, r.variables, r.assigned, r.used, dtype=r.dtype)
-        text = formatter.result(cls.LINE, proto).out
+        text = formatter.result(cls.LINE, proto, points).out
         found = [(str(cls.LINE), "line")] + [(repr(v), slot) for slot, v in markers.items()]
+        if formatter.fmt != "csv":  # only csv writes the point
+            found = [(mark, slot) for mark, slot in found if not isinstance(slot, tuple)]
         places = []
         for mark, slot in found:
             count = text.count(mark)
@@ -244,6 +249,8 @@ class Template:
         for slot in self.slots:
             if slot == "line":
                 columns.append(list(map(str, numbers)))
+            elif isinstance(slot, tuple):  # ("point", k): the k-th column of the file
+                columns.append(self._numbers(block.columns[slot[1]]))
             else:
                 columns.append(self._numbers(block.value if slot == "value" else block.grads[slot]))
         return list(map(self.format.__mod__, zip(*columns)))
@@ -253,7 +260,7 @@ class Template:
 
         from agrad.values.write import repr_texts
 
-        values = np.asarray(values, dtype=np.float64)  # (once, for both)
+        values = np.ascontiguousarray(values, dtype=np.float64)  # (once, for both; a point column is a strided row)
         texts = repr_texts(values)  # numbers.text: repr, and nan, inf, -inf
         if self.json:
             for i in np.flatnonzero(~np.isfinite(values)).tolist():

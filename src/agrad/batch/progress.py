@@ -59,11 +59,16 @@ class Progress:
 
     def _update(self, now: float) -> None:
         self._last = now
-        elapsed = max(now - self.started, 1e-9)
-        rate = f"{self.lines / elapsed:,.0f} lines/s"
-        minutes, seconds = divmod(int(elapsed), 60)
-        hours, minutes = divmod(minutes, 60)
-        self._bar.update(self.done, self.lines, rate, f"{hours}:{minutes:02d}:{seconds:02d}")
+        self._bar.update(self.done, self.words(now - self.started))
+
+    def words(self, elapsed: float) -> str:
+        """What the bar says: `1,234 lines  5,678 lines/s  elapsed 0:00:03, about 0:00:10 left`
+        (the time left only with a known total, once something is done)."""
+        elapsed = max(elapsed, 1e-9)
+        said = f"{self.lines:,} lines  {self.lines / elapsed:,.0f} lines/s  elapsed {_clock(elapsed)}"
+        if self.total and 0 < self.done < self.total:
+            said += f", about {_clock(elapsed * (self.total - self.done) / self.done)} left"
+        return said
 
     def stop(self) -> None:
         if self._bar is None:
@@ -72,3 +77,9 @@ class Progress:
         self._bar.stop()
         self.output.live = None
         self._bar = None
+
+
+def _clock(seconds: float) -> str:
+    minutes, seconds = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}"

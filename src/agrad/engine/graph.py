@@ -16,6 +16,7 @@ class GraphNode:
     label: str  # what to call it: a name, a literal's text, or the grad_fn
     inputs: tuple  # ids of the inputs, in argument order (x*x has the same id twice)
     uses: int  # how many edges lead out of it
+    index: int | None = None  # an indexing node's (v[0]) index, shown in its label: not an input node
 
     @property
     def grad_fn(self):
@@ -43,19 +44,21 @@ def describe(output: Tensor) -> list[GraphNode]:
     of a walk from the output; each leaf comes just before the first op that uses it.
     """
     found: list[Tensor] = []
+    # An index (v[0]) is not an input of torch's SelectBackward0 (it is saved in the node, and
+    # gets no gradient): it is part of the indexing node, not a constant node of its own.
     seen = {id(output)}
     stack = [output]
     while stack:
         t = stack.pop()
         found.append(t)
-        for child in t.inputs:
+        for child in _inputs(t):
             if id(child) not in seen:
                 seen.add(id(child))
                 stack.append(child)
     order: list[Tensor] = []
     placed: set[int] = set()
     for t in sorted((t for t in found if t.op is not None), key=lambda t: t.seq):
-        for child in t.inputs:
+        for child in _inputs(t):
             if child.op is None and id(child) not in placed:
                 placed.add(id(child))
                 order.append(child)
@@ -66,13 +69,23 @@ def describe(output: Tensor) -> list[GraphNode]:
     uses = [0] * len(order)
     nodes = []
     for i, t in enumerate(order):
-        ins = tuple(index[id(x)] for x in t.inputs)
+        ins = tuple(index[id(x)] for x in _inputs(t))
         for j in ins:
             uses[j] += 1
-        nodes.append(GraphNode(i, t, _kind(t), _label(t), ins, 0))
+        selected = int(t.inputs[1].value) if _is_select(t) else None
+        nodes.append(GraphNode(i, t, _kind(t), _label(t), ins, 0, selected))
     for node, n in zip(nodes, uses):
         node.uses = n
     return nodes
+
+
+def _is_select(t: Tensor) -> bool:
+    return t.op is not None and t.op.name == "select"
+
+
+def _inputs(t: Tensor) -> tuple:
+    """The tensors drawn as t's inputs: all of them, but an indexing node's index."""
+    return t.inputs[:1] if _is_select(t) else t.inputs
 
 
 def _kind(t: Tensor) -> str:

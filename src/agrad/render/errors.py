@@ -9,7 +9,8 @@ agrad's options.
 
 from __future__ import annotations
 
-from agrad.errors import AgradError, UnboundVariableError, no_value
+from agrad.errors import AgradError, UnboundVariableError, cut_names, no_value
+from agrad.render.visible import visible
 
 HINTS = {
     "vector-output": (": the output is a vector; pass --gradient with one value per element for the "
@@ -19,19 +20,22 @@ HINTS = {
 
 
 def message(exc: AgradError, reserved=()) -> str:
-    """The error's message with its hint. reserved: the command's own options (`--format`, ...):
-    a variable named like one cannot be bound as `--NAME VALUE`, so the hint says --var."""
+    """The error's message with its hint, long names cut (errors.cut_names). reserved: the
+    command's own options (`--format`, ...): a variable named like one cannot be bound as
+    `--NAME VALUE`, so the hint says --var."""
     name = exc.name if isinstance(exc, UnboundVariableError) else None
     if name is not None and f"--{name}" in reserved:
-        return no_value(name, f"--var {name}=VALUE (--{name} is an option of agrad eval)")
+        return cut_names(no_value(name, f"--var {name}=VALUE (--{name} is an option of agrad eval)"))
     hint = HINTS.get(exc.hint) if exc.hint is not None else None
-    return exc.message if hint is None else exc.message + hint
+    return cut_names(exc.message if hint is None else exc.message + hint)
 
 
 def describe(exc: AgradError, reserved=()) -> str:
-    """`KIND error: MESSAGE`, then the source line and a caret where the error has a position."""
-    caret = exc.caret()
-    text = f"{exc.kind} error: {message(exc, reserved)}"
+    """`KIND error: MESSAGE`, then the source line and a caret where the error has a position;
+    for a terminal (or any stream a person reads): control characters in the user's text are
+    shown as escapes (render/visible.py), the caret still under the right character."""
+    caret = exc.caret(show=visible)
+    text = f"{exc.kind} error: {visible(message(exc, reserved))}"
     return text if caret is None else f"{text}\n{caret}"
 
 

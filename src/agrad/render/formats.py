@@ -85,13 +85,14 @@ class Formatter:
     fmt: json, plain, csv, pretty or grad (--grad NAME). columns: the variables whose gradients
     are the columns of csv output, and of plain output for --points (plain output of expressions
     lists the used variables in order of first appearance, as for one expression). points:
-    whether the jobs are the rows of --points (csv then has no line and expr columns).
+    for the rows of --points, the point file's column names (csv then has these columns, each
+    row's point, in place of line and expr, so that a plot needs no paste); () otherwise.
     console: pretty.settings() for pretty output (a screen.Look). reserved: the command's own options, for the
     hint of an unbound variable named like one (render/errors.py).
     A job's number is its line in a batch; None for one expression (csv calls it line 1).
     """
 
-    def __init__(self, fmt: str, columns: tuple | None = None, points: bool = False, grad: str | None = None,
+    def __init__(self, fmt: str, columns: tuple | None = None, points: tuple = (), grad: str | None = None,
                  console: tuple | None = None, reserved: frozenset = frozenset()):
         self.fmt = fmt
         self.columns = columns
@@ -105,9 +106,10 @@ class Formatter:
         if self.fmt != "csv":
             return ""
         gradients = [f"d/d{name}" for name in self.columns]
-        return csv_row((["value"] if self.points else ["line", "expr", "value"]) + gradients)
+        return csv_row(([*self.points, "value"] if self.points else ["line", "expr", "value"]) + gradients)
 
-    def result(self, number: int | None, result: Result) -> Outcome:
+    def result(self, number: int | None, result: Result, point: tuple = ()) -> Outcome:
+        """point: a --points row's numbers, in the file's column order (csv writes them first)."""
         fmt = self.fmt
         if fmt == "json":
             rec = record(result, no_grad_reason(result))
@@ -122,7 +124,8 @@ class Formatter:
             return Outcome("\t".join(numbers.plain(f) for f in fields) + "\n", "", False)
         if fmt == "csv":
             fields = [csv_number(result.value)] + [csv_number(result.grads.get(name)) for name in self.columns]
-            prefix = [] if self.points else [1 if number is None else number, result.source]
+            prefix = [csv_number(v) for v in point] if self.points else [1 if number is None else number,
+                                                                         result.source]
             return Outcome(csv_row(prefix + fields), "", False)
         return Outcome(self._pretty(number, result, None), "", False)
 
@@ -135,7 +138,7 @@ class Formatter:
             return Outcome(self._pretty(number, None, exc), "", True)
         if fmt == "csv":
             empty = [""] * (1 + len(self.columns))
-            prefix = [] if self.points else [number, "" if source is None else source]
+            prefix = [""] * len(self.points) if self.points else [number, "" if source is None else source]
             out = csv_row(prefix + empty)
         else:  # plain and grad: an empty line in the failed job's place
             out = "\n"

@@ -116,17 +116,20 @@ def print_functions(fmt: str) -> None:
             print(json.dumps({"name": name, "kind": "constant", "value": value}))
         return
     from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
+    # Every cell is Text, never markup: `v[i]` and `[a, b, ...]` are the language's brackets,
+    # which Rich's markup would read as tags and drop.
     table = Table(title="agrad's operators and functions (PyTorch semantics, float64)")
     for col in ("name", "arity", "derivatives", "grad_fn", "edge conventions"):
         table.add_column(col, overflow="fold")
     for row in rows():
-        table.add_row(row["name"], str(row["arity"]), row["derivatives"], row["grad_fn"], row["notes"])
+        table.add_row(*(Text(cell) for cell in (row["name"], str(row["arity"]), row["derivatives"], row["grad_fn"],
+                                                row["notes"])))
     console = Console()
     console.print(table)
-    console.print("Constants: " + ", ".join(f"{k} = {v!r}" for k, v in CONSTANTS.items()))
-    console.print(escape(f"Comparable PyTorch calls: {', '.join(torch_differences())}; a vector literal "
-                         "[a, b, ...] is torch.stack (StackBackward0); a number written in the expression is a "
-                         "Python number."))
+    console.print(Text("Constants: " + ", ".join(f"{k} = {v!r}" for k, v in CONSTANTS.items())))
+    console.print(Text(f"Comparable PyTorch calls: {', '.join(torch_differences())}; a vector literal "
+                       "[a, b, ...] is torch.stack (StackBackward0); a number written in the expression is a "
+                       "Python number."))

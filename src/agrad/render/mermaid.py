@@ -16,11 +16,12 @@ MAX_EDGES = 500  # Mermaid's default maxEdges: a bigger chart does not render
 _ENTITIES = {"&": "&amp;", '"': "&quot;", "#": "&num;", "<": "&lt;", ">": "&gt;", "`": "&grave;",
              "|": "&vert;"}
 
+_TABLE = str.maketrans(_ENTITIES)
+
 
 def escape(text: str) -> str:
     """Text for a quoted Mermaid label: syntax characters as entities, new lines as <br/>."""
-    out = "".join(_ENTITIES.get(ch, ch) for ch in text.replace("\r\n", "\n").replace("\r", "\n"))
-    return out.replace("\n", "<br/>")
+    return text.replace("\r\n", "\n").replace("\r", "\n").translate(_TABLE).replace("\n", "<br/>")
 
 
 def _class(role: str) -> str:
@@ -30,7 +31,7 @@ def _class(role: str) -> str:
 def render(picture: Picture) -> str:
     lines = ["flowchart LR"]
     for node in picture.nodes:
-        label = "<br/>".join(escape(line) for line in picture.lines(node))
+        label = escape("\n".join(picture.lines(node)))  # its new lines become <br/>
         lines.append(f'  n{node.id}["{label}"]')
     for edge in picture.edges:
         arrow = f'-->|"{escape(edge.label)}"|' if edge.label else "-->"

@@ -10,6 +10,7 @@ vector longer than 8 elements as its first and last 3).
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 
 from agrad.values import write as numbers
@@ -96,9 +97,24 @@ class Picture:
         return asdict(self)
 
 
-def build(result) -> Picture:
+def build(result, explain: bool = True) -> Picture:
     """The picture of an evaluated Result; its backward pass is read from result.trace when it
-    was recorded (api.run(..., trace=True)), and the page then plays it."""
+    was recorded (api.run(..., trace=True)), and the page then plays it. explain: both passes in
+    words, which only the page shows (DOT and Mermaid skip them: on a 500,000-node graph the
+    words cost more time and memory than the evaluation)."""
+    # Millions of small objects and no cycles among them: Python's cyclic collector would walk
+    # them all again and again as they are made (a 500,000-node picture took 24 s with it, 6 s
+    # without), and has nothing to collect.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(result, explain)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _build(result, explain: bool) -> Picture:
     nodes = result.graph
     steps = result.trace[0] if result.trace else []
     out = nodes[-1]
@@ -116,12 +132,29 @@ def build(result) -> Picture:
     for n in nodes:
         before = _grad_line_before(n)
         picture_nodes.append(Node(n.id, _role(n, out), _title(n), _subtitle(n, texts[n.id]), handles[n.id],
-                                  numbers.short(n.value), before, before, None, n.tensor.requires_grad,
+                                  _short(n.value), before, before, None, n.tensor.requires_grad,
                                   list(n.inputs)))
-    picture = Picture(result.source, numbers.short(result.value), output_name, picture_nodes, edges)
-    picture.forward = [ForwardStep(n.id, _forward_words(n, nodes, refs, out)) for n in nodes]
-    _backward(picture, nodes, steps, edge_at, refs, result.gradient)
+    picture = Picture(result.source, _short(result.value), output_name, picture_nodes, edges)
+    if explain:
+        picture.forward = [ForwardStep(n.id, _forward_words(n, nodes, refs, out)) for n in nodes]
+    _backward(picture, nodes, steps, edge_at, refs, result.gradient, explain)
     return picture
+
+
+_SHORT_CACHE: dict = {}
+
+
+def _short(value) -> str:
+    """numbers.short, remembered for floats: a big graph repeats a few gradients and local
+    derivatives (1.0, 2.0) hundreds of thousands of times. Not zeros: 0.0 == -0.0."""
+    if type(value) is not float or value == 0.0:
+        return numbers.short(value)
+    text = _SHORT_CACHE.get(value)
+    if text is None:
+        if len(_SHORT_CACHE) > 4096:
+            _SHORT_CACHE.clear()
+        text = _SHORT_CACHE[value] = numbers.short(value)
+    return text
 
 
 # -- names and texts ----------------------------------------------------------------------------
@@ -170,7 +203,7 @@ def _expressions(nodes: list[GraphNode]) -> list:
         if any(p is None for p in parts):
             texts.append(None)
             continue
-        composed = _compose(n.tensor.op, parts)
+        composed = _compose(n.tensor.op, parts, n.index)
         texts.append(composed if len(composed[0]) <= MAX_EXPR else None)
     return texts
 
@@ -180,7 +213,7 @@ def _wrap(part: tuple, tighter_than: int) -> str:
     return f"({text})" if prec < tighter_than else text
 
 
-def _compose(op, parts: list) -> tuple[str, int]:
+def _compose(op, parts: list, index: int | None = None) -> tuple[str, int]:
     """op applied to its operands' texts as the language writes it: `x + w`, `-x`, `x^2`,
     `sin(x)`, `1/x`, `v[0]`, `[x, w]`, and a variant of the table by the name it is called by
     (`max(v)` for max_reduce, `clamp(x, lo, hi)` for clamp_tensor)."""
@@ -195,8 +228,8 @@ def _compose(op, parts: list) -> tuple[str, int]:
         return f"-{_wrap(parts[0], SIGN)}", SIGN
     if op.name == "reciprocal":
         return f"1/{_wrap(parts[0], POWER)}", PRODUCT
-    if op.name == "select" and len(parts) == 2:  # indexing, postfix: binds tightest
-        return f"{_wrap(parts[0], ATOM)}[{parts[1][0]}]", ATOM
+    if op.name == "select":  # indexing, postfix: binds tightest; the index is the node's, not an input
+        return f"{_wrap(parts[0], ATOM)}[{index}]", ATOM
     if op.name == "stack":  # a vector literal
         return f"[{', '.join(p[0] for p in parts)}]", ATOM
     return f"{op.called or op.name}({', '.join(p[0] for p in parts)})", ATOM
@@ -206,7 +239,7 @@ def _value_parts(n: GraphNode, nodes: list[GraphNode]) -> list:
     """The inputs' values as operands: a negative value is bracketed like a compound."""
     parts = []
     for j in n.inputs:
-        text = numbers.short(nodes[j].value)
+        text = _short(nodes[j].value)
         parts.append((text, SIGN if text.startswith("-") else ATOM))
     return parts
 
@@ -231,7 +264,7 @@ def _grad_line_before(n: GraphNode) -> str:
 
 def _forward_words(n: GraphNode, nodes: list[GraphNode], refs: list, out: GraphNode) -> list:
     t = n.tensor
-    value = numbers.short(n.value)
+    value = _short(n.value)
     end = [f"This is the output: out = {value}."] if n is out and n.kind != "op" else []
     if n.kind == "variable":
         if t.requires_grad:
@@ -248,8 +281,8 @@ def _forward_words(n: GraphNode, nodes: list[GraphNode], refs: list, out: GraphN
     if n.kind == "value":
         return [f"{n.label} = {value}, computed from values that require no grad: a leaf, no graph recorded."] + end
     op = t.op
-    formula = _compose(op, [refs[j] for j in n.inputs])[0]
-    numbers_in = _compose(op, _value_parts(n, nodes))[0]
+    formula = _compose(op, [refs[j] for j in n.inputs], n.index)[0]
+    numbers_in = _compose(op, _value_parts(n, nodes), n.index)[0]
     lhs = f"{n.name} = " if n.name else ""
     words = [f"{lhs}{formula} = {numbers_in} = {value}"]
     flows = [refs[j][0] for j in dict.fromkeys(n.inputs) if nodes[j].tensor.requires_grad]
@@ -284,70 +317,58 @@ def _and(items: list) -> str:
 # -- the backward pass ----------------------------------------------------------------------------
 
 def _backward(picture: Picture, nodes: list[GraphNode], steps: list, edge_at: dict, refs: list,
-              seed=None) -> None:
+              seed=None, explain: bool = True) -> None:
     """seed: the gradient backward was given (--gradient, torch's out.backward(gradient)); None
-    for ones."""
+    for ones. explain: say each step in words (the page's panel); without it only the nodes'
+    and edges' texts are set, which is all DOT and Mermaid show."""
     received: dict[int, list] = {}  # node id -> the gradients sent to it so far, in the engine's order
     out = nodes[-1]
     for k, step in enumerate(steps):
         n = nodes[step["id"]]
-        h = refs[n.id][0]
-        grad_in = numbers.short(step["grad_in"])
+        grad_in = _short(step["grad_in"])
         words = []
-        arrived = received.get(n.id, [])
-        starts = k == 0 and n is out
-        if starts and seed is not None:  # the seed given to backward: a vector-Jacobian product
-            arrived = [numbers.short(seed)]
-            words.append(f"Backward starts at the output {h} from the gradient given to it (--gradient, torch's "
-                         f"{picture.output_name}.backward(gradient)): {arrived[0]}.")
-        elif starts:  # the seed: d out / d out, ones in the output's shape
-            arrived = [numbers.short(shapes.ones_like(step["grad_in"]))]
-            words.append(f"Backward starts at the output {h}: its gradient is "
-                         f"∂{picture.output_name}/∂{picture.output_name} = {arrived[0]}.")
-            arriving_sum = arrived[0]
-        else:
-            arriving_sum = _sum(arrived) + (f" = {grad_in}" if len(arrived) > 1 else "")
-        if n.tensor.hooks:
-            hooks = ", ".join(getattr(fn, "source", "a function") for fn in n.tensor.hooks)
-            words.append(f"A hook on {h} ({hooks}) replaces the gradient arriving, {_sum(arrived)}, with {grad_in}.")
+        if explain:
+            _explain_arrival(picture, n, k, step, received, refs, seed, words)
         if step["kind"] == "accumulate":
-            grad = numbers.short(step["grad"])
-            total = arriving_sum if not n.tensor.hooks else grad_in
-            words.append(f"{h} is a leaf: AccumulateGrad stores its gradient, {h}.grad = {total}.")
+            grad = _short(step["grad"])
             picture.nodes[n.id].grad = grad
             line = f"grad {grad}"
-            picture.backward.append(BackwardStep(n.id, [], line, words))
+            if explain:
+                picture.backward.append(BackwardStep(n.id, [], line, words))
             picture.nodes[n.id].grad_line = line
             continue
-        if not starts:
-            words.append(f"{h} ({n.label}) receives ∂{picture.output_name}/{_d(refs[n.id])} = "
-                         f"{arriving_sum if not n.tensor.hooks else grad_in}.")
-        words.append(f"{n.label} multiplies it by each local derivative (the chain rule):")
-        dh = _d((picture.output_name, ATOM) if n is out else refs[n.id])
+        dh = _d((picture.output_name, ATOM) if n is out else refs[n.id]) if explain else ""
         sent_edges = []
         sent_slots = set()
         for inp in step["inputs"]:
             e = edge_at[(n.id, inp["slot"])]
             edge = picture.edges[e]
-            edge.local, edge.grad = numbers.short(inp["local"]), numbers.short(inp["sent"])
+            edge.local, edge.grad = _short(inp["local"]), _short(inp["sent"])
             edge.label = f"grad {edge.grad} (×{edge.local})"
-            hi = refs[edge.source][0]
-            words.append(f"{dh}/{_d(refs[edge.source])} = {edge.local}, so the gradient sent to {hi} is "
-                         f"{grad_in} × {_operand(edge.local)} = {edge.grad}.")
-            received.setdefault(edge.source, []).append(edge.grad)
+            if explain:
+                hi = refs[edge.source][0]
+                words.append(f"{dh}/{_d(refs[edge.source])} = {edge.local}, so the gradient sent to {hi} is "
+                             f"{grad_in} × {_operand(edge.local)} = {edge.grad}.")
+                received.setdefault(edge.source, []).append(edge.grad)
             sent_edges.append(e)
             sent_slots.add(inp["slot"])
-        for slot, j in enumerate(n.inputs):
-            if slot not in sent_slots:
-                words.append(f"{refs[j][0]} requires no grad: nothing is sent to it.")
+        if explain:
+            for slot, j in enumerate(n.inputs):
+                if slot not in sent_slots:
+                    words.append(f"{refs[j][0]} requires no grad: nothing is sent to it.")
+        h = refs[n.id][0]
         if n.tensor.retains_grad and n.grad is not None:
-            line = f"grad {numbers.short(n.grad)} (retained)"
-            words.append(f"retain_grad() keeps it: {h}.grad = {numbers.short(n.grad)}.")
+            line = f"grad {_short(n.grad)} (retained)"
+            if explain:
+                words.append(f"retain_grad() keeps it: {h}.grad = {_short(n.grad)}.")
         else:
             line = f"grad in {grad_in}"
         picture.nodes[n.id].grad = grad_in
         picture.nodes[n.id].grad_line = line
-        picture.backward.append(BackwardStep(n.id, sent_edges, line, words))
+        if explain:
+            picture.backward.append(BackwardStep(n.id, sent_edges, line, words))
+    if not explain:
+        return
     if steps:
         leaves = [f"{p.handle}.grad = {p.grad}" for p in picture.nodes
                   if p.role in ("input", "output") and nodes[p.id].tensor.is_leaf and p.grad is not None]
@@ -361,3 +382,36 @@ def _backward(picture: Picture, nodes: list[GraphNode], steps: list, edge_at: di
         picture.summary = [done]
     elif not out.tensor.requires_grad:
         picture.summary = ["No backward pass: nothing in the output requires grad."]
+
+
+def _explain_arrival(picture: Picture, n: GraphNode, k: int, step: dict, received: dict, refs: list, seed,
+                     words: list) -> None:
+    """The words of a backward step up to the chain rule: where backward starts, what arrives
+    at the node, a hook's change, a leaf's accumulation."""
+    grad_in = _short(step["grad_in"])
+    out_name = picture.output_name
+    h = refs[n.id][0]
+    arrived = received.get(n.id, [])
+    starts = k == 0 and step["id"] == len(refs) - 1  # the output is the graph's last node
+    if starts and seed is not None:  # the seed given to backward: a vector-Jacobian product
+        arrived = [_short(seed)]
+        words.append(f"Backward starts at the output {h} from the gradient given to it (--gradient, torch's "
+                     f"{out_name}.backward(gradient)): {arrived[0]}.")
+        arriving_sum = arrived[0]
+    elif starts:  # the seed: d out / d out, ones in the output's shape
+        arrived = [_short(shapes.ones_like(step["grad_in"]))]
+        words.append(f"Backward starts at the output {h}: its gradient is ∂{out_name}/∂{out_name} = {arrived[0]}.")
+        arriving_sum = arrived[0]
+    else:
+        arriving_sum = _sum(arrived) + (f" = {grad_in}" if len(arrived) > 1 else "")
+    if n.tensor.hooks:
+        hooks = ", ".join(getattr(fn, "source", "a function") for fn in n.tensor.hooks)
+        words.append(f"A hook on {h} ({hooks}) replaces the gradient arriving, {_sum(arrived)}, with {grad_in}.")
+    if step["kind"] == "accumulate":
+        total = arriving_sum if not n.tensor.hooks else grad_in
+        words.append(f"{h} is a leaf: AccumulateGrad stores its gradient, {h}.grad = {total}.")
+        return
+    if not starts:
+        words.append(f"{h} ({n.label}) receives ∂{out_name}/{_d(refs[n.id])} = "
+                     f"{arriving_sum if not n.tensor.hooks else grad_in}.")
+    words.append(f"{n.label} multiplies it by each local derivative (the chain rule):")

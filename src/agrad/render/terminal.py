@@ -11,31 +11,28 @@ from __future__ import annotations
 import sys
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, Progress, TextColumn
 from rich.text import Text
 
 
 class Bar:
-    """A live bar on stderr counting lines, their rate and the time elapsed; with a known total
-    also the bar itself and the time left."""
+    """A live bar on stderr; its words (lines done, their rate, the time elapsed and, with a
+    known total, about how long is left) are batch/progress.py's, shown as they are (no markup)."""
 
     def __init__(self, total: int | None, force_terminal: bool | None):
         self.console = Console(file=sys.stderr, force_terminal=force_terminal)
-        columns = [BarColumn(), TextColumn("{task.fields[lines]:,} lines"), TextColumn("{task.fields[rate]}"),
-                   TextColumn("{task.fields[elapsed]}")]
-        if total is not None:
-            columns += [TextColumn("left"), TimeRemainingColumn()]
+        columns = [BarColumn(), TextColumn("{task.fields[words]}", markup=False)]
         self._bar = Progress(*columns, console=self.console, refresh_per_second=4, redirect_stdout=False,
                              redirect_stderr=False)
-        self._task = self._bar.add_task("agrad", total=total, lines=0, rate="", elapsed="")
+        self._task = self._bar.add_task("agrad", total=total, words="")
         self._bar.start()
 
     @property
     def on_terminal(self) -> bool:
         return self.console.is_terminal
 
-    def update(self, done: int, lines: int, rate: str, elapsed: str) -> None:
-        self._bar.update(self._task, completed=done, lines=lines, rate=rate, elapsed=elapsed)
+    def update(self, done: int, words: str) -> None:
+        self._bar.update(self._task, completed=done, words=words)
 
     def stop(self) -> None:
         self._bar.stop()

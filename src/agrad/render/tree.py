@@ -36,7 +36,7 @@ def sub_expressions(nodes: list[GraphNode]) -> list:
             out.append(texts[n.id][0] if texts[n.id] else None)
         else:
             parts = [texts[j] for j in n.inputs]
-            composed = None if any(p is None for p in parts) else picture._compose(n.tensor.op, parts)[0]
+            composed = None if any(p is None for p in parts) else picture._compose(n.tensor.op, parts, n.index)[0]
             out.append(None if composed is None or len(composed) > picture.MAX_EXPR else f"{n.name} = {composed}")
     return out
 
