@@ -49,6 +49,7 @@ def rows(quick: bool) -> list:
     depth, order, h1, h2, items, passes, terms, length = (
         (6, 8, 100, 1_000, 300, 10_000, 1_000, 10_000) if quick else
         (12, 30, 10_000, 100_000, 3_000, 1_000_000, 100_000, 1_000_000))
+    pretty_h, trace_kb, graph_terms = (100, 4, 5_000) if quick else (1_000, 100, 524_000)
     return [
         (f"grad() nested {depth} deep around x^x", ["eval", nested_grad(depth), "--x", "0.7"], None, {}),
         (f"x^x --order {order}", ["eval", "x^x", "--x", "0.7", "--order", str(order)], None, {}),
@@ -62,12 +63,28 @@ def rows(quick: bool) -> list:
         (f"--backward {passes:,} on x*w", ["eval", "x*w", "--x", "2", "--w", "3", "--backward", str(passes)], None, {}),
         (f"x[0]+x[1]+... {terms:,} terms, {length:,} elements", ["eval", "-f", "sum.agrad", "--x", "@x.txt"], None,
          {"sum.agrad": lambda: index_sum(terms), "x.txt": numbers(length, "1")}),
+        # Pretty output, whose tables once cost 20 times what JSON costs (bench/pretty_costs.py
+        # sets them side by side).
+        (f"pretty --hessian of sum(x^2), {pretty_h:,} elements", ["eval", "sum(x^2)", "--x", "@x.txt", "--hessian",
+                                                                  "--format", "pretty"], None, {"x.txt": numbers(pretty_h)}),
+        (f"pretty --trace of {trace_kb} KB of x+x+...", ["eval", "-f", "sum.agrad", "--x", "1.5", "--trace",
+                                                        "--format", "pretty"], None,
+         {"sum.agrad": lambda: "+".join(["x"] * (trace_kb * 512))}),
+        # agrad graph of the densest source: the page is refused past --max-picture-nodes; DOT is
+        # linear (bench/graph_bombs.py has the other formats).
+        (f"graph of x+x+... {graph_terms:,} terms to HTML", ["graph", "-f", "big.agrad", "--x", "1", "-o", "g.html"],
+         None, {"big.agrad": lambda: "+".join(["x"] * graph_terms)}),
+        (f"graph of x+x+... {graph_terms:,} terms to DOT", ["graph", "-f", "big.agrad", "--x", "1", "-o", "g.dot"],
+         None, {"big.agrad": lambda: "+".join(["x"] * graph_terms)}),
+        # Workers: at most as many as there are jobs, and a cap relative to the cores.
+        ("--jobs 1000 for 2 jobs", ["eval", "-", "--x", "2", "--jobs", "1000"], "x^2\nx*3\n", {}),
     ]
 
 
 def run_row(argv: list, stdin: str | None, files: dict, timeout: float) -> dict:
-    """Run `python -m agrad ARGV --format json` in a fresh folder: outcome, seconds, CPU seconds,
-    peak resident MB (the child's own, from wait4), output bytes."""
+    """Run `python -m agrad ARGV` (with `--format json` unless ARGV names its output) in a fresh
+    folder: outcome, seconds, CPU seconds, peak resident MB (the child's own, from wait4), output
+    bytes (stdout and any file written)."""
     with tempfile.TemporaryDirectory() as folder:
         for name, make in files.items():
             with open(os.path.join(folder, name), "w") as f:
@@ -75,7 +92,10 @@ def run_row(argv: list, stdin: str | None, files: dict, timeout: float) -> dict:
         out_path, err_path = os.path.join(folder, "out"), os.path.join(folder, "err")
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
             start = time.perf_counter()
-            child = subprocess.Popen([sys.executable, "-m", "agrad"] + argv + ["--format", "json"], cwd=folder,
+            # JSON unless the row names its output (a format, or graph's -o FILE)
+            named = "--format" in argv or "-o" in argv
+            child = subprocess.Popen([sys.executable, "-m", "agrad"] + argv + ([] if named else ["--format", "json"]),
+                                     cwd=folder,
                                      stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
                                      stdout=out, stderr=err, preexec_fn=_cap_memory)
             timer = threading.Timer(timeout, child.kill)
@@ -90,7 +110,8 @@ def run_row(argv: list, stdin: str | None, files: dict, timeout: float) -> dict:
             timer.cancel()
         with open(err_path, encoding="utf-8", errors="replace") as f:
             stderr = f.read()
-        size = os.path.getsize(out_path)
+        size = os.path.getsize(out_path) + sum(os.path.getsize(os.path.join(folder, name))
+                                               for name in ("g.html", "g.dot") if os.path.exists(os.path.join(folder, name)))
     return {"outcome": _outcome(child.returncode, stderr, timed_out, timeout), "seconds": seconds,
             "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024, "output": size}
 
@@ -117,7 +138,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds before a row is killed")
     args = parser.parse_args()
     print(f"agrad cost bombs{' (--quick)' if args.quick else ''}: {os.cpu_count()} cores, load "
-          f"{os.getloadavg()[0]:.1f}; each row `python -m agrad ... --format json`, 4 GB cap, "
+          f"{os.getloadavg()[0]:.1f}; each row `python -m agrad ...` (JSON unless it names its output), 4 GB cap, "
           f"{args.timeout:.0f} s timeout")
     print(f"{'input':<52} {'outcome':<38} {'wall s':>7} {'cpu s':>7} {'peak MB':>8} {'out KB':>8}")
     for label, argv, stdin, files in rows(args.quick):
