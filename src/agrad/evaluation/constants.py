@@ -6,12 +6,16 @@ import it: the command line hands it over) for a text that is not a plain number
 
 from __future__ import annotations
 
+import re
+
 from agrad.errors import AgradError, AgradSyntaxError, BindingError, UnboundVariableError
 from agrad.language.names import CONSTANTS
 
-_WHAT = (f"a value is a number, or an expression of numbers and the constants {' and '.join(CONSTANTS)} "
-         "such as pi/4 or sqrt(2); a vector is 1,2,3 or [1, 2, 3] or @FILE")
+NOT_A_NUMBER = "(use an int, a float, inf, nan or an expression such as pi/4; for a vector 1,2,3 or [1, 2, 3] or @FILE)"
 _MEANT = {"π": "pi", "PI": "pi", "Pi": "pi", "E": "e"}
+# Text with none of the operators' or brackets' characters was meant as one number (0x10,
+# 1_000, ١٢): the parser's advice about products would only mislead.
+_EXPRESSION_LIKE = re.compile(r"[-+*/^()\[\]\s]")
 
 
 def constant_value(text: str) -> float:
@@ -25,13 +29,16 @@ def constant_value(text: str) -> float:
     except UnboundVariableError as exc:
         name = exc.name or text
         meant = f" (did you mean {_MEANT[name]}?)" if name in _MEANT else ""
-        whole = exc.span is not None and text[exc.span[0]:exc.span[1]] == text.strip()
-        message = "is not a number" if whole else f"'{name}' is not a constant"
-        raise BindingError(f"{message}{meant}: {_WHAT}", exc.span, text) from None
+        if exc.span is not None and text[exc.span[0]:exc.span[1]] == text.strip():
+            raise BindingError(f"is not a number{meant} {NOT_A_NUMBER}", exc.span, text) from None
+        raise BindingError(f"'{name}' is not a constant{meant}: an expression in a binding is made of numbers "
+                           f"and the constants {' and '.join(CONSTANTS)}", exc.span, text) from None
     except AgradSyntaxError as exc:
+        if not _EXPRESSION_LIKE.search(text.strip().lstrip("+-")):
+            raise BindingError(f"is not a number {NOT_A_NUMBER}", None, text) from None
         raise BindingError(f"is not a number: {exc.message}", exc.span, text) from None
     except AgradError as exc:
         raise BindingError(exc.message, exc.span, text) from None
     if not isinstance(value, float):
-        raise BindingError(f"is a vector, where a number is expected; {_WHAT}", None, text)
+        raise BindingError("is a vector, where a number is expected", None, text)
     return value

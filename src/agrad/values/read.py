@@ -121,17 +121,19 @@ def _constant(constant, field: str, text: str, start: int, subject: str | None =
         raise
 
 
-_DECIMAL_COMMA = re.compile(r"\s*([+-]?[0-9]+),([0-9]+)\s*\Z")
+# 0,5 and 1,05 are numbers with a decimal comma far more often than vectors; 1,2 is a vector.
+_DECIMAL_COMMA = re.compile(r"\s*([+-]?0),([0-9]+)\s*\Z|\s*([+-]?[0-9]+),(0[0-9]+)\s*\Z")
 
 
 def decimal_comma(text: str) -> str | None:
-    """For a binding written like a number with a decimal comma (`0,5`), what it is instead
-    (`is the vector [0, 5]; a number is written 0.5`), for an error it may have caused; else None."""
+    """For a binding written like a number with a decimal comma (`0,5`, `-0,25`, `2,05`), what
+    it is instead (`is the vector [0, 5]; a number is written 0.5`), for an error it may have
+    caused; else None."""
     m = _DECIMAL_COMMA.match(text)
     if m is None:
         return None
-    whole, fraction = m.groups()
-    return f"is the vector [{whole}, {fraction}]; a number is written {whole}.{fraction}"
+    whole, fraction = m.groups()[:2] if m.group(1) is not None else m.groups()[2:]
+    return f"is the vector [{whole}, {int(fraction)}]; a number is written {whole}.{fraction}"
 
 
 def read_value(text: str, read_stdin=None, max_bytes: int | None = None, constant=None):
