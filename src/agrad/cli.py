@@ -18,7 +18,7 @@ import typer
 from typing import Annotated
 
 from agrad import __version__
-from agrad.errors import AgradError, BindingError, LimitError, UsageError
+from agrad.errors import AgradError, BindingError, ComputeError, LimitError, UsageError
 from agrad.limits import source_limit, too_long
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
@@ -97,7 +97,6 @@ def evaluation(expr, file, var, hook, gradient, options, max_file_bytes: int | N
     (a RunOptions, options.py) as the command built them. suspects: typo_suspects' names
     bound as `--NAME VALUE` that may be options misspelt (check_typos)."""
     from agrad.evaluation.api import run
-    from agrad.errors import ComputeError
 
     readers = [spec.partition("=")[2] for spec in var or []] + [gradient, "@-" if file == "-" else None]
     if readers.count("@-") > 1:
