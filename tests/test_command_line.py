@@ -164,6 +164,11 @@ def test_no_expression_is_a_usage_error(capsys, args, stdin):
         2, "", "agrad: usage error: no expression: give EXPR, -f FILE, or - to read jobs from stdin\n")
 
 
+def test_graph_without_an_expression_is_a_usage_error(capsys):
+    assert agrad_main(capsys, "graph", "--x", "3") == (
+        2, "", "agrad: usage error: no expression: give EXPR, or -f FILE (-f - reads the program from stdin)\n")
+
+
 # -- 4. functions as other notations write them ---------------------------------------------------
 
 @pytest.mark.parametrize("expr, hint, caret", [
@@ -174,6 +179,8 @@ def test_no_expression_is_a_usage_error(capsys, args, stdin):
     ("artanh(x)", "unknown function 'artanh': did you mean 'atanh'?", "^^^^^^"),
     ("ReLU(x)", "unknown function 'ReLU': did you mean 'relu'? (names are case-sensitive)", "^^^^"),
     ("cot(x)", "unknown function 'cot': agrad has no cot(); write 1/tan(x)", "^^^"),
+    ("sqr(x)", "unknown function 'sqr': did you mean 'sqrt'? (sqr is the square in Pascal: write x^2 for that)",
+     "^^^"),
     ("2 + Ln(x)", "unknown function 'Ln': did you mean 'log'? (log is the natural logarithm)", "    ^^"),
 ])
 def test_unknown_functions_suggest_agrads_name(cli, expr, hint, caret):

@@ -320,6 +320,8 @@ def graph_command(
     try:
         from agrad.evaluation.options import RunOptions
 
+        if expr is None and file is None:  # (graph draws one program: no batch from stdin)
+            raise UsageError("no expression: give EXPR, or -f FILE (-f - reads the program from stdin)")
         options = RunOptions(no_grad=no_grad or (), retain_grad=retain_grad or (), dtype=dtype.value, trace=True,
                              max_source_bytes=source_limit(max_source_bytes))
         result = evaluation(expr, file, var, hook, gradient, options, max_file_bytes,

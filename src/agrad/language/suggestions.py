@@ -50,7 +50,7 @@ FUNCTION_ALIASES = {
     "csc": (None, "write 1/sin(x)"),
     "cosec": (None, "write 1/sin(x)"),
     "exp2": (None, "write 2^x"),
-    "sqr": (None, "write x^2"),
+    "sqr": ("sqrt", "sqr is the square in Pascal: write x^2 for that"),
     "square": (None, "write x^2"),
     "cbrt": (None, "write x^(1/3) for x >= 0"),
     "erfc": (None, "write 1 - erf(x)"),
