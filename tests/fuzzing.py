@@ -22,7 +22,7 @@ from hypothesis import strategies as hs
 from typer.testing import CliRunner
 
 import agrad
-from agrad.cli import MissingValue, app, rewrite_argv
+from agrad.cli import ArgvError, app, rewrite_argv
 from agrad.language import syntax_tree as st
 from agrad.language.names import CONSTANTS
 from agrad.language.parser import parse
@@ -78,8 +78,8 @@ def cli_answers(expr: str, args: list[str]) -> None:
     argv = ["eval", expr, *args]
     try:
         rewritten = rewrite_argv(argv)
-    except MissingValue as exc:  # main prints it as a usage error and exits 2
-        assert exc.exit_code == 2 and exc.format_message().endswith("requires an argument.")
+    except ArgvError as exc:  # main prints it as a usage error and exits 2
+        assert exc.exit_code == 2 and exc.format_message()
         return
     result = _runner.invoke(app, rewritten, input=b"")
     if result.exception is not None and not isinstance(result.exception, SystemExit):

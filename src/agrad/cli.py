@@ -9,6 +9,7 @@ for standard input): values/read.py reads them.
 """
 
 import os
+import re
 import sys
 from enum import Enum
 from typing import List, Optional
@@ -17,10 +18,11 @@ import typer
 from typing import Annotated
 
 from agrad import __version__
-from agrad.errors import AgradError, BindingError, LimitError, UsageError
+from agrad.errors import AgradError, BindingError, ComputeError, LimitError, UsageError
 from agrad.limits import source_limit, too_long
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  context_settings={"help_option_names": ["-h", "--help"]},
                   help="Evaluate and differentiate math expressions with PyTorch's autograd semantics.")
 
 
@@ -94,26 +96,34 @@ MaxBackwardStepsOption = Annotated[Optional[int], typer.Option(
 MaxHessianOption = Annotated[Optional[int], typer.Option(
     "--max-hessian-entries", metavar="N", min=1, show_default=False,
     help="The most entries a --hessian matrix may have; default 1,000,000 (1,000 elements).")]
+# The names rewrite_argv bound from `--NAME VALUE` (not --var): a NAME close to one of agrad's
+# options is a typo unless the program uses it (check_typos).
+AsOptionOption = Annotated[Optional[List[str]], typer.Option("--bound-as-option", hidden=True)]
 GradientOption = Annotated[Optional[str], typer.Option(
     "--gradient", metavar="SEED",
     help="Backpropagate from SEED, a value of the output's shape (1,0.5 or [1, 0.5] or @FILE): "
          "the vector-Jacobian product, torch's y.backward(gradient).")]
 
 
-def evaluation(expr, file, var, hook, gradient, options, max_file_bytes: int | None = None):
+def evaluation(expr, file, var, hook, gradient, options, max_file_bytes: int | None = None, suspects=None):
     """Run the program the shared options describe (api.run): the text (EXPR or -f FILE), the
     bindings (--var), the hooks and the seed (--gradient) read here, the rest of the options
-    (a RunOptions, options.py) as the command built them."""
+    (a RunOptions, options.py) as the command built them. suspects: typo_suspects' names
+    bound as `--NAME VALUE` that may be options misspelt (check_typos)."""
     from agrad.evaluation.api import run
 
     readers = [spec.partition("=")[2] for spec in var or []] + [gradient, "@-" if file == "-" else None]
     if readers.count("@-") > 1:
         raise UsageError("only one value can be read from standard input (@- or -f -)")
     source = _program_text(expr, file, options.max_source_bytes)
-    bindings = parse_bindings(var or [], max_file_bytes)
+    check_typos(suspects, var, [source])
+    bindings = parse_bindings(var or [], max_file_bytes, suspects)
     hooks = tuple(_hook_spec(spec) for spec in hook or [])
     seed = None if gradient is None else read_value("gradient", gradient, max_file_bytes)
-    return run(source, bindings, options.replace(hooks=hooks, gradient=seed))
+    try:
+        return run(source, bindings, options.replace(hooks=hooks, gradient=seed))
+    except ComputeError as exc:  # (a vector output, shapes that do not fit: what a decimal comma causes)
+        raise (exc if gradient is not None else with_decimal_comma_note(exc, var)) from None
 
 
 @app.command("eval")
@@ -169,6 +179,7 @@ def eval_command(
     max_nodes: MaxNodesOption = None,
     max_backward_steps: MaxBackwardStepsOption = None,
     max_hessian_entries: MaxHessianOption = None,
+    as_option: AsOptionOption = None,
 ):
     """Evaluate EXPR, backpropagate from its value, and print the graph and each leaf's gradient.
 
@@ -196,20 +207,24 @@ def eval_command(
                 from agrad.render.formats import check_options
 
                 check_options("csv", options)
-            result = evaluation(exprs[0] if exprs else None, file, var, hook, gradient, options, max_file_bytes)
+            result = evaluation(exprs[0] if exprs else None, file, var, hook, gradient, options, max_file_bytes,
+                                typo_suspects(as_option, "eval"))
             _print_one(result, fmt or Format.pretty, grad, tuple(spec.partition("=")[0] for spec in var or []),
                        digits)
             return
         from agrad.batch.jobs import BatchOptions
 
         options = options.replace(hooks=tuple(_hook_spec(spec) for spec in hook or []))
-        bindings = parse_bindings(var or [], max_file_bytes)
+        suspects = typo_suspects(as_option, "eval")
+        if points is None:  # EXPR arguments, or jobs from stdin, whose programs are not known yet
+            check_typos(suspects, var, None if exprs == ["-"] else exprs)
+        bindings = parse_bindings(var or [], max_file_bytes, suspects)
         if gradient is not None:  # every job's seed, unless a JSON job gives its own
             options = options.replace(gradient=read_value("gradient", gradient, max_file_bytes))
         batch = BatchOptions(fmt=None if grad is None and fmt is None else "grad" if grad is not None else fmt.value,
                              grad=grad, fail_fast=fail_fast, jobs=jobs, run=options, reserved=reserved_names(),
                              progress={None: "auto", True: "on", False: "off"}[progress], digits=digits)
-        status = _eval_batch(exprs, file, points, bindings, batch)
+        status = _eval_batch(exprs, file, points, bindings, batch, (suspects, var))
     except AgradError as exc:
         fail(exc)
     raise typer.Exit(status)
@@ -235,15 +250,17 @@ def _print_one(result, fmt: Format, grad: str | None, bound: tuple, digits: int 
     sys.stdout.write(formatter.header() + outcome.out)
 
 
-def _eval_batch(exprs: list, file: str | None, points: str | None, bindings: dict, options) -> int:
+def _eval_batch(exprs: list, file: str | None, points: str | None, bindings: dict, options, typos=({}, ())) -> int:
     """Several EXPRs, - (stdin) or --points: one result per job, with a batch's options
-    (BatchOptions; its fmt None for the default); returns the exit status."""
+    (BatchOptions; its fmt None for the default); returns the exit status. typos: the
+    suspects and --var specs that check_typos checks against --points' program."""
     if points is not None:
         if len(exprs) > 1 or exprs == ["-"]:
             raise UsageError("--points takes exactly one expression (or -f FILE)")
         if file == "-" and points == "-":
             raise UsageError("-f - and --points - cannot both read stdin")
         source = _program_text(exprs[0] if exprs else None, file, options.run.max_source_bytes)
+        check_typos(typos[0], typos[1], [source])
     elif "-" in exprs and len(exprs) > 1:
         raise UsageError("- (read jobs from stdin) cannot be mixed with expressions")
     elif file is not None:
@@ -271,7 +288,7 @@ def _program_text(expr: str | None, file: str | None, limit: int | None = None) 
         raise BindingError("give either EXPR or -f FILE, not both")
     if file is None:
         if expr is None:
-            raise BindingError("no expression: give EXPR or -f FILE")
+            raise UsageError("no expression: give EXPR, -f FILE, or - to read jobs from stdin")
         return expr
     limit = source_limit(limit)
     try:
@@ -330,6 +347,7 @@ def graph_command(
     max_dot_seconds: Annotated[Optional[float], typer.Option(
         "--max-dot-seconds", metavar="N", min=0.001, show_default=False,
         help="How long Graphviz's dot may take to draw an image; default 60.")] = None,
+    as_option: AsOptionOption = None,
 ):
     """Draw the graph of EXPR with every value and gradient: Graphviz DOT, Mermaid, an HTML page
     that plays the forward pass and then the backward pass step by step, or an image."""
@@ -337,13 +355,16 @@ def graph_command(
         from agrad.evaluation.options import RunOptions
         from agrad.limits import MAX_DOT_BYTES, MAX_DOT_SECONDS, check_picture
 
+        if expr is None and file is None:  # (graph draws one program: no batch from stdin)
+            raise UsageError("no expression: give EXPR, or -f FILE (-f - reads the program from stdin)")
         chosen = fmt or _format_from_name(output)
         if chosen.value in BINARY_IMAGES and (output is None or output == "-") and sys.stdout.isatty():
             raise UsageError(f"a .{chosen.value} image is not for a terminal: write it with -o FILE.{chosen.value}, "
                              "or pipe it")
         options = RunOptions(no_grad=no_grad or (), retain_grad=retain_grad or (), dtype=dtype.value, trace=True,
                              max_source_bytes=source_limit(max_source_bytes))
-        result = evaluation(expr, file, var, hook, gradient, options, max_file_bytes)
+        result = evaluation(expr, file, var, hook, gradient, options, max_file_bytes,
+                            typo_suspects(as_option, "graph"))
         if chosen not in (GraphFormat.dot, GraphFormat.mermaid):
             what = "an HTML page" if chosen is GraphFormat.html else f"a .{chosen.value} image"
             check_picture(len(result.graph), what, max_picture_nodes)
@@ -429,30 +450,97 @@ def functions_command(
     print_functions(fmt.value)
 
 
-def parse_bindings(specs: list[str], max_file_bytes: int | None = None) -> dict:
+def parse_bindings(specs: list[str], max_file_bytes: int | None = None, suspects=None) -> dict:
     """`NAME=VALUE` texts to values: a float, or a numpy vector for `1,2,3`, `[1, 2, 3]`, `@FILE`
-    and `@-`."""
+    and `@-`. suspects (typo_suspects): a name close to an option whose value is no value at
+    all is that option misspelt, whatever the program."""
     bindings: dict = {}
     texts: dict[str, str] = {}
     for spec in specs:
         name, eq, value = spec.partition("=")
-        if not eq:
-            raise BindingError(f"--{name} needs a value: --{name} VALUE (or --var {name}=VALUE)")
-        if name in bindings:
-            raise BindingError(f"variable '{name}' is bound twice (--{name} {texts[name]} and --{name} {value})")
-        bindings[name] = read_value(name, value, max_file_bytes)
+        try:
+            if not eq:
+                raise BindingError(f"--{name} needs a value: --{name} VALUE (or --var {name}=VALUE)")
+            if name in bindings:
+                raise BindingError(f"variable '{name}' is bound twice (--{name} {texts[name]} and --{name} {value})")
+            bindings[name] = read_value(name, value, max_file_bytes)
+        except BindingError:
+            if suspects and name in suspects:
+                raise typo_error(name, suspects[name], spec) from None
+            raise
         texts[name] = value
     return bindings
 
 
+# -- options misspelt: `--backwards 3` is --backward's typo, not a variable, unless the program uses it --
+
+def typo_suspects(as_option, command: str = "eval") -> dict[str, list[str]]:
+    """The names bound as `--NAME VALUE` that are close to one of the command's options, each
+    with the options it is close to."""
+    if not as_option:
+        return {}
+    from agrad.language.suggestions import close_options
+
+    options = [option for option in _command_options(command) if option != "--bound-as-option"]
+    found = {name: close_options(name, options) for name in as_option}
+    return {name: close for name, close in found.items() if close}
+
+
+def check_typos(suspects: dict, specs, sources) -> None:
+    """A suspect that no program of `sources` names is a usage error; sources None: the
+    programs are not known before the jobs run (stdin), so every suspect is one."""
+    if not suspects:
+        return
+    names: set = set()
+    if sources is not None:
+        from agrad.language.names import is_name
+        from agrad.language.parser import driver
+
+        lexer = driver().lexer
+        for source in sources:
+            names.update(text for text in lexer.texts(source) if is_name(text))
+    spec_of = {spec.partition("=")[0]: spec for spec in specs or []}
+    for name, close in suspects.items():
+        if name not in names:
+            raise typo_error(name, close, spec_of.get(name, name))
+
+
+def typo_error(name: str, close: list[str], spec: str) -> UsageError:
+    _, eq, value = spec.partition("=")
+    return UsageError(f"no such option --{name} (did you mean {' or '.join(close)}?); to bind a variable "
+                      f"of that name, write --var {name}={value if eq else 'VALUE'}")
+
+
+def with_decimal_comma_note(exc: AgradError, specs) -> AgradError:
+    """An error computing with a binding written like a decimal number with a comma (`--x 0,5`,
+    the vector [0, 5]) says so after its message (and its hint); not when another binding is
+    a vector written otherwise (`1,2,3`, `[1, 2]`, `@FILE`): vectors are meant then."""
+    from agrad.values.read import decimal_comma
+
+    values = [(name, value) for name, _, value in (spec.partition("=") for spec in specs or [])]
+    notes = [f"--{name} {value} {note}" for name, value in values for note in [decimal_comma(value)] if note]
+    if any(("," in value or "[" in value or value.startswith("@")) and not decimal_comma(value)
+           for _, value in values):
+        return exc
+    if notes:
+        from agrad.render.errors import message
+
+        exc.message, exc.hint = f"{message(exc, reserved_names())} ({'; '.join(notes)})", None
+    return exc
+
+
 def read_value(option: str, text: str, max_file_bytes: int | None = None):
     """One option's value (a binding or --gradient), or a BindingError naming the option."""
+    from agrad.evaluation.constants import constant_value
     from agrad.values.read import read_value as read
 
     try:
-        return read(text, sys.stdin.read, max_file_bytes)
+        return read(text, sys.stdin.read, max_file_bytes, constant_value)
     except LimitError as exc:
         exc.message = f"--{option} {text}: {exc.message}"
+        raise
+    except BindingError as exc:  # an expression that is not a constant one: the caret is in `text`
+        exc.message = f"bad value for --{option}: {exc.message}"
         raise
     except ValueError as exc:
         hint = ""
@@ -502,21 +590,42 @@ def _command_options(name: str) -> dict[str, bool]:
         for opt in list(getattr(param, "opts", [])) + list(getattr(param, "secondary_opts", [])):
             if opt.startswith("-"):
                 options[opt] = not getattr(param, "is_flag", False)
-    options["--help"] = False
+    options["--help"] = options["-h"] = False
     return options
 
 
-class MissingValue(Exception):
-    """An option that takes a value came last, without one (click's wording)."""
+class ArgvError(Exception):
+    """A command line that cannot be read, found before Typer sees it; main prints it as a
+    usage error (click's interface: exit_code, format_message)."""
 
     exit_code = 2
 
-    def __init__(self, option: str):
-        super().__init__(option)
-        self.option = option
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
 
     def format_message(self) -> str:
-        return f"Option '{self.option}' requires an argument."
+        return self.message
+
+
+class MissingValue(ArgvError):
+    """An option that takes a value came last, without one (click's wording)."""
+
+    def __init__(self, option: str):
+        super().__init__(f"Option '{option}' requires an argument.")
+        self.option = option
+
+
+# An argument that reads as a short option (-x, -Fplain, -j2) rather than as an expression
+# (-x^2, -sin(x)): among several EXPRs, it is far more likely a mistyped option than a job.
+_SHORT_OPTION_LIKE = re.compile(r"-[A-Za-z][A-Za-z0-9_]*\Z")
+
+
+def _short_option_error(command: str, arg: str, known: dict) -> ArgvError:
+    head = arg[:2]
+    fix = f"write {head} {arg[2:]}" if known.get(head) else f"to bind {arg[1:]}, write --{arg[1:]} VALUE"
+    return ArgvError(f"{arg} is not an option of agrad {command}: {fix}; an expression that starts with - "
+                     f"goes after --, as in agrad {command} [OPTIONS] -- {arg}")
 
 
 def _value_of(option: str, argv: list[str], i: int) -> str:
@@ -526,7 +635,13 @@ def _value_of(option: str, argv: list[str], i: int) -> str:
 
 
 def rewrite_argv(argv: list[str]) -> list[str]:
-    """Turn `--NAME VALUE` and `--NAME=VALUE` for unknown NAMEs into `--var NAME=VALUE`."""
+    """Turn `--NAME VALUE` and `--NAME=VALUE` for unknown NAMEs into `--var NAME=VALUE` (and
+    note NAME in the hidden `--bound-as-option`, for check_typos).
+
+    After `--`, an argument is an expression even when it starts with `-` (`-x`, `-F`); one that
+    starts with `--` is still an option or a binding, so that `agrad eval -- -x --x 2` binds x.
+    Among several EXPRs, one that reads as a short option (`-x`, `-Fplain`) before `--` is an
+    error (ArgvError) rather than a job."""
     if not argv or argv[0] not in BINDING_COMMANDS:
         return list(argv)
     known = _command_options(argv[0])
@@ -535,13 +650,15 @@ def rewrite_argv(argv: list[str]) -> list[str]:
     elsewhere = set(_command_options("eval")) - set(known) if argv[0] == "graph" else set()
     out = [argv[0]]
     positional: list[str] = []
+    option_like: list[str] = []
+    bound: list[str] = []
+    after_dashes = False
     i = 1
     while i < len(argv):
         arg = argv[i]
-        if arg == "--":
-            positional.extend(argv[i + 1:])
-            break
-        if arg.startswith("--") and len(arg) > 2:
+        if arg == "--" and not after_dashes:
+            after_dashes = True
+        elif arg.startswith("--") and len(arg) > 2:
             option, eq, value = arg.partition("=")
             if option in known:
                 out.append(arg)
@@ -550,22 +667,36 @@ def rewrite_argv(argv: list[str]) -> list[str]:
                     i += 1
             elif option in elsewhere:
                 out.append(arg)  # Typer answers: No such option: --trace
-            elif eq:
-                out += ["--var", f"{option[2:]}={value}"]
-            elif i + 1 < len(argv):
-                out += ["--var", f"{option[2:]}={argv[i + 1]}"]
-                i += 1
             else:
-                out += ["--var", option[2:]]
-        elif arg.startswith("-") and arg in known:
+                bound.append(option[2:])
+                if eq:
+                    out += ["--var", f"{option[2:]}={value}"]
+                elif i + 1 < len(argv) and not _is_option(argv[i + 1], known, elsewhere):
+                    out += ["--var", f"{option[2:]}={argv[i + 1]}"]
+                    i += 1
+                else:  # (no value: `--x --format json` is not x bound to "--format")
+                    out += ["--var", option[2:]]
+        elif not after_dashes and arg.startswith("-") and arg in known:
             out.append(arg)
             if known[arg]:
                 out.append(_value_of(arg, argv, i))
                 i += 1
         else:
             positional.append(arg)  # the expression, even one that starts with '-' ("-x^2")
+            if not after_dashes and _SHORT_OPTION_LIKE.match(arg):
+                option_like.append(arg)
         i += 1
+    if option_like and len(positional) > 1:
+        raise _short_option_error(argv[0], option_like[0], known)
+    for name in bound:
+        out += ["--bound-as-option", name]
     return out + ["--"] + positional if positional else out
+
+
+def _is_option(arg: str, known: dict, elsewhere: set) -> bool:
+    """Whether `arg` is one of the command's options (`--format`, `--format=json`, `-F`)."""
+    name = arg.partition("=")[0] if arg.startswith("--") else arg
+    return name in known or name in elsewhere
 
 
 def main(argv: list[str] | None = None) -> None:

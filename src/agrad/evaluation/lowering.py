@@ -9,6 +9,7 @@ from agrad.engine import ops
 from agrad.engine import shapes
 from agrad.language import syntax_tree as st
 from agrad.language.names import CONSTANTS, GRAPH_FUNCTIONS, is_name
+from agrad.language.suggestions import function_hint
 from agrad.errors import (AgradError, ComputeError, ArityError, BindingError, IndexingError, ShapeError, UnboundVariableError,
                      UnknownNameError, no_value)
 from agrad.engine.tensor import Tensor, is_grad_enabled, rounded, set_grad_mode
@@ -248,9 +249,11 @@ def _check_call(node: st.Call, variables, source):
         if node.func in variables or node.func in CONSTANTS:
             raise UnknownNameError(f"'{node.func}' is a {'variable' if node.func in variables else 'constant'}, "
                                    f"not a function: write {node.func}*(...) for a product", node.name_span, source)
-        close = difflib.get_close_matches(node.func, list(functions) + list(GRAPH_FUNCTIONS), n=3, cutoff=0.6)
-        hint = f": did you mean {' or '.join(repr(c) for c in close)}?" if close else \
-            " (agrad functions lists them all)"
+        hint = function_hint(node.func, functions)
+        if hint is None:
+            close = difflib.get_close_matches(node.func, list(functions) + list(GRAPH_FUNCTIONS), n=3, cutoff=0.6)
+            hint = f": did you mean {' or '.join(repr(c) for c in close)}?" if close else \
+                " (agrad functions lists them all)"
         raise UnknownNameError(f"unknown function '{node.func}'{hint}", node.name_span, source)
     accepted = ops.arities(node.func)
     if len(node.args) not in accepted:

@@ -37,6 +37,7 @@ CONFUSABLES = {
     "\uff08": "(",
     "\uff09": ")",
     "\uff0c": ",",
+    "\u221a": "sqrt(...)",  # square root, as written on paper
 }
 
 _ENDS_OPERAND = frozenset(("NUMBER", "NAME", "RPAR", "RSQB"))
