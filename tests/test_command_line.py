@@ -34,6 +34,8 @@ def agrad_main(capsys, *args, stdin=""):
 @pytest.mark.parametrize("args, message", [
     (["--backwards", "3", "--format", "plain"],
      "no such option --backwards (did you mean --backward?); to bind a variable of that name, write --var backwards=3"),
+    # a name no variable can have (a hyphen): no --var advice
+    (["--max-node", "3"], "no such option --max-node (did you mean --max-nodes?)"),
     (["--ordre", "2"], "no such option --ordre (did you mean --order?); to bind a variable of that name, write --var ordre=2"),
     (["--formt", "json"],
      "no such option --formt (did you mean --format?); to bind a variable of that name, write --var formt=json"),
@@ -47,7 +49,7 @@ def agrad_main(capsys, *args, stdin=""):
                                         "of that name, write --var hesian=VALUE"),
     (["--Trace=1"], "no such option --Trace (did you mean --trace?); to bind a variable of that name, "
                     "write --var Trace=1"),
-    (["--max", "3"], "no such option --max (did you mean --max-file-bytes or --max-source-bytes?); to bind a "
+    (["--max", "3"], "no such option --max (did you mean --max-backward-steps or --max-file-bytes or --max-hessian-entries or --max-nodes or --max-source-bytes?); to bind a "
                      "variable of that name, write --var max=3"),
 ])
 def test_an_option_misspelt_is_a_usage_error(cli, args, message):

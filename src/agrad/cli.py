@@ -506,9 +506,13 @@ def check_typos(suspects: dict, specs, sources) -> None:
 
 
 def typo_error(name: str, close: list[str], spec: str) -> UsageError:
+    from agrad.language.names import is_name
+
     _, eq, value = spec.partition("=")
-    return UsageError(f"no such option --{name} (did you mean {' or '.join(close)}?); to bind a variable "
-                      f"of that name, write --var {name}={value if eq else 'VALUE'}")
+    meant = f"no such option --{name} (did you mean {' or '.join(close)}?)"
+    if not is_name(name):  # --max-node: no variable can have that name, so no --var advice
+        return UsageError(meant)
+    return UsageError(f"{meant}; to bind a variable of that name, write --var {name}={value if eq else 'VALUE'}")
 
 
 def with_decimal_comma_note(exc: AgradError, specs) -> AgradError:
