@@ -100,6 +100,23 @@ def test_the_default_refuses_a_100000_element_hessian_at_once():
         agrad.run("sum(x^2)", {"x": [1.0] * 100_000}, hessian=True)
 
 
+def test_the_jacobian_is_refused_past_its_entries_and_a_raised_limit_computes_it():
+    # x*sin(x) elementwise: the Jacobian is diagonal, d/dx_i = sin(x_i) + x_i cos(x_i)
+    x = [0.1 * i for i in range(30)]
+    with pytest.raises(LimitError, match=r"the Jacobian would have 900 entries \(30 output elements.*past the limit "
+                                         r"of 899 \(--max-jacobian-entries N raises it\)"):
+        agrad.run("x*sin(x)", {"x": x}, jacobian=True, max_jacobian_entries=899)
+    matrix = agrad.run("x*sin(x)", {"x": x}, jacobian=True, max_jacobian_entries=900).jacobian["x"]
+    assert matrix == [[math.sin(v) + v * math.cos(v) if i == j else 0.0 for j in range(30)]
+                      for i, v in enumerate(x)]
+
+
+def test_a_long_jacobian_is_a_limit_error_on_the_command_line(cli):
+    r = cli("eval", "x*2", "--x", "1,2,3", "--jacobian", "--max-jacobian-entries", "8")
+    assert r.exit_code == 2 and r.stderr.startswith("agrad: limit error: the Jacobian would have 9 entries")
+    assert "(--max-jacobian-entries N raises it)" in r.stderr
+
+
 def test_bad_limit_values_are_limit_errors():
     with pytest.raises(LimitError, match="--max-nodes must be a positive whole number"):
         agrad.run("x*x", {"x": [1.0]}, max_nodes=0)

@@ -93,6 +93,9 @@ MaxBackwardStepsOption = Annotated[Optional[int], typer.Option(
     "--max-backward-steps", metavar="N", min=1, show_default=False,
     help="The most steps the backward passes of one evaluation may take, summed over passes (a step per "
          "node and per input visited, 10 per pass); default 2,000,000.")]
+MaxJacobianOption = Annotated[Optional[int], typer.Option(
+    "--max-jacobian-entries", metavar="N", min=1, show_default=False,
+    help="The most entries a --jacobian may have (output elements times variable elements); default 10,000,000.")]
 MaxHessianOption = Annotated[Optional[int], typer.Option(
     "--max-hessian-entries", metavar="N", min=1, show_default=False,
     help="The most entries a --hessian matrix may have; default 1,000,000 (1,000 elements).")]
@@ -179,6 +182,7 @@ def eval_command(
     max_nodes: MaxNodesOption = None,
     max_backward_steps: MaxBackwardStepsOption = None,
     max_hessian_entries: MaxHessianOption = None,
+    max_jacobian_entries: MaxJacobianOption = None,
     as_option: AsOptionOption = None,
 ):
     """Evaluate EXPR, backpropagate from its value, and print the graph and each leaf's gradient.
@@ -194,7 +198,7 @@ def eval_command(
                              zero_grad=zero_grad, trace=trace, order=order, hessian=hessian, dtype=dtype.value,
                              jacobian=jacobian, max_source_bytes=source_limit(max_source_bytes),
                              max_nodes=max_nodes, max_backward_steps=max_backward_steps,
-                             max_hessian_entries=max_hessian_entries,
+                             max_hessian_entries=max_hessian_entries, max_jacobian_entries=max_jacobian_entries,
                              grads_in=grad is None and (fmt is Format.pretty or fmt is None and points is None
                                                         and exprs != ["-"]))
         if jacobian:

@@ -40,6 +40,11 @@ per asyncio task, checked while they are spent (engine/budget.py), and past them
   matrix, refused before any pass runs, raised with `--max-hessian-entries N` (api.run's
   `max_hessian_entries`). Why: the matrix is held whole and printed (about 20 MB of JSON at the
   default); it needs one pass per element, each bounded by the budgets above.
+- Jacobian entries: at most MAX_JACOBIAN_ENTRIES (10,000,000) in a `--jacobian` (the output's
+  elements times the variables' elements), refused before any pass runs, raised with
+  `--max-jacobian-entries N` (api.run's `max_jacobian_entries`). Why: the matrices are held whole
+  (80 MB of float64 at the default, several times that as Python floats and JSON); the passes, one
+  per output element, are bounded by the backward steps above.
 - Pictures (`agrad graph`): the HTML page and the images (PNG, SVG, PDF) draw at most
   MAX_PICTURE_NODES nodes, raised with `--max-picture-nodes N`; past it they are refused with a
   limit error that suggests DOT or Mermaid, which have no node limit (their text is linear in
@@ -65,6 +70,7 @@ MAX_NODES = 5_000_000
 MAX_BACKWARD_STEPS = 2_000_000
 PASS_STEPS = 10
 MAX_HESSIAN_ENTRIES = 1_000_000
+MAX_JACOBIAN_ENTRIES = 10_000_000
 
 
 def source_limit(value: int | None) -> int:
@@ -126,7 +132,8 @@ def file_too_big(origin: str, limit: int) -> str:
 # -- cost bounds of one evaluation ---------------------------------------------------------------
 
 COST_FLAGS = {"max_nodes": ("--max-nodes", MAX_NODES), "max_backward_steps": ("--max-backward-steps", MAX_BACKWARD_STEPS),
-              "max_hessian_entries": ("--max-hessian-entries", MAX_HESSIAN_ENTRIES)}
+              "max_hessian_entries": ("--max-hessian-entries", MAX_HESSIAN_ENTRIES),
+              "max_jacobian_entries": ("--max-jacobian-entries", MAX_JACOBIAN_ENTRIES)}
 
 
 def cost_limit(name: str, value: int | None) -> int:

@@ -10,22 +10,22 @@ or a matrix of one row per output element.
 from __future__ import annotations
 
 from agrad.engine import shapes
-from agrad.errors import ComputeError
+from agrad.errors import LimitError
 from agrad.engine.autograd import backward, expect_passes
 from agrad.engine.tensor import Tensor
-
-MAX_PASSES = 10_000
-MAX_ENTRIES = 10_000_000
+from agrad.limits import MAX_JACOBIAN_ENTRIES, too_costly
 
 
-def jacobian(output: Tensor, variables: list[Tensor]) -> dict:
-    """{variable name: Jacobian} (floats and numpy arrays). The variables' .grad is left None."""
+def jacobian(output: Tensor, variables: list[Tensor], max_entries: int = MAX_JACOBIAN_ENTRIES) -> dict:
+    """{variable name: Jacobian} (floats and numpy arrays). The variables' .grad is left None.
+    More than max_entries entries is a LimitError before any pass; the passes (one per output
+    element) are refused before the first when the backward-step budget cannot hold them."""
     rows = 1 if shapes.is_scalar(output.value) else len(output.value)
     entries = rows * sum(1 if shapes.is_scalar(v.value) else len(v.value) for v in variables)
-    if rows > MAX_PASSES or entries > MAX_ENTRIES:
-        raise ComputeError(f"the Jacobian would need {rows} backward passes (one per output element) for "
-                           f"{entries} entries; agrad computes at most {MAX_PASSES} passes and {MAX_ENTRIES} "
-                           "entries: for a long output use --gradient for a vector-Jacobian product")
+    if entries > max_entries:
+        raise LimitError(too_costly(f"the Jacobian would have {entries} entries ({rows} output elements, one "
+                                    "backward pass each; --gradient gives a vector-Jacobian product in one)",
+                                    "max_jacobian_entries", max_entries))
     expect_passes(output, rows)
     collected = {v.name: [] for v in variables}
     for i in range(rows):

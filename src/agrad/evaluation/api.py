@@ -212,7 +212,7 @@ def run(source: str, bindings: dict | None = None, options: RunOptions | None = 
     prepares each distinct source once).
     max_source_bytes: the cap on the source's length in UTF-8 bytes (limits.py; default 1 MiB);
     a longer source raises LimitError before anything is parsed.
-    max_nodes, max_backward_steps, max_hessian_entries: the cost bounds of this evaluation
+    max_nodes, max_backward_steps, max_hessian_entries, max_jacobian_entries: the cost bounds of this evaluation
     (limits.py), counted for this thread or task alone; past one, LimitError.
     fast: a scalar program with number bindings and none of the options above runs on the fast
     path (compiled/), which gives the engine's results to the last bit; False runs the
@@ -352,7 +352,8 @@ def _differentiate(result, out, ordered: dict, retained: dict, seed, options: Ru
     if options.jacobian:
         from agrad.engine.jacobians import jacobian as compute
 
-        result.jacobian = {name: shapes.to_python(j) for name, j in compute(out, list(ordered.values())).items()}
+        result.jacobian = {name: shapes.to_python(j) for name, j in compute(out, list(ordered.values()),
+                                                                            cost_limit("max_jacobian_entries", options.max_jacobian_entries)).items()}
     elif out.requires_grad:
         if passes > 1:
             expect_passes(out, passes)

@@ -27,6 +27,7 @@ DEFAULTS = {
     "max_nodes": None,  # the cost bounds of one evaluation (limits.py); None for the defaults
     "max_backward_steps": None,
     "max_hessian_entries": None,
+    "max_jacobian_entries": None,
     "fast": True,  # False: never the compiled scalar path, always the engine
     "grads_in": False,  # keep the gradient that reached each node in the last pass (the pretty tree shows it)
 }
