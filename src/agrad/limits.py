@@ -15,6 +15,13 @@
 - `@FILE` and `@-` bindings: at most MAX_FILE_BYTES read, raised with `--max-file-bytes N`.
   A file is read as numbers only, so a vector's length is bounded by the file's size (and by
   the argument's size, for `1,2,3` written inline); the Python API takes vectors of any length.
+- Worker processes of a batch (`--jobs N`): at most WORKERS_PER_CORE per core this process may
+  run on, and never more than there are chunks of jobs to give them; a larger N is clamped, with
+  a note on stderr (not an error: a script written for a large machine still runs on a small
+  one, with the same results). Why 2 per core: the jobs are pure computation, so past one worker
+  per core more workers only share the same cores; the second per core covers a worker stalled
+  on its pipes. Each worker costs a process and a few MB, and `--jobs 1000` once meant 1,001
+  processes and 1.66 GB for two jobs.
 """
 
 from __future__ import annotations
@@ -25,6 +32,12 @@ MiB = 1024 * 1024
 MAX_SOURCE_BYTES = 1 * MiB
 SOURCE_BYTES_CEILING = 100 * MiB
 MAX_FILE_BYTES = 256 * MiB
+WORKERS_PER_CORE = 2
+
+
+def max_workers(cores: int) -> int:
+    """The most worker processes a batch starts on a machine with `cores` cores."""
+    return WORKERS_PER_CORE * max(cores, 1)
 
 
 def source_limit(value: int | None) -> int:
