@@ -5,7 +5,9 @@ read in binary and judged one at a time: a line that cannot be read or computed 
 record in its place and the batch goes on (`--fail-fast` stops it). Jobs are cut into chunks,
 computed in this process or over worker processes (`--jobs`), and written in order; a chunk is
 also cut whenever the input would block, so a slow producer gets each result as soon as its line
-is in. Exit status: 0 when every job succeeded, 1 when any failed, 130 on Ctrl-C.
+is in. Exit status: 0 when every job succeeded, 1 when any failed, 130 on Ctrl-C, 128 + the
+signal on SIGTERM or SIGHUP. A worker that dies costs the jobs it held an `internal` record each
+(workers.py); the rest of the batch goes on.
 """
 
 from __future__ import annotations
@@ -41,7 +43,6 @@ PARSE_CACHE_SIZE = 512  # distinct sources whose parsed programs are kept
 PARSE_CACHE_MAX_CHARS = 4096  # longer sources are parsed each time, not kept
 JSON_KEYS = ("expr", "vars", "gradient")
 UTF8_BOM = b"\xef\xbb\xbf"
-EXIT_INTERRUPTED = 130
 
 
 @dataclass(frozen=True)
