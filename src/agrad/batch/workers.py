@@ -26,9 +26,12 @@ they end when their task pipe reaches its end.
 from __future__ import annotations
 
 import os
+import signal
 from collections import deque
 
 _PARENT_ENDS: set = set()  # the parent's ends of every worker's pipes: a new worker closes its copies
+_STARTING = {getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
+             if hasattr(signal, name)}  # blocked while a worker starts
 
 
 class WorkerLost(Exception):
@@ -147,11 +150,12 @@ class Pool:
     def _start(self) -> None:
         import signal
 
-        # SIGINT is blocked while a worker starts, so that a Ctrl-C in the moment between its
-        # birth and its ignoring SIGINT (_serve) cannot make it print a traceback; this process
-        # receives that Ctrl-C once it is unblocked. (No pthread_sigmask on Windows.)
+        # SIGINT, SIGTERM and SIGHUP are blocked while a worker starts, so that one arriving
+        # between its birth and its own handlers (_serve) cannot reach the parent's handlers
+        # there and print a traceback; this process receives it once it is unblocked. (No
+        # pthread_sigmask on Windows.)
         mask = getattr(signal, "pthread_sigmask", None)
-        old = mask(signal.SIG_BLOCK, {signal.SIGINT}) if mask else None
+        old = mask(signal.SIG_BLOCK, _STARTING) if mask else None
         try:
             self._workers.append(_Worker(self._context, self._make_runner, self._spec))
         finally:
@@ -327,7 +331,7 @@ def _serve(make_runner, spec, tasks, results, parent: int) -> None:
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), signal.SIG_DFL)  # (the parent's handlers raise)
     if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # (blocked by Pool while it started)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STARTING)  # (blocked by Pool while it started)
     _die_with_parent(parent)
     _quiet_stdout()
     for conn in list(_PARENT_ENDS):  # other workers' pipes: held here, they would never reach their end
