@@ -421,7 +421,7 @@ def test_a_large_file_on_stdin_goes_to_a_worker_per_core_by_default(agrad_exe, t
 
     chosen = []
 
-    def executor(make_runner, spec, jobs):
+    def executor(make_runner, spec, jobs, **how):
         chosen.append(jobs)
         return parallel.InProcess(make_runner, spec)
 
@@ -432,21 +432,26 @@ def test_a_large_file_on_stdin_goes_to_a_worker_per_core_by_default(agrad_exe, t
             assert batch.run_stdin({"x": 2.0}, batch.BatchOptions(jobs=option, progress="off")) == 1
         assert chosen.pop() == expected, (path.name, option)
 
-    # where workers cannot start, the default falls back to this process; an explicit --jobs does not
-    def no_workers(make_runner, spec, jobs):
+    # where workers cannot start, the batch runs in this process: silently for the default, with
+    # a note on stderr for an explicit --jobs (it used to be an OSError traceback)
+    def no_workers(make_runner, spec, jobs, **how):
         chosen.append(jobs)
         if jobs != 1:
-            raise OSError("no semaphores here")
+            raise OSError(11, "Resource temporarily unavailable")
         return parallel.InProcess(make_runner, spec)
 
     monkeypatch.setattr(batch, "make_executor", no_workers)
-    with open(big, "rb") as stdin:
-        monkeypatch.setattr(sys, "stdin", stdin)
-        assert batch.run_stdin({"x": 2.0}, batch.BatchOptions(progress="off")) == 1
-    assert chosen[-2:] == [0, 1]
-    with open(big, "rb") as stdin, pytest.raises(OSError):
-        monkeypatch.setattr(sys, "stdin", stdin)
-        batch.run_stdin({"x": 2.0}, batch.BatchOptions(jobs=2, progress="off"))
+    for option, note in ((None, ""), (2, "agrad: note: cannot start worker processes (Resource temporarily "
+                                          "unavailable); running the batch in this process\n")):
+        errors = io.StringIO()
+        with open(big, "rb") as stdin:
+            monkeypatch.setattr(sys, "stdin", stdin)
+            monkeypatch.setattr(sys, "stderr", errors)
+            monkeypatch.setattr(sys, "stdout", io.StringIO())
+            assert batch.run_stdin({"x": 2.0}, batch.BatchOptions(jobs=option, progress="off")) == 1
+        assert chosen[-2:] == [0 if option is None else option, 1]
+        assert errors.getvalue().startswith(note) and "note" not in errors.getvalue()[len(note):]
+    monkeypatch.undo()
 
     # and the workers' output is byte for byte the one process's
     outputs = []

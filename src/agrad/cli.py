@@ -8,6 +8,7 @@ A value is a number, a vector (`1,2,3`, `[1, 2, 3]`), or the numbers of a file (
 for standard input): values/read.py reads them.
 """
 
+import errno
 import os
 import re
 import sys
@@ -18,7 +19,7 @@ import typer
 from typing import Annotated
 
 from agrad import __version__
-from agrad.errors import AgradError, BindingError, ComputeError, LimitError, UsageError
+from agrad.errors import AgradError, BindingError, ComputeError, LimitError, OutputLost, UsageError
 from agrad.limits import source_limit, too_long
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
@@ -218,6 +219,7 @@ def eval_command(
             return
         from agrad.batch.jobs import BatchOptions
 
+        _check_one_stdin_reader(exprs, points, var, gradient)
         options = options.replace(hooks=tuple(_hook_spec(spec) for spec in hook or []))
         suspects = typo_suspects(as_option, "eval")
         if points is None:  # EXPR arguments, or jobs from stdin, whose programs are not known yet
@@ -232,6 +234,20 @@ def eval_command(
     except AgradError as exc:
         fail(exc)
     raise typer.Exit(status)
+
+
+def _check_one_stdin_reader(exprs: list, points: str | None, var, gradient) -> None:
+    """A batch that reads its jobs (or its points) from stdin cannot also read a value there:
+    the value would take all of stdin and leave no jobs."""
+    if exprs != ["-"] and points != "-":
+        return
+    readers = [f"--{spec.partition('=')[0]} @-" for spec in var or [] if spec.partition("=")[2] == "@-"]
+    if gradient == "@-":
+        readers.append("--gradient @-")
+    if readers:
+        jobs = "--points -" if points == "-" else "- (the jobs)"
+        raise UsageError(f"{jobs} and {readers[0]} cannot both read standard input: give the value inline "
+                         "or as @FILE")
 
 
 def _print_one(result, fmt: Format, grad: str | None, bound: tuple, digits: int | None = None) -> None:
@@ -297,6 +313,8 @@ def _program_text(expr: str | None, file: str | None, limit: int | None = None) 
     limit = source_limit(limit)
     try:
         if file == "-":
+            if sys.stdin is None:
+                raise BindingError("cannot read -f -: there is no standard input (it is closed)")
             data = sys.stdin.buffer.read(limit + 1) if hasattr(sys.stdin, "buffer") else sys.stdin.read(limit + 1)
         else:
             with open(file, "rb") as fh:
@@ -543,7 +561,7 @@ def read_value(option: str, text: str, max_file_bytes: int | None = None):
     from agrad.values.read import read_value as read
 
     try:
-        return read(text, sys.stdin.read, max_file_bytes, constant_value)
+        return read(text, None if sys.stdin is None else sys.stdin.read, max_file_bytes, constant_value)
     except LimitError as exc:
         exc.message = f"--{option} {text}: {exc.message}"
         raise
@@ -708,19 +726,61 @@ def _is_option(arg: str, known: dict, elsewhere: set) -> bool:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """The command, inside agrad's error boundary: whatever happens, one line on stderr and a
+    documented exit status, never a traceback (README, Errors and exit codes)."""
     args = sys.argv[1:] if argv is None else argv
+    guard_standard_streams()
+    _terminate_on_signals()
     try:
-        status = click_command().main(args=rewrite_argv(args), prog_name="agrad", standalone_mode=False)
+        status = _command(args)
+        flush_output()  # here, not at exit: a failed write must still be reported
+    except KeyboardInterrupt as exc:  # Ctrl-C; SIGTERM and SIGHUP (errors.Terminated)
+        from agrad.errors import interruption
+
+        message, status = interruption(exc)
+        _abandon_output()
+        _say(f"agrad: {message}\n")
+    except BrokenPipeError:
+        # The reader went away (`agrad ... | head -1`): leave quietly, with what was computed.
+        _abandon_output()
+        status = 0
+    except OutputLost as exc:
+        _abandon_output()
+        _say(f"agrad: cannot write the output: {exc.reason}\n")
+        status = OutputLost.exit_code
+    except OSError as exc:
+        if exc.errno not in OUTPUT_ERRNOS:
+            raise
+        _abandon_output()  # a write of stdout (print, Rich) failed: the disk is full, ...
+        _say(f"agrad: cannot write the output: {exc.strerror or exc}\n")
+        status = OutputLost.exit_code
+    except MemoryError:
+        _abandon_output()
+        _say("agrad: out of memory: this computation needs more memory than this process may use\n")
+        status = 1
+    sys.exit(status)
+
+
+# The errors of a write to stdout that reach the boundary from print() or Rich (agrad's own
+# writers raise OutputLost); an OSError of any other kind is a bug, shown as such.
+OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EIO, errno.EBADF, errno.EFBIG, errno.EDQUOT, errno.EROFS})
+
+
+def _command(args: list[str]) -> int:
+    """Run the command (Click, without its standalone handlers: Typer's would turn EPIPE and
+    Ctrl-C into silent exit statuses), and return its exit status."""
+    try:
+        command = click_command()
+        with command.make_context("agrad", rewrite_argv(args)) as ctx:
+            status = command.invoke(ctx)
     except typer.Exit as exc:
         status = exc.exit_code
-    except KeyboardInterrupt:
-        print("agrad: interrupted", file=sys.stderr)
-        sys.exit(130)
-    except BrokenPipeError:
-        # The reader went away (`agrad ... | head -1`): leave quietly.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(0)
+    except (KeyboardInterrupt, OSError, OutputLost, MemoryError):
+        raise
+    except SystemExit as exc:
+        if _raised_in(exc, "on_broken_pipe"):  # Rich's answer to EPIPE is exit(1): agrad's is quiet, 0
+            raise BrokenPipeError from None
+        raise
     except Exception as exc:
         # Typer's (click's) own command-line errors, which standalone mode would print as a
         # multi-line usage block: one line instead, like every other agrad error.
@@ -728,11 +788,113 @@ def main(argv: list[str] | None = None) -> None:
             raise
         if type(exc).__name__ == "NoArgsIsHelpError":  # `agrad` alone: the help, as click shows it
             print(exc.format_message(), file=sys.stderr)
-            sys.exit(exc.exit_code)
+            return exc.exit_code
         command = next((a for a in args if a in ("eval", "graph", "functions")), None)
         help_hint = f"agrad {command} --help" if command else "agrad --help"
         from agrad.render.visible import visible  # click's message can quote the user's text
 
         print(f"agrad: usage error: {visible(exc.format_message())} (see {help_hint})", file=sys.stderr)
-        sys.exit(exc.exit_code)
-    sys.exit(status if isinstance(status, int) else 0)
+        return exc.exit_code
+    return status if isinstance(status, int) else 0
+
+
+def _terminate_on_signals() -> None:
+    """SIGTERM and SIGHUP raise errors.Terminated, which unwinds like Ctrl-C (a batch stops its
+    workers); a second one acts at once (the default action). Left alone when ignored (nohup)."""
+    import signal
+
+    from agrad.errors import Terminated
+
+    def terminated(signum, frame):
+        signal.signal(signum, signal.SIG_DFL)
+        raise Terminated(signum, signal.Signals(signum).name)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        try:
+            if number is not None and signal.getsignal(number) == signal.SIG_DFL:
+                signal.signal(number, terminated)
+        except (ValueError, OSError):  # pragma: no cover - not the main thread
+            pass
+
+
+def _raised_in(exc: BaseException, function: str) -> bool:
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and tb.tb_frame.f_code.co_name == function
+
+
+class _ClosedOutput:
+    """sys.stdout when agrad was started with stdout closed (`>&-`): there is nowhere to put
+    the results, so the first write is that error (and not an AttributeError on None)."""
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def write(self, text: str) -> int:
+        if not text:
+            return 0
+        raise OutputLost("standard output is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
+def guard_standard_streams() -> None:
+    """A closed stdin, stdout or stderr (`<&-`, `>&-`, `2>&-`): Python makes it None. Each
+    descriptor is then held by /dev/null, so that no pipe or file agrad opens takes its number
+    (a worker's pipe on descriptor 1 would receive results); stdin stays None (reading it is a
+    usage error, "there is no standard input"), stdout becomes _ClosedOutput, stderr /dev/null."""
+    for fd, name in ((0, "stdin"), (1, "stdout"), (2, "stderr")):
+        if getattr(sys, name) is not None:
+            continue
+        try:
+            os.fstat(fd)
+        except OSError:
+            try:
+                held = os.open(os.devnull, os.O_RDWR)
+                if held != fd:
+                    os.dup2(held, fd)
+                    os.close(held)
+            except OSError:  # pragma: no cover
+                pass
+        if name == "stdout":
+            sys.stdout = _ClosedOutput()
+        elif name == "stderr":
+            sys.stderr = open(os.devnull, "w")
+
+
+def flush_output() -> None:
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputLost(exc.strerror or str(exc)) from None
+
+
+def _abandon_output() -> None:
+    """After a failed or unwanted write: whatever is still buffered for stdout goes to
+    /dev/null, so that the interpreter's flush at exit has nothing to complain about."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _say(text: str) -> None:
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):
+        pass  # stderr is gone too: the exit status still tells

@@ -191,3 +191,34 @@ class IndexingError(ShapeError):
     into a scalar, not a whole number, or a variable."""
 
     kind = "index"
+
+
+class OutputLost(Exception):
+    """Standard output could not be written (a full disk, /dev/full, a closed descriptor): the
+    command line says `agrad: cannot write the output: REASON` and exits EXIT_OUTPUT, never 0,
+    since results were lost. (A reader that went away, EPIPE, is not this: agrad leaves quietly.)"""
+
+    exit_code = 74  # EX_IOERR of sysexits.h
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised by the handler the command line installs, so that it unwinds
+    as Ctrl-C does (workers stopped, the results written so far whole lines, one line on
+    stderr), then exits 128 + the signal's number as a shell reports a death by that signal."""
+
+    def __init__(self, signum: int, name: str):
+        super().__init__(name)
+        self.signum = signum
+        self.exit_code = 128 + signum
+        self.message = f"terminated ({name})"
+
+
+def interruption(exc: KeyboardInterrupt) -> tuple[str, int]:
+    """The line (without `agrad: `) and the exit status for Ctrl-C or a terminating signal."""
+    if isinstance(exc, Terminated):
+        return exc.message, exc.exit_code
+    return "interrupted", 130

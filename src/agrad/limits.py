@@ -56,6 +56,13 @@ per asyncio task, checked while they are spent (engine/budget.py), and past them
 - Graphviz's `dot`, which draws the images, runs at most MAX_DOT_SECONDS (`--max-dot-seconds N`)
   with at most MAX_DOT_BYTES of address space: its layout is not linear (x+x+...+x with 100 terms
   takes over 30 s, with 2,000 terms over 100 s and 12 GB), so the node limit alone cannot bound it.
+- Worker processes of a batch (`--jobs N`): at most WORKERS_PER_CORE per core this process may
+  run on, and never more than there are chunks of jobs to give them; a larger N is clamped, with
+  a note on stderr (not an error: a script written for a large machine still runs on a small
+  one, with the same results). Why 2 per core: the jobs are pure computation, so past one worker
+  per core more workers only share the same cores; the second per core covers a worker stalled
+  on its pipes. Each worker costs a process and a few MB, and `--jobs 1000` once meant 1,001
+  processes and 1.66 GB for two jobs.
 """
 
 from __future__ import annotations
@@ -71,6 +78,12 @@ MAX_BACKWARD_STEPS = 2_000_000
 PASS_STEPS = 10
 MAX_HESSIAN_ENTRIES = 1_000_000
 MAX_JACOBIAN_ENTRIES = 10_000_000
+WORKERS_PER_CORE = 2
+
+
+def max_workers(cores: int) -> int:
+    """The most worker processes a batch starts on a machine with `cores` cores."""
+    return WORKERS_PER_CORE * max(cores, 1)
 
 
 def source_limit(value: int | None) -> int:

@@ -5,7 +5,9 @@ read in binary and judged one at a time: a line that cannot be read or computed 
 record in its place and the batch goes on (`--fail-fast` stops it). Jobs are cut into chunks,
 computed in this process or over worker processes (`--jobs`), and written in order; a chunk is
 also cut whenever the input would block, so a slow producer gets each result as soon as its line
-is in. Exit status: 0 when every job succeeded, 1 when any failed, 130 on Ctrl-C.
+is in. Exit status: 0 when every job succeeded, 1 when any failed, 130 on Ctrl-C, 128 + the
+signal on SIGTERM or SIGHUP. A worker that dies costs the jobs it held an `internal` record each
+(workers.py); the rest of the batch goes on.
 """
 
 from __future__ import annotations
@@ -20,12 +22,12 @@ from dataclasses import dataclass, replace
 
 from agrad.evaluation.api import Prepared, prepare, run
 from agrad.evaluation.options import DEFAULT, RunOptions
-from agrad.errors import AgradError, BindingError, InputError, InternalError
+from agrad.errors import AgradError, BindingError, InputError, InternalError, OutputLost, interruption
 from agrad.batch.lines import LineReader
 from agrad.limits import source_limit, too_long
 from agrad.values.read import parse_number
 from agrad.batch.output import Output
-from agrad.batch.workers import make_executor
+from agrad.batch.workers import WorkerLost, make_executor
 from agrad.language.parser import parse
 from agrad.batch.progress import Progress
 from agrad.batch.points import evaluate_rows
@@ -41,7 +43,6 @@ PARSE_CACHE_SIZE = 512  # distinct sources whose parsed programs are kept
 PARSE_CACHE_MAX_CHARS = 4096  # longer sources are parsed each time, not kept
 JSON_KEYS = ("expr", "vars", "gradient")
 UTF8_BOM = b"\xef\xbb\xbf"
-EXIT_INTERRUPTED = 130
 
 
 @dataclass(frozen=True)
@@ -343,6 +344,27 @@ def make_jobs(spec: Spec):
     return PointJobs(spec) if spec.kind == "points" else ExpressionJobs(spec)
 
 
+def lost(spec: Spec, chunk, reason: str) -> list:
+    """The outcomes of a chunk whose worker died: an `internal` error for each of its jobs
+    (lines that are not jobs, blank or comments, stay without a record)."""
+    formatter = spec.formatter
+    skip_blank = spec.lines or spec.kind == "points"
+    outcomes = []
+    for number, data in chunk:
+        source = spec.source
+        try:
+            text = decode(data, number, skip_blank, spec.options.max_source_bytes)
+            if text is None:
+                outcomes.append(SKIPPED)
+                continue
+            if source is None and not (spec.lines and text.lstrip().startswith("{")):
+                source = text
+        except AgradError:
+            pass
+        outcomes.append(formatter.error(number, source, InternalError(f"{reason}; the batch went on without it")))
+    return outcomes
+
+
 def internal_error(exc: BaseException) -> InternalError:
     if isinstance(exc, RecursionError):
         return InternalError("the expression is nested too deeply")
@@ -351,14 +373,16 @@ def internal_error(exc: BaseException) -> InternalError:
 
 # -- the batch loop ----------------------------------------------------------------------------
 
-def _cut(items, would_block):
-    """Chunks of CHUNK_LINES jobs (or CHUNK_BYTES of text), cut early when the input would block."""
+def _cut(items, would_block, lines: int = CHUNK_LINES):
+    """Chunks of `lines` jobs (or CHUNK_BYTES of text), cut early when the input would block,
+    and right after a line too long to read: its record is written at once, even when the
+    line goes on without end (/dev/zero)."""
     chunk, size, end = [], 0, None
     for number, data, end in items:
         chunk.append((number, data))
         size += len(data) if data is not None else 0
-        idle = would_block is not None and would_block()
-        if idle or len(chunk) >= CHUNK_LINES or size >= CHUNK_BYTES:
+        idle = data is None or (would_block is not None and would_block())
+        if idle or len(chunk) >= lines or size >= CHUNK_BYTES:
             yield chunk, end, idle
             chunk, size = [], 0
     if chunk:
@@ -373,7 +397,7 @@ def _bulk(reader: LineReader):
             line = next(reader, None)
             if line is None:
                 return
-            yield [(line.number, line.data)], line.end, reader.would_block()
+            yield [(line.number, line.data)], line.end, line.data is None or reader.would_block()
             continue
         first, lines, end = got
         for i in range(0, len(lines), VECTOR_CHUNK_LINES):
@@ -398,22 +422,32 @@ class Runner:
         self.pending: deque = deque()
         self.executor = None
 
-    def run(self, items=None, would_block=None, chunks=None) -> int:
+    def run(self, items=None, would_block=None, chunks=None, known: int | None = None) -> int:
         """items: (number, data, end offset or None) for each line or argument; or chunks:
-        (jobs, end offset, whether the input would block now), the jobs (number, data). Returns
-        the exit status."""
+        (jobs, end offset, whether the input would block now), the jobs (number, data). known:
+        the number of items, when it is known (EXPR arguments). Returns the exit status."""
         output = self.output
         try:
             jobs = self.options.jobs
+            jobs = 1 if jobs is None else jobs
+            note = None if self.options.auto_jobs else output.error
+            # Known jobs are spread evenly: two heavy EXPRs with --jobs 2 go to two workers.
+            lines = CHUNK_LINES
+            if known is not None and jobs != 1:
+                from agrad.batch.workers import worker_count
+
+                lines = max(1, min(CHUNK_LINES, -(-known // worker_count(jobs))))
             try:
-                self.executor = make_executor(make_jobs, self.spec, 1 if jobs is None else jobs)
-            except OSError:  # no worker processes here (no semaphores, no /dev/shm, ...)
-                if not self.options.auto_jobs:
-                    raise
+                self.executor = make_executor(make_jobs, self.spec, jobs, known=None if known is None else
+                                              -(-known // lines), note=note)
+            except OSError as exc:  # no worker processes here (fork fails, no /dev/shm, ...)
+                if note is not None:
+                    note(f"agrad: note: cannot start worker processes ({exc.strerror or exc}); "
+                         "running the batch in this process\n")
                 self.executor = make_executor(make_jobs, self.spec, 1)
             self.max_pending = PENDING_PER_WORKER * self.executor.jobs
             output.write(self.spec.formatter.header())
-            for chunk, end, idle in chunks if chunks is not None else _cut(items, would_block):
+            for chunk, end, idle in chunks if chunks is not None else _cut(items, would_block, lines):
                 self._submit(chunk, end)
                 if idle:  # nothing more to read yet: finish what is in flight and show it
                     self._drain(everything=True)
@@ -424,12 +458,13 @@ class Runner:
         except _Stop:
             self.executor.terminate()
             self._finish(output.flush)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM and SIGHUP (errors.Terminated)
             self._stop_workers()
             self._finish(output.flush)
             self.progress.stop()
-            output.error("agrad: interrupted\n")
-            return EXIT_INTERRUPTED
+            message, status = interruption(exc)
+            output.error(f"agrad: {message}\n")
+            return status
         except BrokenPipeError:  # the reader went away (`| head -1`): leave quietly
             self._stop_workers()
             output.abandon()
@@ -445,13 +480,13 @@ class Runner:
     def _finish(self, flush):
         try:
             flush()
-        except (BrokenPipeError, OSError):
+        except (BrokenPipeError, OSError, OutputLost):
             self.output.abandon()
 
     def _submit(self, chunk, end):
         while len(self.pending) >= self.max_pending:
             self._write(self.pending.popleft())
-        self.pending.append((self.executor.submit(chunk), len(chunk), end))
+        self.pending.append((self.executor.submit(chunk), chunk, end))
         self._drain(everything=False)
 
     def _drain(self, everything: bool):
@@ -459,10 +494,14 @@ class Runner:
             self._write(self.pending.popleft())
 
     def _write(self, entry):
-        handle, count, end = entry
+        handle, chunk, end = entry
         output = self.output
         lines = []
-        for outcome in handle.get():
+        try:
+            outcomes = handle.get()
+        except WorkerLost as exc:  # killed (the out-of-memory killer): each of its jobs gets a record
+            outcomes = lost(self.spec, chunk, exc.reason)
+        for outcome in outcomes:
             lines.append(outcome.out)
             if outcome.err:
                 output.write("".join(lines))
@@ -474,7 +513,7 @@ class Runner:
                     output.write("".join(lines))
                     raise _Stop
         output.write("".join(lines))
-        self.progress.advance(count, end)
+        self.progress.advance(len(chunk), end)
 
 
 # -- the three kinds of batch ----------------------------------------------------------------------
@@ -513,7 +552,7 @@ def run_arguments(exprs: list[str], bindings: dict, options: BatchOptions) -> in
     output = Output()
     progress = Progress(options.progress, output, total=len(exprs), unit="lines")
     items = ((i, expr, None) for i, expr in enumerate(exprs, 1))
-    return Runner(spec, options, output, progress).run(items)
+    return Runner(spec, options, output, progress).run(items, known=len(exprs))
 
 
 def run_stdin(bindings: dict, options: BatchOptions) -> int:

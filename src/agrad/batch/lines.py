@@ -2,8 +2,10 @@
 
 Memory stays flat whatever the input's length: the reader holds at most one read's worth of
 bytes past the current line, and a line longer than the source cap (limits.py, 1 MiB unless
---max-source-bytes raises it) is skipped over (reported as too long) instead of being held. Each line is handed over as bytes, so that decoding, and a
-decoding error, belong to that line alone. The reader also tells when its next read would block
+--max-source-bytes raises it) is reported as too long (data None) as soon as it passes the cap,
+and the rest of it skipped over, not held: an endless line (/dev/zero) gets its record at once,
+not never. Each line is handed over as bytes, so that decoding, and a decoding error, belong to
+that line alone. A read that fails (a directory, an I/O error) is an InputError. The reader also tells when its next read would block
 (`would_block`), so the batch can flush what it has computed before waiting for more input
 (`tail -f log | agrad eval -`).
 """
@@ -14,6 +16,7 @@ import os
 import select
 from typing import NamedTuple
 
+from agrad.errors import InputError
 from agrad.limits import MAX_SOURCE_BYTES
 
 READ_SIZE = 64 * 1024
@@ -34,14 +37,15 @@ class LineReader:
         self._fd = _fileno(stream)
         if self._fd is not None:
             fd = self._fd
-            self._read = lambda: os.read(fd, READ_SIZE)
+            self._read_raw = lambda: os.read(fd, READ_SIZE)
         else:  # an in-memory stream (tests, CliRunner)
             read = getattr(stream, "read1", None) or stream.read
-            self._read = lambda: read(READ_SIZE)
+            self._read_raw = lambda: read(READ_SIZE)
+        self._read = self._read_chunk
         self._buf = bytearray()
         self._pos = 0  # start of the current line in _buf
         self._scan = 0  # _buf holds no newline between _pos and _scan
-        self._skipped = 0  # bytes of an over-long line already dropped
+        self._skipping = False  # inside a line already reported as too long: drop up to its end
         self._eof = False
         self._number = 0
         self._offset = 0
@@ -53,17 +57,24 @@ class LineReader:
         while True:
             newline = self._buf.find(b"\n", self._scan)
             if newline != -1:
+                if self._skipping:  # the end of a line reported already
+                    self._drop(newline + 1)
+                    self._skipping = False
+                    continue
                 return self._take(newline + 1)
             self._scan = len(self._buf)
             if self._eof:
-                if self._pos < len(self._buf) or self._skipped:
+                if self._pos < len(self._buf) and not self._skipping:
                     return self._take(len(self._buf))  # the last line has no newline
                 raise StopIteration
-            if len(self._buf) - self._pos > self.max_line_bytes:
-                # Too long to keep: drop it, count it, and go on reading to its end.
-                self._skipped += len(self._buf) - self._pos
-                del self._buf[:]
-                self._pos = self._scan = 0
+            if self._skipping:
+                self._drop(len(self._buf))
+            elif len(self._buf) - self._pos > self.max_line_bytes + 1:  # (+1: a \r may be the line's ending)
+                # Too long to keep: report it now (the rest may never come), and drop the rest.
+                self._drop(len(self._buf))
+                self._skipping = True
+                self._number += 1
+                return Line(self._number, None, self._offset)
             elif self._pos and self._pos >= len(self._buf) // 2:
                 del self._buf[:self._pos]
                 self._scan -= self._pos
@@ -74,26 +85,38 @@ class LineReader:
             else:
                 self._eof = True
 
+    def _drop(self, end: int) -> None:
+        """Drop the buffer up to `end`, counted in the offset."""
+        self._offset += end - self._pos
+        del self._buf[:end]
+        self._pos = self._scan = 0
+
     def _take(self, end: int) -> Line:
         data = bytes(self._buf[self._pos:end])
-        size = len(data) + self._skipped
         self._pos = self._scan = end
         self._number += 1
-        self._offset += size
+        self._offset += len(data)
         if data.endswith(b"\n"):
             data = data[:-1]
             if data.endswith(b"\r"):
                 data = data[:-1]
-        if self._skipped or len(data) > self.max_line_bytes:
+        if len(data) > self.max_line_bytes:
             data = None
-        self._skipped = 0
         return Line(self._number, data, self._offset)
+
+    def _read_chunk(self) -> bytes:
+        try:
+            return self._read_raw()
+        except OSError as exc:  # a directory on stdin (EISDIR), an I/O error
+            raise InputError(f"cannot read the input: {exc.strerror or exc}") from None
 
     def bulk(self, max_bytes: int):
         """Many lines at once, for --points' vectorized blocks: (number of the first, the lines
         as bytes without their endings, offset past the last), every whole line of up to about
         max_bytes of input, reading more only while that would not wait for the writer. None
         when no whole line is buffered, or at the end: then take one line with next()."""
+        if self._skipping:
+            return None  # the rest of a line reported as too long: next() drops it
         while not self._eof and len(self._buf) - self._pos < max_bytes:
             if self._buf.find(b"\n", self._pos) != -1 and not self._readable():
                 break  # whole lines are in, and more would mean waiting for the writer

@@ -5,12 +5,18 @@ buffered, and the batch flushes whenever its input would block and at the end, s
 producer (`tail -f log | agrad eval - | ...`) still sees each result as soon as its line has
 been read. Text that cannot be encoded (a lone surrogate from a JSON escape) is written with
 backslash escapes, never an exception.
+
+A write that fails (a full disk, /dev/full) raises errors.OutputLost, which the command line
+reports in one line; a reader that went away raises BrokenPipeError, which ends the batch
+quietly.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+
+from agrad.errors import OutputLost
 
 
 class Output:
@@ -27,10 +33,15 @@ class Output:
         if self.live is not None:
             self.live.print_ansi(text)
             return
-        if self.binary is not None:
-            self.binary.write(text.encode("utf-8", "backslashreplace"))
-        else:
-            self.stdout.write(text)
+        try:
+            if self.binary is not None:
+                self.binary.write(text.encode("utf-8", "backslashreplace"))
+            else:
+                self.stdout.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputLost(exc.strerror or str(exc)) from None
         if self.tty:
             self.flush()
 
@@ -48,7 +59,12 @@ class Output:
             pass  # nobody is reading stderr any more; the records and the exit code still tell
 
     def flush(self) -> None:
-        (self.binary or self.stdout).flush()
+        try:
+            (self.binary or self.stdout).flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputLost(exc.strerror or str(exc)) from None
 
     def abandon(self) -> None:
         """The reader went away (`| head -1`): send what is left, and the interpreter's final

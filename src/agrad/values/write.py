@@ -14,6 +14,12 @@ million numbers a second on the project's machine, which alone would spend most 
 number written is the shortest text that reads back as the same float64. Its notation differs
 from repr in two places: 0.00001 where repr writes 1e-05, and 1e-7 where repr writes 1e-07.
 No numpy here, except in repr_texts (whose callers hold numpy arrays already).
+
+orjson writes a vector PIECE elements at a time, and the pieces are joined: given one list of
+50 million numbers under an address-space cap, orjson.dumps crashed the process (a segfault:
+its allocations are not checked), so before each piece of a long vector the room for it is
+reserved and released (_room: numpy's empty, which fails cleanly and touches no page): when
+memory runs out it is Python's MemoryError, which the command line reports in one line.
 """
 
 from __future__ import annotations
@@ -22,6 +28,20 @@ import math
 
 EDGE = 3  # elements shown at each end of an abbreviated vector
 FULL = 8  # vectors up to this length are shown in full
+PIECE = 1 << 16  # elements orjson writes in one call (about 1.5 MB of text)
+ROOM = 8 * PIECE * 32  # bytes that must be free before orjson writes a piece: its buffer grows by doubling
+
+
+def _pieces(items):
+    """The start of each PIECE of a long vector, each checked to have room (MemoryError if not)."""
+    if len(items) > PIECE:
+        import numpy as np
+
+        for start in range(0, len(items), PIECE):
+            np.empty(ROOM, dtype=np.uint8)  # reserved and freed at once: the check, not a buffer
+            yield start
+    elif len(items):
+        yield 0
 
 
 def _is_vector(value) -> bool:
@@ -92,7 +112,10 @@ def dumps(value) -> str:
     items = json_value(value)
     if items and isinstance(items[0], list):
         return "[" + ", ".join(dumps(row) for row in items) + "]"
-    return orjson.dumps(items).replace(b",", b", ").decode()
+    if len(items) <= PIECE:
+        return orjson.dumps(items).replace(b",", b", ").decode()
+    return "[" + ", ".join(orjson.dumps(items[i:i + PIECE])[1:-1].replace(b",", b", ").decode()
+                           for i in _pieces(items)) + "]"
 
 
 def joined(value) -> str:
@@ -102,7 +125,7 @@ def joined(value) -> str:
 
     items = _floats(value)
     if all(map(math.isfinite, items)):
-        return orjson.dumps(items)[1:-1].decode()
+        return ",".join(orjson.dumps(items[i:i + PIECE])[1:-1].decode() for i in _pieces(items))
     return ",".join(map(text, items))
 
 
@@ -117,7 +140,9 @@ def repr_texts(values) -> list[str]:
     array = np.asarray(values, dtype=np.float64)
     if not len(array):
         return []
-    texts = orjson.dumps(array, option=orjson.OPT_SERIALIZE_NUMPY)[1:-1].decode().split(",")
+    texts = []
+    for i in _pieces(array):
+        texts += orjson.dumps(array[i:i + PIECE], option=orjson.OPT_SERIALIZE_NUMPY)[1:-1].decode().split(",")
     size = np.abs(array)
     redo = ~np.isfinite(array) | ((size > 0.9e-9) & (size < 1.1e-4))  # (orjson writes null for nan)
     for i in np.flatnonzero(redo).tolist():
