@@ -49,7 +49,8 @@ def agrad_main(capsys, *args, stdin=""):
                                         "of that name, write --var hesian=VALUE"),
     (["--Trace=1"], "no such option --Trace (did you mean --trace?); to bind a variable of that name, "
                     "write --var Trace=1"),
-    (["--max", "3"], "no such option --max (did you mean --max-backward-steps or --max-file-bytes or --max-hessian-entries or --max-nodes or --max-source-bytes?); to bind a "
+    (["--max", "3"], "no such option --max (did you mean --max-backward-steps or --max-file-bytes or --max-hessian-entries or --max-jacobian-entries or --max-nodes or "
+                     "--max-source-bytes?); to bind a "
                      "variable of that name, write --var max=3"),
 ])
 def test_an_option_misspelt_is_a_usage_error(cli, args, message):

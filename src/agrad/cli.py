@@ -832,10 +832,14 @@ class _ClosedOutput:
     encoding = "utf-8"
     errors = "strict"
 
-    def write(self, text: str) -> int:
+    def write(self, text: str | bytes) -> int:
         if not text:
             return 0
         raise OutputLost("standard output is closed")
+
+    @property
+    def buffer(self) -> "_ClosedOutput":  # bytes (agrad graph's images and DOT) go nowhere too
+        return self
 
     def flush(self) -> None:
         pass

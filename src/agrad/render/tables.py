@@ -9,16 +9,10 @@ cut keeps its cost at what JSON costs (JSON has every row). See MAX_ROWS and MAX
 from __future__ import annotations
 
 from agrad.engine import shapes
+from agrad.limits import PRETTY_MATRIX as MAX_MATRIX, PRETTY_ROWS as MAX_ROWS  # stated with the other bounds
 from agrad.render import shown
 from agrad.render.flow import table
 from agrad.render.visible import visible
-
-# Rows shown of the trace (steps of a pass) and of the passes table. 100 KB of `x+x+...` has
-# 50,000 steps; 200 rows is several screens, enough to follow the chain rule through a graph.
-MAX_ROWS = 200
-# Rows and columns shown of a Hessian or a Jacobian: 24 x 24 = 576 numbers, a few screens in
-# blocks of columns. A 1,000-element Hessian has a million entries: JSON gives them.
-MAX_MATRIX = 24
 
 
 def _more(count: int, what: str) -> str:
