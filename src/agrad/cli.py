@@ -886,14 +886,9 @@ def flush_output() -> None:
 
 
 def _abandon_output() -> None:
-    """After a failed or unwanted write: whatever is still buffered for stdout goes to
-    /dev/null, so that the interpreter's flush at exit has nothing to complain about."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError, AttributeError):
-        pass
+    from agrad.batch.output import abandon_stream
+
+    abandon_stream(sys.stdout)
 
 
 def _say(text: str) -> None:

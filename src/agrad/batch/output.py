@@ -67,14 +67,20 @@ class Output:
             raise OutputLost(exc.strerror or str(exc)) from None
 
     def abandon(self) -> None:
-        """The reader went away (`| head -1`): send what is left, and the interpreter's final
-        flush, to /dev/null so that nothing complains about the broken pipe."""
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, self.stdout.fileno())
-            os.close(devnull)
-        except (OSError, ValueError, AttributeError):
-            pass
+        """The reader went away (`| head -1`): see abandon_stream."""
+        abandon_stream(self.stdout)
+
+
+def abandon_stream(stream) -> None:
+    """After a failed or unwanted write (the reader went away, the disk is full): send what is
+    still buffered for `stream`, and the interpreter's final flush, to /dev/null, so that
+    nothing complains about the broken pipe at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def isatty(stream) -> bool:
