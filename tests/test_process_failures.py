@@ -20,35 +20,13 @@ import pytest
 from agrad.limits import MAX_SOURCE_BYTES, MiB
 from conftest import agrad_command
 
+# The /proc walkers that find a run's workers, shared with the script that reproduces these
+# failures by hand (tools/ is not a package: it is found by its path).
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "tools"))
+from hostile_process import alive, children  # noqa: E402
+
 NO_SPACE = "agrad: cannot write the output: No space left on device\n"
 CLOSED = "agrad: cannot write the output: standard output is closed\n"
-
-
-def children(pid: int) -> set[int]:
-    found, todo = set(), [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            tasks = os.listdir(f"/proc/{p}/task")
-        except OSError:
-            continue
-        for task in tasks:
-            try:
-                with open(f"/proc/{p}/task/{task}/children") as fh:
-                    kids = {int(k) for k in fh.read().split()}
-            except OSError:
-                continue
-            todo.extend(kids - found)
-            found |= kids
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def wait_for_workers(proc, count: int, seconds: float = 30) -> set[int]:

@@ -29,8 +29,9 @@ def test_install_command_runs_the_example():
     assert install.endswith('agrad eval "(x+w)*2" --x 3 --w 1')
 
 
-def _console_examples():
-    for block in re.findall(r"```console\n(.*?)```", README, re.S):
+def _dollar_examples(blocks):
+    """Each `$ COMMAND` line of the blocks, with the lines it prints."""
+    for block in blocks:
         command, expected = None, []
         for line in block.rstrip("\n").splitlines():
             if line.startswith("$ "):
@@ -42,10 +43,8 @@ def _console_examples():
         yield command, expected
 
 
-def _is_pretty(expected: list[str]) -> bool:
-    """A pretty tree or table: its layout is being redrawn (issue 15), so its lines are compared
-    without their trailing blanks; every other example is compared exactly."""
-    return any("  =  " in line or "─" in line or "is_leaf" in line for line in expected)
+def _console_examples():
+    return _dollar_examples(re.findall(r"```console\n(.*?)```", README, re.S))
 
 
 @pytest.mark.parametrize("command, expected", list(_console_examples()))
@@ -54,26 +53,12 @@ def test_console_examples(cli, command, expected):
     assert args[0] == "agrad"
     r = cli(*args[1:])
     shown = (r.stdout or r.stderr).rstrip("\n").splitlines()
-    if _is_pretty(expected):
-        assert [line.rstrip() for line in shown] == [line.rstrip() for line in expected]
-    else:  # trailing blanks included
-        assert shown == expected
+    assert shown == expected  # trailing blanks included
 
 
 def _shell_examples():
     """`$ COMMAND` lines of the sh blocks, each with the lines it prints."""
-    for block in _sh_blocks():
-        if not block.startswith("$ "):
-            continue
-        command, expected = None, []
-        for line in block.rstrip("\n").splitlines():
-            if line.startswith("$ "):
-                if command is not None:
-                    yield command, expected
-                command, expected = line[2:], []
-            else:
-                expected.append(line)
-        yield command, expected
+    return _dollar_examples(block for block in _sh_blocks() if block.startswith("$ "))
 
 
 def _agrad_env():
