@@ -79,6 +79,9 @@ def test_negative_numbers_are_bracketed_as_operands():
     ("x - (w - 1)", "x - (w - 1)"), ("(x - w) - 1", "x - w - 1"), ("x^w^2", "x^w^2"), ("(x^w)^2", "(x^w)^2"),
     ("-x^2", "-x^2"), ("(-x)^2", "(-x)^2"), ("2/x", "1/x * 2"), ("max(x, w*2)", "max(x, w * 2)"),
     ("clamp(x, w, 3)", "clamp(x, w, 3)"),
+    # a constant bound to a name is shown by its source, bracketed where its operator binds looser
+    ("a = 2*3; x^a", "x^(2*3)"), ("a = 2*3; x*a", "x * (2*3)"), ("a = 2+3; x*a", "x * (2+3)"),
+    ("a = 1e-3; x^a", "x^1e-3"), ("a = (1+2)*3; x^a", "x^((1+2)*3)"), ("a = 2^3; x^a", "x^2^3"),
 ])
 def test_each_op_is_described_by_its_part_of_the_expression(source, shown):
     p = picture_of(source, {"x": 1.5, "w": 0.5})

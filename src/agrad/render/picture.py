@@ -197,7 +197,8 @@ def _expressions(nodes: list[GraphNode]) -> list:
     texts: list = []
     for n in nodes:
         if n.kind != "op" or n.name:
-            texts.append((_title(n), ATOM))
+            title = _title(n)
+            texts.append((title, _precedence(title)))
             continue
         parts = [texts[j] for j in n.inputs]
         if any(p is None for p in parts):
@@ -206,6 +207,25 @@ def _expressions(nodes: list[GraphNode]) -> list:
         composed = _compose(n.tensor.op, parts, n.index)
         texts.append(composed if len(composed[0]) <= MAX_EXPR else None)
     return texts
+
+
+def _precedence(text: str) -> int:
+    """The precedence of a node's text that is not composed here: a name or a number binds
+    tightest, but a constant's text is its source (`a = 2*3` makes the constant `2*3`), so its
+    loosest operator outside brackets decides, as if it had been composed: `x^(2*3)`. A leading
+    sign is left as it was (a negative literal has always been written bare)."""
+    depth, loosest, previous = 0, ATOM, ""
+    for i, ch in enumerate(text):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif depth == 0 and i > 0 and ch in INFIX and not (ch in "+-" and previous in "eE"
+                                                             and text[i - 2:i - 1].isdigit()):
+            loosest = min(loosest, INFIX[ch])
+        if not ch.isspace():
+            previous = ch
+    return loosest
 
 
 def _wrap(part: tuple, tighter_than: int) -> str:
