@@ -132,3 +132,60 @@ def prod(values) -> float:
     for v in a[count * block:]:
         out = F32(out * v)
     return float(out)
+
+
+def _fma32(a, b, c) -> np.float32:
+    """a * b + c rounded once to float32, as a hardware FMA does (a * b of two float32 values is
+    exact in float64; the sum is rounded to float64 and then float32, which rounds twice only at
+    an exact float32 midpoint, never met in the measurements)."""
+    return F32(float(a) * float(b) + float(c))
+
+
+@_quiet
+def norm(values) -> float:
+    """torch.linalg.vector_norm of a float32 vector (ReduceOpsKernel.cpp's fast path for the
+    2-norm over the last dimension): whole vectors of LANES squared and added lane by lane, the
+    lanes added in order, then the leftover elements: groups of 4 as a square rounded and added
+    (the compiler's unrolled loop), the last 1-3 each with one fused multiply-add (its
+    epilogue), then a float32 sqrt. No scaling: a square beyond float32's range is inf, as in
+    torch (norm of [1e30, 1] is inf)."""
+    a = np.asarray(values, dtype=F32)
+    n = len(a)
+    if n == 1:  # one element: its abs, as in float64 (vector_kernels.norm)
+        return abs(float(a[0]))
+    whole = n // LANES * LANES
+    lanes = np.zeros(LANES, F32)
+    for d in range(0, whole, LANES):
+        v = a[d:d + LANES]
+        lanes = lanes + v * v
+    total = lanes[0]
+    for v in lanes[1:]:
+        total = F32(total + v)
+    d = whole
+    while d + 4 <= n:
+        for v in a[d:d + 4]:
+            total = F32(total + F32(v * v))
+        d += 4
+    for v in a[d:]:
+        total = _fma32(v, v, total)
+    return float(np.sqrt(total))
+
+
+@_quiet
+def dot(x, y) -> float:
+    """torch.dot of float32 vectors, which calls MKL's sdot: up to 3 elements added in order;
+    longer vectors as 4 lanes (the last one padded with zeros) added lane by lane, then the
+    lanes as (l0 + l2) + (l1 + l3). This is MKL's order at the lengths 1-5, 8 and 16 (measured);
+    at other lengths MKL's order differs and the result can differ in the last bits."""
+    products = np.asarray(x, dtype=F32) * np.asarray(y, dtype=F32)
+    n = len(products)
+    if n <= 3:
+        total = F32(0.0)
+        for v in products:
+            total = F32(total + v)
+        return float(total)
+    padded = np.concatenate([products, np.zeros(-n % 4, F32)]).reshape(-1, 4)
+    lanes = np.zeros(4, F32)
+    for row in padded:
+        lanes = lanes + row
+    return float((lanes[0] + lanes[2]) + (lanes[1] + lanes[3]))

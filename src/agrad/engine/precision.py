@@ -71,10 +71,17 @@ def _reduction(name):
     return kernel
 
 
+def _dot(a, b):
+    from agrad.engine import float32_reductions, vector_kernels
+
+    vector_kernels.dot(a, b)  # (its checks of the operands: two vectors of one length)
+    return float32_reductions.dot(a, b)
+
+
 SCALAR = {"pow_scalar": pow_scalar}
 # op name: the float32 kernel of a vector operand, which may return None to take the default
 VECTOR = {"pow_scalar": pow_scalar_vector, "sum": _reduction("cascade_sum"), "mean": _reduction("mean"),
-          "prod": _reduction("prod")}
+          "prod": _reduction("prod"), "norm": _reduction("norm"), "dot": _dot}
 
 
 def run_scalar(op, values: list) -> float:

@@ -282,7 +282,9 @@ def dot(a, b):
 
 @quiet
 def norm(a):
-    return math.sqrt(float(np.dot(a, a)))
+    if len(a) == 1:  # torch's vector_norm of one element is its abs, even where its square overflows (measured)
+        return abs(float(a[0]))
+    return math.sqrt(float(np.dot(a, a)))  # (no scaling, as torch: norm([1e200, 1]) is inf)
 
 
 def _extreme(name, reduce):
