@@ -175,8 +175,8 @@ def norm(values) -> float:
 def dot(x, y) -> float:
     """torch.dot of float32 vectors, which calls MKL's sdot: up to 3 elements added in order;
     longer vectors as 4 lanes (the last one padded with zeros) added lane by lane, then the
-    lanes as (l0 + l2) + (l1 + l3). This is MKL's order at the lengths 1-5, 8 and 16 (measured);
-    at other lengths MKL's order differs and the result can differ in the last bits."""
+    lanes as (l0 + l2) + (l1 + l3). This is MKL's order at the lengths 1-5, 8 and 16 (measured on
+    200 random pairs each); at other lengths MKL's order differs, and so can the last bits."""
     products = np.asarray(x, dtype=F32) * np.asarray(y, dtype=F32)
     n = len(products)
     if n <= 3:
