@@ -41,20 +41,28 @@ def _multi_row_sum(rows):
     acc = [np.zeros(width, F32) for _ in range(_LEVELS)]
     i = 0
     while i + level_step <= size:
-        for _ in range(level_step):
-            acc[0] = acc[0] + rows[i]
-            i += 1
+        acc[0] = _running_total(acc[0], rows[i:i + level_step])
+        i += level_step
         for j in range(1, _LEVELS):
             acc[j] = acc[j] + acc[j - 1]
             acc[j - 1] = np.zeros(width, F32)
             if i & (level_mask << (j * level_power)):
                 break
-    while i < size:
-        acc[0] = acc[0] + rows[i]
-        i += 1
+    if i < size:
+        acc[0] = _running_total(acc[0], rows[i:])
     for j in range(1, _LEVELS):
         acc[0] = acc[0] + acc[j]
     return acc[0]
+
+
+def _running_total(start, rows):
+    """start + rows[0] + rows[1] + ..., added in that order position by position, in float32:
+    a cumulative sum is sequential by definition (a plain np.sum may add pairwise)."""
+    return np.cumsum(np.concatenate([start[None], rows]), axis=0, dtype=F32)[-1]
+
+
+def _running_product(start, rows):
+    return np.cumprod(np.concatenate([start[None], rows]), axis=0, dtype=F32)[-1]
 
 
 def _ceil_log2(n: int) -> int:
@@ -120,10 +128,7 @@ def prod(values) -> float:
     out = F32(1.0)
     if count:
         acc = a[: count * block].reshape(count, 4, LANES)
-        vectors = [acc[0, j].copy() for j in range(4)]
-        for i in range(1, count):
-            for j in range(4):
-                vectors[j] = vectors[j] * acc[i, j]
+        vectors = _running_product(acc[0], acc[1:])  # each of the 4 vectors: its blocks in order
         combined = (vectors[0] * vectors[1]) * (vectors[2] * vectors[3])
         first = combined[0]
         for v in combined[1:]:
@@ -154,10 +159,8 @@ def norm(values) -> float:
     if n == 1:  # one element: its abs, as in float64 (vector_kernels.norm)
         return abs(float(a[0]))
     whole = n // LANES * LANES
-    lanes = np.zeros(LANES, F32)
-    for d in range(0, whole, LANES):
-        v = a[d:d + LANES]
-        lanes = lanes + v * v
+    squares = a[:whole].reshape(-1, LANES)
+    lanes = _running_total(np.zeros(LANES, F32), squares * squares)
     total = lanes[0]
     for v in lanes[1:]:
         total = F32(total + v)
@@ -185,7 +188,5 @@ def dot(x, y) -> float:
             total = F32(total + v)
         return float(total)
     padded = np.concatenate([products, np.zeros(-n % 4, F32)]).reshape(-1, 4)
-    lanes = np.zeros(4, F32)
-    for row in padded:
-        lanes = lanes + row
+    lanes = _running_total(np.zeros(4, F32), padded)
     return float((lanes[0] + lanes[2]) + (lanes[1] + lanes[3]))
