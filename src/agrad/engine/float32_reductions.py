@@ -176,17 +176,21 @@ def norm(values) -> float:
 
 @_quiet
 def dot(x, y) -> float:
-    """torch.dot of float32 vectors, which calls MKL's sdot: up to 3 elements added in order;
-    longer vectors as 4 lanes (the last one padded with zeros) added lane by lane, then the
-    lanes as (l0 + l2) + (l1 + l3). This is MKL's order at the lengths 1-5, 8 and 16 (measured on
-    200 random pairs each); at other lengths MKL's order differs, and so can the last bits."""
+    """torch.dot of float32 vectors, which calls MKL's sdot (its order, measured: bit for bit at
+    every length up to 4096 on 40 random pairs each): the products in rows of 4, rows 0-3 of
+    each block of 16 into 4 accumulators of 4 lanes; of the 1-3 rows after the last block, the
+    first two into accumulators 0 and 1 and a third into 0; the 0-3 products after the last row
+    added to lane 0 of accumulator 0; then the accumulators added in order, and the 4 lanes
+    halved twice: (l0 + l2) + (l1 + l3)."""
     products = np.asarray(x, dtype=F32) * np.asarray(y, dtype=F32)
-    n = len(products)
-    if n <= 3:
-        total = F32(0.0)
-        for v in products:
-            total = F32(total + v)
-        return float(total)
-    padded = np.concatenate([products, np.zeros(-n % 4, F32)]).reshape(-1, 4)
-    lanes = _running_total(np.zeros(4, F32), padded)
+    rows = len(products) // 4
+    full = rows // 4 * 4
+    accs = _running_total(np.zeros((4, 4), F32), products[: full * 4].reshape(-1, 4, 4))
+    for i, k in zip(range(full, rows), (0, 1, 0)):
+        accs[k] = accs[k] + products[4 * i:4 * i + 4]
+    first = accs[0, 0]
+    for v in products[rows * 4:]:
+        first = F32(first + v)
+    accs[0, 0] = first
+    lanes = ((accs[0] + accs[1]) + accs[2]) + accs[3]
     return float((lanes[0] + lanes[2]) + (lanes[1] + lanes[3]))
