@@ -127,3 +127,26 @@ def test_one_element_norm_in_float64_is_its_abs():
     r = agrad.evaluate("norm(x)", x=[-1e-320])
     assert r.value == 1e-320 and list(r.grads["x"]) == [-1.0]
     assert agrad.evaluate("norm(x)", x=[1e200, 1.0]).value == float("inf")  # no scaling, as torch
+
+
+def test_live_random_reductions_against_torch():
+    """Fresh vectors of random lengths (a new seed each run, printed on failure) against the
+    installed torch: every reduction bit for bit, values and gradients."""
+    torch = pytest.importorskip("torch")
+    import random
+
+    torch.set_num_threads(1)  # (more threads split sums of more than ~65,536 elements; none here)
+    seed = random.randrange(10**9)
+    rng = random.Random(seed)
+    for _ in range(40):
+        n = rng.choice([rng.randint(1, 70), rng.randint(71, 3000)])
+        x = {"seed": rng.randrange(10**9), "n": n, "dist": "normal"}
+        u = {"seed": rng.randrange(10**9), "n": n, "dist": "unit"}
+        for expr, bindings, fn in (
+                ("sum(x)", {"x": x}, lambda x: x.sum()), ("mean(x)", {"x": x}, lambda x: x.mean()),
+                ("prod(x)", {"x": u}, lambda x: x.prod()), ("norm(x)", {"x": x}, torch.linalg.vector_norm),
+                ("dot(x, w)", {"x": x, "w": u}, torch.dot), ("sum(x * s)", {"x": x, "s": 1.3}, lambda x, s: (x * s).sum())):
+            case = {"expr": expr, "bindings": bindings, "gradient": None, "fn": fn}
+            want = G.run_torch(case)
+            record = {**case, "value": G.encode(want["value"]), "grads": {k: G.encode(v) for k, v in want["grads"].items()}}
+            assert G.case_distance(record) == 0, f"random seed {seed}: {expr} at length {n}"
