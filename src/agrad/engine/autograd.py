@@ -137,7 +137,7 @@ def _run(root: Tensor, gradient, retain_graph, create_graph, captured, on_step) 
                 for hook in list(node.hooks):
                     replaced = hook(g)
                     if replaced is not None:
-                        replaced = as_grad(replaced)
+                        replaced = in_dtype(as_grad(replaced), mode)
                         if not _shapes.same_shape(replaced.value, g.value):
                             raise ComputeError(f"hook '{getattr(hook, '__name__', 'hook')}' has changed the size "
                                                "of value")
@@ -264,7 +264,15 @@ def seed_like(root: Tensor, gradient) -> Tensor:
                          f"output[0] has a shape of {_shapes.size_text(root.value)}.")
     if g.requires_grad:
         return g
-    return Tensor(g.value)
+    return in_dtype(Tensor(g.value), current_mode())
+
+
+def in_dtype(g: Tensor, mode) -> Tensor:
+    """A gradient given from outside (a seed, a hook's result) as the dtype holds it: torch
+    casts a gradient to its tensor's dtype, so under float32 a seed of 0.1 is 0.1 in float32."""
+    if mode.round is None or g.requires_grad:
+        return g
+    return Tensor(mode.round(g.value))
 
 
 def _tensor_backward(self, gradient=None, retain_graph: bool | None = None, create_graph: bool = False) -> None:

@@ -87,6 +87,20 @@ def _round_float32(value):
     return precision.to_float32(value)
 
 
+def _run_float32(op, values, budget) -> "Tensor":
+    """One op forward under float32 (apply's float64 path, with precision.py's float32 kernels:
+    torch's order of float32 operations where it is not one rounding of the float64 result)."""
+    from agrad.engine import precision
+
+    for v in values:
+        if type(v) is not float and getattr(v, "ndim", 0):
+            out = Tensor(precision.run_vector(op, values))
+            if budget is not None:
+                budget.charge_vector(out.value)
+            return out
+    return Tensor(precision.run_scalar(op, values))
+
+
 @contextmanager
 def dtype_mode(dtype: str):
     """float64 (the default), or float32: every value an op produces, and every leaf created,
@@ -318,20 +332,21 @@ def apply(op, *inputs: Tensor) -> Tensor:
     mode = _get_mode()
     budget = mode.budget
     values = [t.value for t in inputs]
-    for v in values:
-        if type(v) is not float and getattr(v, "ndim", 0):
-            out = Tensor(_shapes.run_vector(op, values))
-            if budget is not None:
-                budget.charge_vector(out.value)
-            break
+    if mode.round is not None:
+        out = _run_float32(op, values, budget)
     else:
-        out = Tensor(op.kernel(*values))  # the scalar path: plain floats, no numpy
+        for v in values:
+            if type(v) is not float and getattr(v, "ndim", 0):
+                out = Tensor(_shapes.run_vector(op, values))
+                if budget is not None:
+                    budget.charge_vector(out.value)
+                break
+        else:
+            out = Tensor(op.kernel(*values))  # the scalar path: plain floats, no numpy
     if budget is not None:
         budget.nodes -= 1
         if budget.nodes < 0:
             budget.out_of_nodes()
-    if mode.round is not None:
-        out.value = mode.round(out.value)
     if mode.grad:
         for t in inputs:
             if t.requires_grad:

@@ -2,8 +2,8 @@
 scalar kernels of the same name in kernels.py (the op table finds each op's vector kernel here
 by its scalar kernel's name).
 
-This module is the only one that imports numpy at its top, and it is imported only when a vector
-appears. numpy's floating-point warnings (divide by zero, overflow, invalid) are silenced in
+This module (and float32_reductions.py, under float32) alone imports numpy at its top, and it
+is imported only when a vector appears. numpy's floating-point warnings (divide by zero, overflow, invalid) are silenced in
 every kernel: 1/0 is inf and log(-1) is nan, as in torch, and nothing is printed.
 """
 
@@ -282,7 +282,9 @@ def dot(a, b):
 
 @quiet
 def norm(a):
-    return math.sqrt(float(np.dot(a, a)))
+    if len(a) == 1:  # torch's vector_norm of one element is its abs, even where its square overflows (measured)
+        return abs(float(a[0]))
+    return math.sqrt(float(np.dot(a, a)))  # (no scaling, as torch: norm([1e200, 1]) is inf)
 
 
 def _extreme(name, reduce):
