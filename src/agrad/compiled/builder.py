@@ -22,7 +22,7 @@ import threading
 
 from agrad.compiled.scalar import scalar_kernel
 from agrad.compiled.tape import Tape
-from agrad.engine import ops
+from agrad.engine import literals, ops
 from agrad.language import syntax_tree as st
 from agrad.errors import AgradError, AgradSyntaxError
 from agrad.language.names import CONSTANTS, GRAPH_FUNCTIONS
@@ -101,8 +101,10 @@ class TapeBuilder:
 
     def start(self) -> None:
         """Begin a new program."""
-        self.values: list = []  # every slot's value: numbers folded, None for the rest
-        self.numbers: list[bool] = []  # per slot, whether it holds a Python number
+        self.values: list = []  # every slot's value: numbers (exact) and constants folded, None for the rest
+        # per slot: True for a Python number, None for a constant tensor (a function of numbers,
+        # and what is computed from those and numbers alone), False for what requires grad
+        self.numbers: list = []
         self.code: list = []
         self.variables: dict[str, int] = {}
         self.assigned: dict[str, int] = {}
@@ -115,7 +117,8 @@ class TapeBuilder:
 
     def tape(self) -> Tape:
         variables = tuple(zip(self.variables.values(), self.variables))  # (slot, name) each
-        return Tape(self.values, variables, self.code, self.numbers, self.output, frozenset(self.assigned))
+        init = [literals.to_float(v) if n else v for v, n in zip(self.values, self.numbers)]  # (ints: floats)
+        return Tape(init, variables, self.code, self.numbers, self.output, frozenset(self.assigned))
 
     def literal(self, value: float) -> int:
         """A Python number's slot."""
@@ -160,14 +163,26 @@ class TapeBuilder:
         op = _VARIANTS.get(key)
         if op is None:
             flags = key[1:]
-            if all(flags):  # arithmetic on Python numbers: folded, as the engine does
-                values = self.values
-                return self.literal(scalar_kernel(func, flags)(*[values[i] for i in args]))
+            if False not in flags:  # numbers and constants alone: folded, as the engine does
+                return self.fold(func, flags, args)
             op = ops.variant(func, flags)
             if op is None:  # c / x is x.reciprocal() * c
                 return self.instruction(ops.MUL, (self.instruction(ops.RECIPROCAL, (args[1],)), args[0]))
             _VARIANTS[key] = op
         return self.instruction(op, args)
+
+    def fold(self, func: str, flags: tuple, args: tuple) -> int:
+        """The slot of func(*args) with no argument that requires grad. Arithmetic on Python
+        numbers alone is Python's (engine/literals.py); anything else (a function, a constant
+        among the operands) is a constant tensor, computed by the kernel the engine runs."""
+        values = self.values
+        if all(flags) and func in literals.ARITHMETIC:
+            return self.literal(literals.fold(func, [values[i] for i in args]))
+        kernel = scalar_kernel(func, tuple(map(bool, flags)))
+        values.append(kernel(*[literals.to_float(values[i]) if flags[k] else values[i]
+                               for k, i in enumerate(args)]))
+        self.numbers.append(None)
+        return len(self.numbers) - 1
 
     def instruction(self, op, args: tuple) -> int:
         """The output slot of a new instruction: op on the values in the slots args."""
@@ -212,7 +227,7 @@ class ToTape(TapeBuilder):
     def number(self, text):
         numbers = self.numbers
         numbers.append(True)
-        self.values.append(float(text))
+        self.values.append(literals.parse(text))
         return len(numbers) - 1
 
     def name(self, text):
@@ -309,7 +324,7 @@ def _walk(root, builder: TapeBuilder) -> int:
             else:
                 results.append(builder.apply("neg", tuple(args)) if node.op == "neg" else args[0])
         elif kind is st.Number:
-            results.append(builder.literal(node.value))
+            results.append(builder.literal(literals.parse(node.text)))
         elif kind is st.Name:
             results.append(builder.lookup(node.id))
         elif kind is st.Binary:

@@ -325,7 +325,7 @@ def _run_tape(source: str, bindings: dict, prepared: Prepared, options: RunOptio
                 if type(name) is not str or name in tape.assigned or not _scalar_leaf(name, bound):
                     return None  # the engine's error, or a vector the engine makes a leaf of
                 grads[name] = None  # bound but unused: after the used ones, as the engine orders them
-    requires_grad = not tape.numbers[tape.output]
+    requires_grad = tape.numbers[tape.output] is False
     result = CompiledResult(source, value, grads, None, used=list(tape.used))
     result._grad_fn, result._requires_grad = tape.grad_fn, requires_grad
     result._engine = lambda: run(source, bindings, ENGINE_ONLY if options is DEFAULT else options.replace(fast=False),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 
+from agrad.engine import literals
 from agrad.engine import ops
 from agrad.engine import shapes
 from agrad.language import syntax_tree as st
@@ -67,18 +68,45 @@ def lower(program: st.Program, variables: dict[str, Tensor], source: str | None 
     will_assign = {s.name for s in program.statements if isinstance(s, st.Assign)}
     used: list[str] = []
     used_set: set[str] = set()
+    numbers = Numbers()
     output = None
     for statement in program.statements:
         if isinstance(statement, st.Assign):
             _check_assignable(statement, variables, source)
-            value = _lower_expr(statement.value, variables, assigned, will_assign, used, used_set, source)
+            value = _lower_expr(statement.value, variables, assigned, will_assign, (used, used_set, numbers), source)
             if value.name is None and not value.is_number:
                 value.name = statement.name
             assigned[statement.name] = value
             output = value
         else:
-            output = _lower_expr(statement, variables, assigned, will_assign, used, used_set, source)
+            output = _lower_expr(statement, variables, assigned, will_assign, (used, used_set, numbers), source)
     return Lowered(output, used, assigned)
+
+
+class Numbers:
+    """The exact Python number (int or float: engine/literals.py) behind each number Tensor the
+    lowering makes, which holds it as a float (rounded under float32), so that arithmetic of
+    numbers alone is Python's: `-(0*0)` is the int 0, not -0.0. Keyed by the Tensor's id, the
+    Tensor kept with it so the id is not reused while the lowering runs."""
+
+    __slots__ = ("exact",)
+
+    def __init__(self):
+        self.exact: dict[int, tuple] = {}
+
+    def make(self, value, label: str | None = None) -> Tensor:
+        """A number Tensor for a Python number: converted to float once, rounded once."""
+        t = Tensor(rounded(literals.to_float(value)), is_number=True, label=label)
+        self.exact[id(t)] = (t, value)
+        return t
+
+    def of(self, t: Tensor):
+        """The Python number a number Tensor stands for (its value when it was made elsewhere)."""
+        kept = self.exact.get(id(t))
+        return t.value if kept is None else kept[1]
+
+    def fold(self, name: str, args) -> Tensor:
+        return self.make(literals.fold(name, [self.of(t) for t in args]))
 
 
 def _check_assignable(statement: st.Assign, variables, source):
@@ -90,17 +118,19 @@ def _check_assignable(statement: st.Assign, variables, source):
                            statement.name_span, source)
 
 
-def _lower_expr(root, variables, assigned, will_assign, used, used_set, source) -> Tensor:
+def _lower_expr(root, variables, assigned, will_assign, seen, source) -> Tensor:
     mode = is_grad_enabled()
     try:
-        return _walk(root, variables, assigned, will_assign, used, used_set, source)
+        return _walk(root, variables, assigned, will_assign, seen, source)
     finally:
         set_grad_mode(mode)  # an error inside no_grad(...) must not leave grad mode off
 
 
-def _walk(root, variables, assigned, will_assign, used, used_set, source) -> Tensor:
+def _walk(root, variables, assigned, will_assign, seen, source) -> Tensor:
     # Post-order walk: a node is visited twice, first to push its children, then to combine
-    # their results, which sit on `values` in source order.
+    # their results, which sit on `values` in source order. seen: (the variables used in order,
+    # their set, the Numbers).
+    used, used_set, numbers = seen
     values: list[Tensor] = []
     modes: list[bool] = []  # grad mode to restore when a no_grad(...) call is done
     stack = [(root, False)]
@@ -121,13 +151,20 @@ def _walk(root, variables, assigned, will_assign, used, used_set, source) -> Ten
             del values[len(values) - len(kids):]
         try:
             if isinstance(node, st.Number):
-                values.append(Tensor(rounded(node.value), is_number=True, label=node.text))
+                values.append(numbers.make(literals.parse(node.text), node.text))
             elif isinstance(node, st.Name):
-                values.append(_lookup(node, variables, assigned, will_assign, used, used_set, source))
-            elif isinstance(node, st.Binary):
-                values.append(ops.call(node.op, *args))
+                if node.id in CONSTANTS and node.id not in assigned:
+                    values.append(numbers.make(CONSTANTS[node.id], node.id))
+                else:
+                    values.append(_lookup(node, variables, assigned, will_assign, used, used_set, source))
+            elif isinstance(node, (st.Binary, st.Unary)) and node.op != "pos":
+                name = "neg" if isinstance(node, st.Unary) else node.op
+                if all(t.is_number for t in args):  # arithmetic on Python numbers: Python's
+                    values.append(numbers.fold(name, args))
+                else:
+                    values.append(ops.call(name, *args))
             elif isinstance(node, st.Unary):
-                values.append(ops.call("neg", args[0]) if node.op == "neg" else args[0])
+                values.append(args[0])
             elif isinstance(node, st.Call) and node.func in GRAPH_FUNCTIONS:
                 if not kids:
                     _check_graph_call(node, source)
@@ -136,7 +173,9 @@ def _walk(root, variables, assigned, will_assign, used, used_set, source) -> Ten
                 values.append(_graph_call(node, args, source))
             elif isinstance(node, st.Call):
                 _check_call(node, variables, source)
-                values.append(ops.call(node.func, *args))
+                out = ops.call(node.func, *args)
+                out.is_number = False  # torch's functions take tensors: log(2) is a 0-d tensor
+                values.append(out)
             elif isinstance(node, st.Vector):
                 values.append(_vector(node, args, source))
             else:
