@@ -42,6 +42,14 @@ LITERALS = ("0", "1", "2", "3", "0.5", "1.5", "2.5", "10", "0.25", "1e-3", "100"
 SPECIAL_VALUES = (0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, 3.0, -2.0, 1e-3)
 OUTSIDE_VALUES = (math.inf, -math.inf, math.nan, 1000.0, -1000.0, 1e-300, 1e300)
 CASES = Path(__file__).with_name("cases.json")
+# Literals folded by Python (ints stay ints: -(0*0) is 0, not -0.0), by IEEE where Python raises or
+# gives a complex number, and functions of literals as 0-d tensors (issue 16), each met by x.
+LITERAL_CASES = ("x / (-(0*0))", "x / -0", "x / -0.0", "x / (0*-1)", "x / (0.0*-1)", "x * (1/0)", "x * (-1/0)",
+                 "x * (0/0)", "x * 0^-1", "x * (-0.0)^-1", "x * (-8)^(1/3)", "x * 10.0^400", "x * (-10.0)^401",
+                 "x + 2^-1", "x + 7/2", "x * 2^0.5", "x * 2^1024.0", "x + 2^62 * 2",
+                 "x ^ (1+1)", "x ^ (3-1.0)", "log10(0+0) ^ 0.5", "log(2) - x", "x ^ log(2)", "log(2) / x",
+                 "log(2) + x", "x - sin(1)", "exp(1000) * x", "x * (1e308 * 10)", "sqrt(-1) + x",
+                 "x ^ abs(2)", "pow(2, 3) - x", "pow(x, 2)", "pow(2, x)", "x - max(1, 2)", "(-(0*0))^-1 * x")
 
 # -- agrad's AST to torch ----------------------------------------------------------------------
 
@@ -234,6 +242,7 @@ def edge_cases() -> list[tuple[str, dict]]:
         ("x ** 2", [3.0]), ("x^(1+1)", [3.0]), ("x^sin(2)", [3.0]), ("max(x, 2)", [2.0, 1.0]),
         ("min(2, x)", [2.0]), ("2+3*4", [1.0]), ("1/0 + x", [1.0]), ("max(x, x)", [1.0]), ("min(x, x)", [1.0]),
     ] for x in xs]
+    cases += [(src, {"x": 0.5}) for src in LITERAL_CASES]
     cases += [(src, {"x": x, "w": w}) for src, pairs in [
         ("pow(x, w)", [(0, 0), (0, 1), (0, 2), (0, 0.5), (0, -1), (-2, 2), (2, 3), (-2, 0.5), (0, nan)]),
         ("x^w", [(2.0, 0.0), (-0.0, 3.0), (-1e-160, -2.5)]), ("x^-2.5 + w", [(-1e-160, 0.0)]), ("max(x, w)", [(1.0, 1.0), (0.0, -0.0), (1.0, nan), (3.0, 1.0)]),

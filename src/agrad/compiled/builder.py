@@ -155,28 +155,28 @@ class TapeBuilder:
         if (func, count) not in _callable():
             raise Unsupported  # grad, detach, no_grad, an unknown function, a wrong count
 
-    def apply(self, func: str, args: tuple) -> int:
-        """The slot of func(*args): a number folded when every operand is one (as the engine
-        does arithmetic on Python numbers), else an instruction with the variant of the op
-        table's entry that ops.call would pick for these operands."""
+    def apply(self, func: str, args: tuple, call: bool = False) -> int:
+        """The slot of func(*args) (call: written as a call, `pow(2, 3)`, not an operator): folded
+        when no operand requires grad (as the engine does), else an instruction with the variant
+        of the op table's entry that ops.call would pick for these operands."""
         key = (func, *map(self.numbers.__getitem__, args))
         op = _VARIANTS.get(key)
         if op is None:
             flags = key[1:]
             if False not in flags:  # numbers and constants alone: folded, as the engine does
-                return self.fold(func, flags, args)
+                return self.fold(func, flags, args, call)
             op = ops.variant(func, flags)
             if op is None:  # c / x is x.reciprocal() * c
                 return self.instruction(ops.MUL, (self.instruction(ops.RECIPROCAL, (args[1],)), args[0]))
             _VARIANTS[key] = op
         return self.instruction(op, args)
 
-    def fold(self, func: str, flags: tuple, args: tuple) -> int:
+    def fold(self, func: str, flags: tuple, args: tuple, call: bool) -> int:
         """The slot of func(*args) with no argument that requires grad. Arithmetic on Python
         numbers alone is Python's (engine/literals.py); anything else (a function, a constant
         among the operands) is a constant tensor, computed by the kernel the engine runs."""
         values = self.values
-        if all(flags) and func in literals.ARITHMETIC:
+        if all(flags) and not call:
             return self.literal(literals.fold(func, [values[i] for i in args]))
         kernel = scalar_kernel(func, tuple(map(bool, flags)))
         values.append(kernel(*[literals.to_float(values[i]) if flags[k] else values[i]
@@ -285,7 +285,7 @@ class ToTape(TapeBuilder):
         """call() the general way: checked, then applied. A call that makes one instruction is
         then kept in _CALLS by its key, for call() to find next time."""
         self.check_call(func, len(args))
-        slot = self.apply(func, args)
+        slot = self.apply(func, args, True)
         op = _VARIANTS.get(key)
         if op is not None:  # (None when folded: every argument is a number; or for c / x)
             _CALLS[key] = op
@@ -320,7 +320,7 @@ def _walk(root, builder: TapeBuilder) -> int:
             if kind is st.Binary:
                 results.append(builder.apply(node.op, tuple(args)))
             elif kind is st.Call:
-                results.append(builder.apply(node.func, tuple(args)))
+                results.append(builder.apply(node.func, tuple(args), True))
             else:
                 results.append(builder.apply("neg", tuple(args)) if node.op == "neg" else args[0])
         elif kind is st.Number:

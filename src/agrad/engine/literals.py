@@ -23,9 +23,6 @@ import math
 
 from agrad.engine import kernels as K
 
-# the operators folded here (the syntax's arithmetic); every call is a function
-ARITHMETIC = frozenset(("add", "sub", "mul", "div", "pow", "neg"))
-
 _INF = math.inf
 
 
