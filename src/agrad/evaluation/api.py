@@ -355,6 +355,8 @@ def _differentiate(result, out, ordered: dict, retained: dict, seed, options: Ru
         result.jacobian = {name: shapes.to_python(j) for name, j in compute(out, list(ordered.values()),
                                                                             cost_limit("max_jacobian_entries", options.max_jacobian_entries)).items()}
     elif out.requires_grad:
+        if hessian:
+            lessons.check_hessian_output(out)  # before backward, which would refuse a vector first
         if passes > 1:
             expect_passes(out, passes)
         for k in range(passes):

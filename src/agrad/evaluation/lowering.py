@@ -269,11 +269,16 @@ def _graph_call(node: st.Call, args: list[Tensor], source) -> Tensor:
         # torch: autograd.grad of something computed under no_grad has no graph to go through
         raise ComputeError("element 0 of tensors does not require grad and does not have a grad_fn "
                            "(grad() inside no_grad(): no graph was recorded to differentiate)", node.span, source)
-    if not f.requires_grad or not x.requires_grad:
-        return Tensor(shapes.zeros_like(f.value), label=text)  # f does not depend on x: the derivative is 0
+    if not x.requires_grad:  # torch.autograd.grad(f, [x]) checks f, then x
+        start = ("element 0 of tensors does not require grad and does not have a grad_fn" if not f.requires_grad
+                 else "One of the differentiated Tensors does not require grad")
+        raise ComputeError(f"{start} (grad(f, x) with an x that does not require grad: from --no-grad, a number "
+                           "or a constant)", node.args[1].span, source)
+    if not f.requires_grad:  # f does not depend on x: the derivative is zeros of x's shape (torch raises)
+        return Tensor(shapes.zeros_like(x.value), label=text)
     (g,) = autograd_grad(f, [x], create_graph=True, allow_unused=True)
     if g is None:
-        return Tensor(shapes.zeros_like(f.value), label=text)
+        return Tensor(shapes.zeros_like(x.value), label=text)
     if g.op is None:
         g = Tensor(g.value, g.requires_grad, label=text)
     elif g.name is None:
