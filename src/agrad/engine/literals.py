@@ -31,6 +31,8 @@ def parse(text: str):
     float (`3.5`, `1e3`, `.5`). An int past the float range is inf (its digits are not read:
     Python refuses ints of more than 4,300 digits, and this one would only become inf)."""
     if text.isdigit() and text.isascii():
+        if len(text) < 300:  # (most: below 1e300, which floats hold)
+            return int(text)
         digits = text.lstrip("0")
         if len(digits) > 309:  # >= 1e309: past the float range
             return _INF

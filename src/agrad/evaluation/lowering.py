@@ -153,7 +153,7 @@ def _walk(root, variables, assigned, will_assign, seen, source) -> Tensor:
             if isinstance(node, st.Number):
                 values.append(numbers.make(literals.parse(node.text), node.text))
             elif isinstance(node, st.Name):
-                if node.id in CONSTANTS and node.id not in assigned:
+                if node.id in CONSTANTS:  # (never bound nor assigned: make_variables and lower refuse it)
                     values.append(numbers.make(CONSTANTS[node.id], node.id))
                 else:
                     values.append(_lookup(node, variables, assigned, will_assign, used, used_set, source))
@@ -235,8 +235,6 @@ def _lookup(node: st.Name, variables, assigned, will_assign, used, used_set, sou
             used_set.add(name)
             used.append(name)
         return variables[name]
-    if name in CONSTANTS:
-        return Tensor(rounded(CONSTANTS[name]), is_number=True, label=name)
     if name in will_assign:
         raise UnknownNameError(f"'{name}' is used before it is assigned", node.span, source)
     if name in ops.public_functions():
