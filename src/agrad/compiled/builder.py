@@ -101,7 +101,8 @@ class TapeBuilder:
 
     def start(self) -> None:
         """Begin a new program."""
-        self.values: list = []  # every slot's value: numbers (exact) and constants folded, None for the rest
+        self.values: list = []  # every slot's value: numbers and constants folded (floats), None for the rest
+        self.exact: dict[int, int] = {}  # the slots of numbers that are Python ints: their int (literals.py)
         # per slot: True for a Python number, None for a constant tensor (a function of numbers,
         # and what is computed from those and numbers alone), False for what requires grad
         self.numbers: list = []
@@ -113,15 +114,17 @@ class TapeBuilder:
 
     def release(self) -> None:
         """Drop the program's parts (a builder kept for the next program keeps no memory)."""
-        self.values = self.numbers = self.code = self.variables = self.assigned = self.known = None
+        self.values = self.numbers = self.code = self.variables = self.assigned = self.known = self.exact = None
 
     def tape(self) -> Tape:
         variables = tuple(zip(self.variables.values(), self.variables))  # (slot, name) each
-        init = [literals.to_float(v) if n else v for v, n in zip(self.values, self.numbers)]  # (ints: floats)
-        return Tape(init, variables, self.code, self.numbers, self.output, frozenset(self.assigned))
+        return Tape(self.values, variables, self.code, self.numbers, self.output, frozenset(self.assigned))
 
-    def literal(self, value: float) -> int:
-        """A Python number's slot."""
+    def literal(self, value) -> int:
+        """A Python number's slot (an int is kept exact beside its float)."""
+        if type(value) is int:
+            self.exact[len(self.values)] = value
+            value = literals.to_float(value)
         self.values.append(value)
         self.numbers.append(True)
         return len(self.numbers) - 1
@@ -177,10 +180,9 @@ class TapeBuilder:
         among the operands) is a constant tensor, computed by the kernel the engine runs."""
         values = self.values
         if all(flags) and not call:
-            return self.literal(literals.fold(func, [values[i] for i in args]))
-        kernel = scalar_kernel(func, tuple(map(bool, flags)))
-        values.append(kernel(*[literals.to_float(values[i]) if flags[k] else values[i]
-                               for k, i in enumerate(args)]))
+            exact = self.exact
+            return self.literal(literals.fold(func, [exact.get(i, values[i]) for i in args]))
+        values.append(scalar_kernel(func, tuple(map(bool, flags)))(*[values[i] for i in args]))
         self.numbers.append(None)
         return len(self.numbers) - 1
 
@@ -226,8 +228,12 @@ class ToTape(TapeBuilder):
 
     def number(self, text):
         numbers = self.numbers
+        if text.isdigit():  # an int (NUMBER is ASCII)
+            if len(text) >= 300:  # perhaps past the float range: literals decides
+                return self.literal(literals.parse(text))
+            self.exact[len(numbers)] = int(text)
         numbers.append(True)
-        self.values.append(literals.parse(text))
+        self.values.append(float(text))
         return len(numbers) - 1
 
     def name(self, text):
