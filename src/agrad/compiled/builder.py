@@ -3,8 +3,8 @@
 Most evaluations are a scalar program with number bindings and no lesson options: `agrad eval`
 with scalars, and every line of a batch. For those, building a Tensor per value is most of the
 cost. compile_program() turns such a program into a tape: its literals and constants folded
-(torch computes arithmetic on Python numbers before any tensor is made, and so does the
-lowering), its variables as leaf slots, and one instruction per op, each with the table entry
+(arithmetic on Python numbers is Python's, before any tensor is made: engine/literals.py, as in
+the lowering; a function of numbers is a constant tensor's slot), its variables as leaf slots, and one instruction per op, each with the table entry
 `ops.variant` picks, exactly as `ops.call` would, in creation order.
 
 A fresh source is compiled while it is parsed (compile_source): the parser's reductions go to
