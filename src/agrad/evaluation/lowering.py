@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import difflib
+import weakref
 
 from agrad.engine import literals
 from agrad.engine import ops
@@ -86,24 +87,25 @@ def lower(program: st.Program, variables: dict[str, Tensor], source: str | None 
 class Numbers:
     """The exact Python number (int or float: engine/literals.py) behind each number Tensor the
     lowering makes, which holds it as a float (rounded under float32), so that arithmetic of
-    numbers alone is Python's: `-(0*0)` is the int 0, not -0.0. Keyed by the Tensor's id, the
-    Tensor kept with it so the id is not reused while the lowering runs."""
+    numbers alone is Python's: `-(0*0)` is the int 0, not -0.0. Kept only where the Tensor's
+    value differs (an int, a float rounded to float32), and weakly: a folded part of a long sum
+    of numbers is let go as soon as it is used."""
 
     __slots__ = ("exact",)
 
     def __init__(self):
-        self.exact: dict[int, tuple] = {}
+        self.exact = weakref.WeakKeyDictionary()
 
     def make(self, value, label: str | None = None) -> Tensor:
         """A number Tensor for a Python number: converted to float once, rounded once."""
         t = Tensor(rounded(literals.to_float(value)), is_number=True, label=label)
-        self.exact[id(t)] = (t, value)
+        if type(value) is int or t.value != value:
+            self.exact[t] = value
         return t
 
     def of(self, t: Tensor):
         """The Python number a number Tensor stands for (its value when it was made elsewhere)."""
-        kept = self.exact.get(id(t))
-        return t.value if kept is None else kept[1]
+        return self.exact.get(t, t.value)
 
     def fold(self, name: str, args) -> Tensor:
         return self.make(literals.fold(name, [self.of(t) for t in args]))
