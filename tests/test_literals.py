@@ -7,10 +7,10 @@ each other."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import operator
-import re
 import struct
 import time
 from pathlib import Path
@@ -21,7 +21,8 @@ from hypothesis import given, settings, strategies as hs
 import agrad
 from agrad.evaluation.api import CompiledResult, run
 
-CASES = json.loads((Path(__file__).parent / "torch_reference" / "cases.json").read_text(encoding="utf-8"))["cases"]
+HERE = Path(__file__).parent / "torch_reference"
+CASES = json.loads((HERE / "cases.json").read_text(encoding="utf-8"))["cases"]
 PYTHON = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "^": operator.pow}
 
 
@@ -139,10 +140,11 @@ def _decode(number):
     return float(number) if isinstance(number, str) else number
 
 
-# torch's values for generate.LITERAL_CASES, recorded at x = 0.5 (read here without importing torch)
-_LISTED = Path(__file__).parent.joinpath("torch_reference", "generate.py").read_text(encoding="utf-8")
-_LISTED = _LISTED[_LISTED.index("LITERAL_CASES = ("):]
-_LISTED = re.findall(r'"([^"]*)"', _LISTED[:_LISTED.index(")\n") + 1])
+# torch's values for generate.LITERAL_CASES, recorded at x = 0.5 (generate.py imports torch only to run)
+_spec = importlib.util.spec_from_file_location("torch_reference_generate", HERE / "generate.py")
+generate = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(generate)
+_LISTED = generate.LITERAL_CASES
 TORCH_LITERALS = [c for c in CASES if c["source"] in _LISTED and c["bindings"]["x"] == 0.5]
 
 
