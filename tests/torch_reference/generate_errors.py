@@ -56,6 +56,13 @@ PROGRAMS = [
     ("x*w", {"x": 1.0, "w": 2.0}, {"no_grad": ["x"], "hooks": [("x", "g*2")]},
      lambda torch, v: v["x"].register_hook(lambda g: g * 2)),
     ("no_grad(grad(x^3, x))*x", {"x": 2.0}, {}, lambda torch, v: _under_no_grad(torch, v)),
+    ("dot(x, y)", {"x": X3, "y": Y2}, {}, lambda torch, v: torch.dot(v["x"], v["y"])),
+    ("max([])", {}, {}, lambda torch, v: torch.max(torch.tensor([], dtype=torch.float64))),
+    ("min([])", {}, {}, lambda torch, v: torch.min(torch.tensor([], dtype=torch.float64))),
+    ("clamp(x, 0, y)", {"x": X3, "y": Y2}, {},
+     lambda torch, v: torch.clamp(v["x"], torch.tensor(0.0, dtype=torch.float64), v["y"])),
+    ("atan2(x, y)", {"x": X3, "y": Y2}, {}, lambda torch, v: torch.atan2(v["x"], v["y"])),
+    ("x[sin(0)]", {"x": X3}, {}, lambda torch, v: v["x"][torch.sin(torch.tensor(0.0, dtype=torch.float64))]),
 ]
 
 
