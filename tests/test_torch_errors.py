@@ -14,7 +14,8 @@ import agrad
 from agrad import tensor
 from agrad.engine.autograd import grad
 
-CASES = json.loads((Path(__file__).parent / "torch_reference" / "error_cases.json").read_text(encoding="utf-8"))["cases"]
+RECORDED = Path(__file__).parent / "torch_reference" / "error_cases.json"
+CASES = json.loads(RECORDED.read_text(encoding="utf-8"))["cases"]
 PROGRAMS = [c for c in CASES if "source" in c]
 API = {c["api"]: c["torch"] for c in CASES if "api" in c}
 

@@ -4,8 +4,9 @@ Most evaluations are a scalar program with number bindings and no lesson options
 with scalars, and every line of a batch. For those, building a Tensor per value is most of the
 cost. compile_program() turns such a program into a tape: its literals and constants folded
 (arithmetic on Python numbers is Python's, before any tensor is made: engine/literals.py, as in
-the lowering; a function of numbers is a constant tensor's slot), its variables as leaf slots, and one instruction per op, each with the table entry
-`ops.variant` picks, exactly as `ops.call` would, in creation order.
+the lowering; a function of numbers is a constant tensor's slot), its variables as leaf slots,
+and one instruction per op, each with the table entry `ops.variant` picks, exactly as
+`ops.call` would, in creation order.
 
 A fresh source is compiled while it is parsed (compile_source): the parser's reductions go to
 ToTape, a TapeBuilder, and no AST is built; a short source takes the driver's short route
@@ -101,8 +102,8 @@ class TapeBuilder:
 
     def start(self) -> None:
         """Begin a new program."""
-        self.values: list = []  # every slot's value: numbers and constants folded (floats), None for the rest
-        self.exact: dict[int, int] = {}  # the slots of numbers that are Python ints: their int (literals.py)
+        self.values: list = []  # every slot's value: numbers, constants (floats); None for the rest
+        self.exact: dict[int, int] = {}  # the int of each number slot that holds a Python int
         # per slot: True for a Python number, None for a constant tensor (a function of numbers,
         # and what is computed from those and numbers alone), False for what requires grad
         self.numbers: list = []
@@ -114,7 +115,8 @@ class TapeBuilder:
 
     def release(self) -> None:
         """Drop the program's parts (a builder kept for the next program keeps no memory)."""
-        self.values = self.numbers = self.code = self.variables = self.assigned = self.known = self.exact = None
+        self.values = self.numbers = self.code = self.variables = self.assigned = self.known = None
+        self.exact = None
 
     def tape(self) -> Tape:
         variables = tuple(zip(self.variables.values(), self.variables))  # (slot, name) each

@@ -20,10 +20,10 @@ class Tape:
     """A compiled scalar program. init: every slot's starting value (folded numbers; None for a
     variable, filled from the bindings, and for an op's output); variables: (slot, name) of each
     variable, in order of first use; code: (op, input slots, output slot) per op, in creation
-    order; numbers: per slot, True for a Python number, None for a constant tensor,
-    False for a value that requires grad; output: the output's slot; assigned: the names the program assigns (a binding of one
-    of them is the engine's error); used: the variables' names in order of first use; grad_fn:
-    the output's (None for a leaf or a number)."""
+    order; numbers: per slot, True for a Python number, None for a constant tensor, False for a
+    value that requires grad; output: the output's slot; assigned: the names the program
+    assigns (a binding of one of them is the engine's error); used: the variables' names in
+    order of first use; grad_fn: the output's (None for a leaf, a number or a constant)."""
 
     __slots__ = ("init", "variables", "code", "numbers", "output", "assigned", "used", "grad_fn")
 
