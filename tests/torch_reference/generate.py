@@ -6,8 +6,12 @@ Each case is an expression, values for x, w and v, and what torch 2.x (float64, 
 it: the output's value, each variable's .grad (None where torch leaves it None) and the output's
 grad_fn name. The expression is parsed by agrad's own parser and its AST is turned into torch
 calls here, the way a user would write it: each variable a float64 leaf that requires grad, each
-literal a Python number. A subexpression of numbers alone is a number for agrad (`x ^ (1 + 1)`
-is x ** 2.0 with PowBackward0), so it is folded here too, computed by torch's kernels.
+literal a Python number (an int when written with digits only). Arithmetic on numbers alone is
+done by Python, as in a user's script (`x ^ (1 + 1)` is x ** 2 with PowBackward0, `-(0*0)` is
+the int 0); where Python raises (`1/0`, `0**-1`, an overflow) or gives a complex number, the
+result is torch's for the same operands as float64 tensors (IEEE: inf, nan). A function of
+numbers alone takes them as float64 tensors (torch's functions take tensors) and gives a 0-d
+tensor: `x ^ sin(2)` is PowBackward1, `log10(0+0) ^ 0.5` is nan.
 
 Each case also says whether agrad can match it bit for bit ("exact"): not when torch used one of
 the float64 CPU kernels in INEXACT, which are not correctly rounded the way Python's math (glibc)
@@ -38,6 +42,14 @@ LITERALS = ("0", "1", "2", "3", "0.5", "1.5", "2.5", "10", "0.25", "1e-3", "100"
 SPECIAL_VALUES = (0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, 3.0, -2.0, 1e-3)
 OUTSIDE_VALUES = (math.inf, -math.inf, math.nan, 1000.0, -1000.0, 1e-300, 1e300)
 CASES = Path(__file__).with_name("cases.json")
+# Literals folded by Python (ints stay ints: -(0*0) is 0, not -0.0), by IEEE where Python raises or
+# gives a complex number, and functions of literals as 0-d tensors (issue 16), each met by x.
+LITERAL_CASES = ("x / (-(0*0))", "x / -0", "x / -0.0", "x / (0*-1)", "x / (0.0*-1)", "x * (1/0)", "x * (-1/0)",
+                 "x * (0/0)", "x * 0^-1", "x * (-0.0)^-1", "x * (-8)^(1/3)", "x * 10.0^400", "x * (-10.0)^401",
+                 "x + 2^-1", "x + 7/2", "x * 2^0.5", "x * 2^1024.0", "x + 2^62 * 2",
+                 "x ^ (1+1)", "x ^ (3-1.0)", "log10(0+0) ^ 0.5", "log(2) - x", "x ^ log(2)", "log(2) / x",
+                 "log(2) + x", "x - sin(1)", "exp(1000) * x", "x * (1e308 * 10)", "sqrt(-1) + x",
+                 "x ^ abs(2)", "pow(2, 3) - x", "pow(x, 2)", "pow(2, x)", "x - max(1, 2)", "(-(0*0))^-1 * x")
 
 # -- agrad's AST to torch ----------------------------------------------------------------------
 
@@ -90,36 +102,50 @@ def run_torch(source: str, bindings: dict) -> dict:
 
 
 def _to_torch(torch, node, leaves, inexact):
-    """A Python float for a number (a literal, a constant, or an op on numbers alone), else a
-    tensor. Appends to `inexact` each kernel used that is not bit-identical to Python's math."""
+    """A Python number (int or float) for a literal, a constant, or arithmetic on those alone,
+    else a tensor. Appends to `inexact` each kernel used that is not bit-identical to Python's math."""
 
-    def fold(fn, *args):  # an op on numbers alone: torch's kernel on constant tensors, as a number
-        return fn(*[torch.tensor(a, dtype=torch.float64) for a in args]).item()
+    def tensors(args):
+        return [torch.tensor(float(a), dtype=torch.float64) if _number(a) else a for a in args]
+
+    def python(fn, *args):  # arithmetic on Python numbers: Python's, or torch's where Python has none
+        try:
+            result = fn(*args)
+        except (ZeroDivisionError, OverflowError):
+            result = None
+        if isinstance(result, complex) or result is None:
+            return fn(*tensors(args)).item()
+        return result
 
     if isinstance(node, st.Number):
-        return float(node.value)
+        return int(node.text) if node.text.isdigit() else float(node.text)
     if isinstance(node, st.Name):
         return leaves[node.id] if node.id in leaves else CONSTANTS[node.id]
     args = [_to_torch(torch, kid, leaves, inexact) for kid in st.children(node)]
-    numbers = all(isinstance(a, float) for a in args)
+    numbers = all(_number(a) for a in args)
     if isinstance(node, st.Unary):
         return -args[0] if node.op == "neg" else +args[0]
-    if isinstance(node, st.Binary) or (isinstance(node, st.Call) and node.func == "pow"):
-        op = getattr(node, "op", "pow")
-        if op == "pow" and not isinstance(args[0], float) and (not isinstance(args[1], float) or
-                                                             args[1] in (0.5, 1.5)):
+    if isinstance(node, st.Binary):
+        if node.op == "pow" and not _number(args[0]) and (not _number(args[1]) or args[1] in (0.5, 1.5)):
             inexact.append("pow")
-        return fold(BINARY[op], *args) if numbers else BINARY[op](*args)
-    if node.func in INEXACT:
-        inexact.append(node.func)
+        return python(BINARY[node.op], *args) if numbers else BINARY[node.op](*args)
+    if node.func in INEXACT or (node.func == "pow" and (numbers or not _number(args[0]) and (
+            not _number(args[1]) or args[1] in (0.5, 1.5)))):
+        inexact.append(node.func)  # (pow of two numbers: torch.pow of two tensors)
     fn = torch
     for part in TORCH_FUNCTIONS[node.func].split("."):
         fn = getattr(fn, part)
-    if numbers:
-        return fold(fn, *args)
-    if node.func == "clamp" and isinstance(args[1], float) and isinstance(args[2], float):
+    if node.func == "clamp" and _number(args[1]) and _number(args[2]) and not _number(args[0]):
         return fn(*args)  # torch.clamp(x, lo, hi) with Python numbers: ClampBackward1
-    return fn(*[torch.tensor(a, dtype=torch.float64) if isinstance(a, float) else a for a in args])
+    if node.func == "pow" and not numbers and _number(args[1]):
+        return fn(args[0], args[1])  # torch.pow(x, 2): PowBackward0
+    if node.func == "pow" and not numbers and _number(args[0]):
+        return fn(args[0], args[1])  # torch.pow(2, x): PowBackward2
+    return fn(*tensors(args))
+
+
+def _number(a) -> bool:
+    return isinstance(a, (int, float))
 
 
 # -- random expressions ----------------------------------------------------------------------
@@ -216,6 +242,7 @@ def edge_cases() -> list[tuple[str, dict]]:
         ("x ** 2", [3.0]), ("x^(1+1)", [3.0]), ("x^sin(2)", [3.0]), ("max(x, 2)", [2.0, 1.0]),
         ("min(2, x)", [2.0]), ("2+3*4", [1.0]), ("1/0 + x", [1.0]), ("max(x, x)", [1.0]), ("min(x, x)", [1.0]),
     ] for x in xs]
+    cases += [(src, {"x": 0.5}) for src in LITERAL_CASES]
     cases += [(src, {"x": x, "w": w}) for src, pairs in [
         ("pow(x, w)", [(0, 0), (0, 1), (0, 2), (0, 0.5), (0, -1), (-2, 2), (2, 3), (-2, 0.5), (0, nan)]),
         ("x^w", [(2.0, 0.0), (-0.0, 3.0), (-1e-160, -2.5)]), ("x^-2.5 + w", [(-1e-160, 0.0)]), ("max(x, w)", [(1.0, 1.0), (0.0, -0.0), (1.0, nan), (3.0, 1.0)]),

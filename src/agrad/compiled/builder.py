@@ -3,9 +3,10 @@
 Most evaluations are a scalar program with number bindings and no lesson options: `agrad eval`
 with scalars, and every line of a batch. For those, building a Tensor per value is most of the
 cost. compile_program() turns such a program into a tape: its literals and constants folded
-(torch computes arithmetic on Python numbers before any tensor is made, and so does the
-lowering), its variables as leaf slots, and one instruction per op, each with the table entry
-`ops.variant` picks, exactly as `ops.call` would, in creation order.
+(arithmetic on Python numbers is Python's, before any tensor is made: engine/literals.py, as in
+the lowering; a function of numbers is a constant tensor's slot), its variables as leaf slots,
+and one instruction per op, each with the table entry `ops.variant` picks, exactly as
+`ops.call` would, in creation order.
 
 A fresh source is compiled while it is parsed (compile_source): the parser's reductions go to
 ToTape, a TapeBuilder, and no AST is built; a short source takes the driver's short route
@@ -22,7 +23,7 @@ import threading
 
 from agrad.compiled.scalar import scalar_kernel
 from agrad.compiled.tape import Tape
-from agrad.engine import ops
+from agrad.engine import literals, ops
 from agrad.language import syntax_tree as st
 from agrad.errors import AgradError, AgradSyntaxError
 from agrad.language.names import CONSTANTS, GRAPH_FUNCTIONS
@@ -101,8 +102,11 @@ class TapeBuilder:
 
     def start(self) -> None:
         """Begin a new program."""
-        self.values: list = []  # every slot's value: numbers folded, None for the rest
-        self.numbers: list[bool] = []  # per slot, whether it holds a Python number
+        self.values: list = []  # every slot's value: numbers, constants (floats); None for the rest
+        self.exact: dict[int, int] = {}  # the int of each number slot that holds a Python int
+        # per slot: True for a Python number, None for a constant tensor (a function of numbers,
+        # and what is computed from those and numbers alone), False for what requires grad
+        self.numbers: list = []
         self.code: list = []
         self.variables: dict[str, int] = {}
         self.assigned: dict[str, int] = {}
@@ -112,13 +116,17 @@ class TapeBuilder:
     def release(self) -> None:
         """Drop the program's parts (a builder kept for the next program keeps no memory)."""
         self.values = self.numbers = self.code = self.variables = self.assigned = self.known = None
+        self.exact = None
 
     def tape(self) -> Tape:
         variables = tuple(zip(self.variables.values(), self.variables))  # (slot, name) each
         return Tape(self.values, variables, self.code, self.numbers, self.output, frozenset(self.assigned))
 
-    def literal(self, value: float) -> int:
-        """A Python number's slot."""
+    def literal(self, value) -> int:
+        """A Python number's slot (an int is kept exact beside its float)."""
+        if type(value) is int:
+            self.exact[len(self.values)] = value
+            value = literals.to_float(value)
         self.values.append(value)
         self.numbers.append(True)
         return len(self.numbers) - 1
@@ -152,22 +160,33 @@ class TapeBuilder:
         if (func, count) not in _callable():
             raise Unsupported  # grad, detach, no_grad, an unknown function, a wrong count
 
-    def apply(self, func: str, args: tuple) -> int:
-        """The slot of func(*args): a number folded when every operand is one (as the engine
-        does arithmetic on Python numbers), else an instruction with the variant of the op
-        table's entry that ops.call would pick for these operands."""
+    def apply(self, func: str, args: tuple, call: bool = False) -> int:
+        """The slot of func(*args) (call: written as a call, `pow(2, 3)`, not an operator): folded
+        when no operand requires grad (as the engine does), else an instruction with the variant
+        of the op table's entry that ops.call would pick for these operands."""
         key = (func, *map(self.numbers.__getitem__, args))
         op = _VARIANTS.get(key)
         if op is None:
             flags = key[1:]
-            if all(flags):  # arithmetic on Python numbers: folded, as the engine does
-                values = self.values
-                return self.literal(scalar_kernel(func, flags)(*[values[i] for i in args]))
+            if False not in flags:  # numbers and constants alone: folded, as the engine does
+                return self.fold(func, flags, args, call)
             op = ops.variant(func, flags)
             if op is None:  # c / x is x.reciprocal() * c
                 return self.instruction(ops.MUL, (self.instruction(ops.RECIPROCAL, (args[1],)), args[0]))
             _VARIANTS[key] = op
         return self.instruction(op, args)
+
+    def fold(self, func: str, flags: tuple, args: tuple, call: bool) -> int:
+        """The slot of func(*args) with no argument that requires grad. Arithmetic on Python
+        numbers alone is Python's (engine/literals.py); anything else (a function, a constant
+        among the operands) is a constant tensor, computed by the kernel the engine runs."""
+        values = self.values
+        if all(flags) and not call:
+            exact = self.exact
+            return self.literal(literals.fold(func, [exact.get(i, values[i]) for i in args]))
+        values.append(scalar_kernel(func, tuple(map(bool, flags)))(*[values[i] for i in args]))
+        self.numbers.append(None)
+        return len(self.numbers) - 1
 
     def instruction(self, op, args: tuple) -> int:
         """The output slot of a new instruction: op on the values in the slots args."""
@@ -211,6 +230,10 @@ class ToTape(TapeBuilder):
 
     def number(self, text):
         numbers = self.numbers
+        if text.isdigit():  # an int (NUMBER is ASCII)
+            if len(text) >= 300:  # perhaps past the float range: literals decides
+                return self.literal(literals.parse(text))
+            self.exact[len(numbers)] = int(text)
         numbers.append(True)
         self.values.append(float(text))
         return len(numbers) - 1
@@ -270,7 +293,7 @@ class ToTape(TapeBuilder):
         """call() the general way: checked, then applied. A call that makes one instruction is
         then kept in _CALLS by its key, for call() to find next time."""
         self.check_call(func, len(args))
-        slot = self.apply(func, args)
+        slot = self.apply(func, args, True)
         op = _VARIANTS.get(key)
         if op is not None:  # (None when folded: every argument is a number; or for c / x)
             _CALLS[key] = op
@@ -305,11 +328,11 @@ def _walk(root, builder: TapeBuilder) -> int:
             if kind is st.Binary:
                 results.append(builder.apply(node.op, tuple(args)))
             elif kind is st.Call:
-                results.append(builder.apply(node.func, tuple(args)))
+                results.append(builder.apply(node.func, tuple(args), True))
             else:
                 results.append(builder.apply("neg", tuple(args)) if node.op == "neg" else args[0])
         elif kind is st.Number:
-            results.append(builder.literal(node.value))
+            results.append(builder.literal(literals.parse(node.text)))
         elif kind is st.Name:
             results.append(builder.lookup(node.id))
         elif kind is st.Binary:

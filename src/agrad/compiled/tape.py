@@ -20,10 +20,10 @@ class Tape:
     """A compiled scalar program. init: every slot's starting value (folded numbers; None for a
     variable, filled from the bindings, and for an op's output); variables: (slot, name) of each
     variable, in order of first use; code: (op, input slots, output slot) per op, in creation
-    order; numbers: per slot, whether it holds a Python number (only numbers never require grad
-    here); output: the output's slot; assigned: the names the program assigns (a binding of one
-    of them is the engine's error); used: the variables' names in order of first use; grad_fn:
-    the output's (None for a leaf or a number)."""
+    order; numbers: per slot, True for a Python number, None for a constant tensor, False for a
+    value that requires grad; output: the output's slot; assigned: the names the program
+    assigns (a binding of one of them is the engine's error); used: the variables' names in
+    order of first use; grad_fn: the output's (None for a leaf, a number or a constant)."""
 
     __slots__ = ("init", "variables", "code", "numbers", "output", "assigned", "used", "grad_fn")
 
@@ -65,7 +65,7 @@ def run(tape: Tape, bindings: dict):
         return None
     output = tape.output
     numbers = tape.numbers
-    if numbers[output]:
+    if numbers[output] is not False:  # a number or a constant: nothing requires grad
         return values[output], {name: None for slot, name in tape.variables}
     # Backward, newest op first. The gradients are kept as the Scalars the rules return: what
     # reaches a node is never a Python number (the seed is not, and each rule's result involves
@@ -119,7 +119,7 @@ def run(tape: Tape, bindings: dict):
         for rule in op.grads:
             j = args[i]
             i += 1
-            if rule is None or numbers[j]:
+            if rule is None or numbers[j] is not False:  # (a number, a constant: no grad)
                 continue
             if count == 1:
                 contribution = rule(g, out, a)

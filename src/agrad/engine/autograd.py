@@ -104,9 +104,9 @@ def grad(output: Tensor, inputs, gradient=None, retain_graph: bool | None = None
     captured = {id(t): None for t in inputs}
     _run(output, gradient, retain_graph, create_graph, captured, None)
     result = tuple(captured[id(t)] for t in inputs)
-    if not allow_unused and any(g is None for g in result):
-        raise ComputeError("One of the differentiated Tensors appears to not have been used in the graph. "
-                           "Set allow_unused=True if this is the desired behavior.")
+    if not allow_unused and None in result:
+        raise ComputeError(f"The differentiated Tensor at index {result.index(None)} appears to not have been "
+                           "used in the graph. Set allow_unused=True if this is the desired behavior.")
     return result
 
 

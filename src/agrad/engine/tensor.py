@@ -199,7 +199,8 @@ class Tensor:
     on) records the op and its inputs; everything else is a leaf.
 
     `is_number` marks a Python number in torch's terms (a literal, a constant, or arithmetic on
-    those alone): it picks the grad_fn torch would use (`2 - x` is RsubBackward1, `x ** 2`
+    those alone, which the lowering folds as Python does: literals.py; a function of numbers is
+    a tensor): it picks the grad_fn torch would use (`2 - x` is RsubBackward1, `x ** 2`
     PowBackward0) and is folded before any graph is built.
     """
 

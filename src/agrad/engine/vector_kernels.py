@@ -337,8 +337,19 @@ def stack(*items):
     for i, item in enumerate(items):
         if np.ndim(item):
             raise ShapeError(f"a vector's items must be scalars, but item {i} is a vector of length {len(item)} "
-                             "(agrad's vectors are one-dimensional)", argument=i)
+                             f"(agrad's vectors are one-dimensional{_stack_sizes(items)})", argument=i)
     return np.array(items, dtype=F64).reshape(len(items))
+
+
+def _stack_sizes(items) -> str:
+    """torch.stack's words for the first item whose shape differs from the first's, if one does
+    (items of one length torch stacks into a matrix, which agrad has not)."""
+    shapes = [list(np.shape(item)) for item in items]
+    for j, shape in enumerate(shapes):
+        if shape != shapes[0]:
+            return (f"; torch: stack expects each tensor to be equal size, but got {shapes[0]} at entry 0 and "
+                    f"{shape} at entry {j}")
+    return ""
 
 
 def expand(g, n):

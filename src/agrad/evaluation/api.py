@@ -325,7 +325,7 @@ def _run_tape(source: str, bindings: dict, prepared: Prepared, options: RunOptio
                 if type(name) is not str or name in tape.assigned or not _scalar_leaf(name, bound):
                     return None  # the engine's error, or a vector the engine makes a leaf of
                 grads[name] = None  # bound but unused: after the used ones, as the engine orders them
-    requires_grad = not tape.numbers[tape.output]
+    requires_grad = tape.numbers[tape.output] is False
     result = CompiledResult(source, value, grads, None, used=list(tape.used))
     result._grad_fn, result._requires_grad = tape.grad_fn, requires_grad
     result._engine = lambda: run(source, bindings, ENGINE_ONLY if options is DEFAULT else options.replace(fast=False),
@@ -355,6 +355,8 @@ def _differentiate(result, out, ordered: dict, retained: dict, seed, options: Ru
         result.jacobian = {name: shapes.to_python(j) for name, j in compute(out, list(ordered.values()),
                                                                             cost_limit("max_jacobian_entries", options.max_jacobian_entries)).items()}
     elif out.requires_grad:
+        if hessian:
+            lessons.check_hessian_output(out)  # before backward, which would refuse a vector first
         if passes > 1:
             expect_passes(out, passes)
         for k in range(passes):

@@ -89,13 +89,18 @@ def derivatives(output: Tensor, variables: dict, order: int) -> dict:
     return out
 
 
+def check_hessian_output(output: Tensor) -> None:
+    """torch.autograd.functional.hessian's refusal of an output that is not one element."""
+    if shapes.is_vector(output.value):
+        raise BindingError("The Tensor returned by the function given to hessian should contain a single element "
+                           "(--hessian needs a scalar output: reduce it, e.g. sum(...))")
+
+
 def hessian(output: Tensor, variables: dict, max_entries: int = MAX_HESSIAN_ENTRIES) -> tuple[list[str], list[list[float]]]:
     """The matrix of second derivatives over the variables that require grad, a vector
     counting as its elements (named x[0], x[1], ...), as torch.autograd.functional.hessian.
     More than max_entries entries is a LimitError, before any pass runs."""
-    if shapes.is_vector(output.value):
-        raise BindingError("--hessian needs a scalar output (torch: The Tensor returned by the function given to "
-                           "hessian should contain a single element)")
+    check_hessian_output(output)
     tensors = [(n, t) for n, t in variables.items() if t.requires_grad]
     size = sum(_size(t) for _, t in tensors)
     if size * size > max_entries:

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import difflib
+import weakref
 
+from agrad.engine import literals
 from agrad.engine import ops
 from agrad.engine import shapes
 from agrad.language import syntax_tree as st
@@ -67,18 +69,46 @@ def lower(program: st.Program, variables: dict[str, Tensor], source: str | None 
     will_assign = {s.name for s in program.statements if isinstance(s, st.Assign)}
     used: list[str] = []
     used_set: set[str] = set()
+    numbers = Numbers()
     output = None
     for statement in program.statements:
         if isinstance(statement, st.Assign):
             _check_assignable(statement, variables, source)
-            value = _lower_expr(statement.value, variables, assigned, will_assign, used, used_set, source)
+            value = _lower_expr(statement.value, variables, assigned, will_assign, (used, used_set, numbers), source)
             if value.name is None and not value.is_number:
                 value.name = statement.name
             assigned[statement.name] = value
             output = value
         else:
-            output = _lower_expr(statement, variables, assigned, will_assign, used, used_set, source)
+            output = _lower_expr(statement, variables, assigned, will_assign, (used, used_set, numbers), source)
     return Lowered(output, used, assigned)
+
+
+class Numbers:
+    """The exact Python number (int or float: engine/literals.py) behind each number Tensor the
+    lowering makes, which holds it as a float (rounded under float32), so that arithmetic of
+    numbers alone is Python's: `-(0*0)` is the int 0, not -0.0. Kept only where the Tensor's
+    value differs (an int, a float rounded to float32), and weakly: a folded part of a long sum
+    of numbers is let go as soon as it is used."""
+
+    __slots__ = ("exact",)
+
+    def __init__(self):
+        self.exact = weakref.WeakKeyDictionary()
+
+    def make(self, value, label: str | None = None) -> Tensor:
+        """A number Tensor for a Python number: converted to float once, rounded once."""
+        t = Tensor(rounded(literals.to_float(value)), is_number=True, label=label)
+        if type(value) is int or t.value != value:
+            self.exact[t] = value
+        return t
+
+    def of(self, t: Tensor):
+        """The Python number a number Tensor stands for (its value when it was made elsewhere)."""
+        return self.exact.get(t, t.value)
+
+    def fold(self, name: str, args) -> Tensor:
+        return self.make(literals.fold(name, [self.of(t) for t in args]))
 
 
 def _check_assignable(statement: st.Assign, variables, source):
@@ -90,17 +120,19 @@ def _check_assignable(statement: st.Assign, variables, source):
                            statement.name_span, source)
 
 
-def _lower_expr(root, variables, assigned, will_assign, used, used_set, source) -> Tensor:
+def _lower_expr(root, variables, assigned, will_assign, seen, source) -> Tensor:
     mode = is_grad_enabled()
     try:
-        return _walk(root, variables, assigned, will_assign, used, used_set, source)
+        return _walk(root, variables, assigned, will_assign, seen, source)
     finally:
         set_grad_mode(mode)  # an error inside no_grad(...) must not leave grad mode off
 
 
-def _walk(root, variables, assigned, will_assign, used, used_set, source) -> Tensor:
+def _walk(root, variables, assigned, will_assign, seen, source) -> Tensor:
     # Post-order walk: a node is visited twice, first to push its children, then to combine
-    # their results, which sit on `values` in source order.
+    # their results, which sit on `values` in source order. seen: (the variables used in order,
+    # their set, the Numbers).
+    used, used_set, numbers = seen
     values: list[Tensor] = []
     modes: list[bool] = []  # grad mode to restore when a no_grad(...) call is done
     stack = [(root, False)]
@@ -121,13 +153,20 @@ def _walk(root, variables, assigned, will_assign, used, used_set, source) -> Ten
             del values[len(values) - len(kids):]
         try:
             if isinstance(node, st.Number):
-                values.append(Tensor(rounded(node.value), is_number=True, label=node.text))
+                values.append(numbers.make(literals.parse(node.text), node.text))
             elif isinstance(node, st.Name):
-                values.append(_lookup(node, variables, assigned, will_assign, used, used_set, source))
-            elif isinstance(node, st.Binary):
-                values.append(ops.call(node.op, *args))
+                if node.id in CONSTANTS:  # (never bound nor assigned: make_variables and lower refuse it)
+                    values.append(numbers.make(CONSTANTS[node.id], node.id))
+                else:
+                    values.append(_lookup(node, variables, assigned, will_assign, used, used_set, source))
+            elif isinstance(node, (st.Binary, st.Unary)) and node.op != "pos":
+                name = "neg" if isinstance(node, st.Unary) else node.op
+                if all(t.is_number for t in args):  # arithmetic on Python numbers: Python's
+                    values.append(numbers.fold(name, args))
+                else:
+                    values.append(ops.call(name, *args))
             elif isinstance(node, st.Unary):
-                values.append(ops.call("neg", args[0]) if node.op == "neg" else args[0])
+                values.append(args[0])
             elif isinstance(node, st.Call) and node.func in GRAPH_FUNCTIONS:
                 if not kids:
                     _check_graph_call(node, source)
@@ -136,7 +175,9 @@ def _walk(root, variables, assigned, will_assign, used, used_set, source) -> Ten
                 values.append(_graph_call(node, args, source))
             elif isinstance(node, st.Call):
                 _check_call(node, variables, source)
-                values.append(ops.call(node.func, *args))
+                out = ops.call(node.func, *args)
+                out.is_number = False  # torch's functions take tensors: log(2) is a 0-d tensor
+                values.append(out)
             elif isinstance(node, st.Vector):
                 values.append(_vector(node, args, source))
             else:
@@ -196,8 +237,6 @@ def _lookup(node: st.Name, variables, assigned, will_assign, used, used_set, sou
             used_set.add(name)
             used.append(name)
         return variables[name]
-    if name in CONSTANTS:
-        return Tensor(rounded(CONSTANTS[name]), is_number=True, label=name)
     if name in will_assign:
         raise UnknownNameError(f"'{name}' is used before it is assigned", node.span, source)
     if name in ops.public_functions():
@@ -230,11 +269,16 @@ def _graph_call(node: st.Call, args: list[Tensor], source) -> Tensor:
         # torch: autograd.grad of something computed under no_grad has no graph to go through
         raise ComputeError("element 0 of tensors does not require grad and does not have a grad_fn "
                            "(grad() inside no_grad(): no graph was recorded to differentiate)", node.span, source)
-    if not f.requires_grad or not x.requires_grad:
-        return Tensor(shapes.zeros_like(f.value), label=text)  # f does not depend on x: the derivative is 0
+    if not x.requires_grad:  # torch.autograd.grad(f, [x]) checks f, then x
+        start = ("element 0 of tensors does not require grad and does not have a grad_fn" if not f.requires_grad
+                 else "One of the differentiated Tensors does not require grad")
+        raise ComputeError(f"{start} (grad(f, x) with an x that does not require grad: from --no-grad, a number "
+                           "or a constant)", node.args[1].span, source)
+    if not f.requires_grad:  # f does not depend on x: the derivative is zeros of x's shape (torch raises)
+        return Tensor(shapes.zeros_like(x.value), label=text)
     (g,) = autograd_grad(f, [x], create_graph=True, allow_unused=True)
     if g is None:
-        return Tensor(shapes.zeros_like(f.value), label=text)
+        return Tensor(shapes.zeros_like(x.value), label=text)
     if g.op is None:
         g = Tensor(g.value, g.requires_grad, label=text)
     elif g.name is None:
