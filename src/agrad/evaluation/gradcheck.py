@@ -80,6 +80,19 @@ class Check:
         bad = [row for row in self.rows if row.status == "mismatch"]
         return max(bad, key=lambda row: row.excess) if bad else None
 
+    @property
+    def status(self) -> str:
+        """ok, kink (no mismatch but a point that is not differentiable), or mismatch."""
+        return "mismatch" if not self.ok else "kink" if self.kinks else "ok"
+
+    @property
+    def largest(self) -> Row | None:
+        """The row nearest to (or furthest past) its tolerance: the one csv names."""
+        def closeness(row):
+            allowed = self.atol + self.rtol * abs(row.numeric)
+            return math.inf if math.isnan(row.abs_err) else row.abs_err / allowed if allowed else math.inf
+        return max(self.rows, key=lambda row: (row.status == "mismatch", closeness(row))) if self.rows else None
+
     def error(self) -> CheckError | None:
         """The check error a mismatch is (exit 1), naming the worst element; None when ok."""
         row = self.worst
