@@ -186,7 +186,7 @@ def gradcheck(source: str, bindings: dict, options, result, run, program=None) -
                                values, k, eps)
             rows.append(Row(name, k if vector else None, grads[k], numeric, tolerance))
     if options.check >= 2:
-        rows += _second_order(source, bindings, options, leaves, evaluate, tolerance, program)
+        rows += _second_order(source, bindings, options, leaves, evaluate, tolerance, result.value)
     kinks = kink_finder.find(result.output, [name for name, _, _ in leaves], KINK_STEPS * eps)
     _mark_kinks(rows, kinks)
     return Check(rows, kinks, evaluate.count, (eps, atol, rtol), options.check)
@@ -208,15 +208,15 @@ def _forward_options(options):
                       max_nodes=options.max_nodes, max_backward_steps=options.max_backward_steps)
 
 
-def _second_order(source, bindings, options, leaves, evaluate, tolerance, program) -> list:
+def _second_order(source, bindings, options, leaves, evaluate, tolerance, value) -> list:
     """gradgradcheck: the Hessian against central differences of the gradient (the gradient
     computed with the user's options, in float64)."""
-    if shapes.is_vector(evaluate.run(source, bindings, _forward_options(options), program=program).value):
+    if isinstance(value, list):
         raise UsageError("--check 2 needs a scalar output (the Hessian of a vector output is not defined)")
-    evaluate.count += 1
+    evaluate.count += 1  # the Hessian's run
     first = options.replace(check=0, dtype="float64", backward_passes=1, zero_grad=False, trace=False, order=0,
                             hessian=False, grads_in=False)
-    hessian = evaluate.run(source, bindings, first.replace(hessian=True, fast=False), program=program).hessian
+    hessian = evaluate.run(source, bindings, first.replace(hessian=True, fast=False), program=evaluate.program).hessian
     labels = [(name, k if vector else None) for name, values, vector in leaves for k in range(len(values))]
     matrix = hessian[1] if hessian is not None else [[0.0] * len(labels) for _ in labels]
     columns = []  # column j: the gradient's change along element j
