@@ -46,7 +46,7 @@ class Row:
         allowed = atol + rtol * abs(numeric)
         ok = same or self.abs_err <= allowed
         # how far past its tolerance: the worst element is the one that breaks it most (nan first)
-        self.excess = 0.0 if ok else (math.inf if math.isnan(self.abs_err) else self.abs_err / allowed)
+        self.excess = 0.0 if ok else (math.inf if math.isnan(self.abs_err) or not allowed else self.abs_err / allowed)
         self.status = "ok" if ok else "mismatch"
 
     @property
