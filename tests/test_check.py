@@ -303,3 +303,21 @@ def test_against_torch_gradcheck_live():
         return (t * t).sum()
     assert not torch.autograd.gradcheck(doctored, (x.detach().clone().requires_grad_(),), raise_exception=False)
     assert not agrad.check("sum(v*v)", {"v": [0.5, -1.5]}, hooks=[("v", "g*10")]).ok
+
+
+def test_points_rows_are_checked_one_by_one(cli, tmp_path):
+    points = tmp_path / "p.csv"
+    points.write_text("x,w\n1,2\n0,3\n")
+    r = cli("eval", "relu(x)*w", "--points", str(points), "--check", "-F", "csv")
+    lines = [line.split(",") for line in r.stdout.splitlines()]
+    assert lines[0][-4:] == ["check", "check_worst", "check_abs_err", "check_rel_err"]
+    assert lines[1][5] == "ok"
+    # at x = 0: (relu(e) - relu(-e)) * 3 / 2e = 1.5 against relu's rule, 0
+    assert lines[2][5:8] == ["kink", "d/dx", "1.5"]
+
+
+def test_check_takes_0_1_or_2(cli):
+    r = cli("eval", "x", "--x", "1", "--check", "3")
+    assert r.exit_code == 2 and "3 is not in the range 0<=x<=2" in r.stderr
+    r = cli("eval", "--check", "x*2", "--x", "1", "-F", "json")  # --check alone, before the expression
+    assert r.exit_code == 0 and json.loads(r.stdout)["check"]["order"] == 1

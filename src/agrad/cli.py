@@ -690,7 +690,8 @@ def _value_of(option: str, argv: list[str], i: int) -> str:
     return argv[i + 1]
 
 
-# Options whose value may be left out (`--check` is `--check 1`; `--check 2` gives the value).
+# Options whose value may be left out (`--check` is `--check 1`; `--check 2` gives the value,
+# and a whole number after it is its value, so that `--check 3` is refused as out of range).
 OPTIONAL_VALUES = {"--check": "1"}
 
 
@@ -720,7 +721,7 @@ def rewrite_argv(argv: list[str]) -> list[str]:
             after_dashes = True
         elif arg.startswith("--") and len(arg) > 2:
             option, eq, value = arg.partition("=")
-            if option in OPTIONAL_VALUES and not eq and (i + 1 >= len(argv) or argv[i + 1] not in ("0", "1", "2")):
+            if option in OPTIONAL_VALUES and not eq and (i + 1 >= len(argv) or not argv[i + 1].isdigit()):
                 out += [option, OPTIONAL_VALUES[option]]  # `--check` alone: --check 1
             elif option in known:
                 out.append(arg)

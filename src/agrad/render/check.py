@@ -44,7 +44,7 @@ def csv_fields(check) -> list:
 def title(check) -> str:
     what = "Gradient check" if check.order == 1 else "Gradient check, second derivatives too"
     return (f"{what}: backward against central differences in float64 (eps {check.eps:g}, atol {check.atol:g}, "
-            f"rtol {check.rtol:g}; {check.evaluations:,} evaluations):")
+            f"rtol {check.rtol:g}; {check.evaluations:,} evaluation{'s' * (check.evaluations != 1)}):")
 
 
 def lines(check, width: int, digits: int) -> list:
@@ -59,7 +59,9 @@ def lines(check, width: int, digits: int) -> list:
 def verdict(check) -> list[str]:
     """The sentences after the table: each kink, then the outcome."""
     out = [kink.text() for kink in check.kinks]
-    if check.ok:
+    if not check.rows:
+        out.append("no leaf requires grad: nothing to check")
+    elif check.ok:
         kinked = sum(row.status == "kink" for row in check.rows)
         agree = len(check.rows) - kinked
         out.append(f"{agree} of {len(check.rows)} elements agree"
