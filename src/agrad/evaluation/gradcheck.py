@@ -232,9 +232,8 @@ def _second_order(source, bindings, options, leaves, evaluate, tolerance, value)
     rows = []
     for i, (ni, ki) in enumerate(labels):
         for j, (nj, kj) in enumerate(labels):
-            row = Row((_label(ni, ki), _label(nj, kj)), None, float(matrix[i][j]), columns[j][i], tolerance, order=2)
-            row.element = None
-            rows.append(row)
+            rows.append(Row((_label(ni, ki), _label(nj, kj)), None, float(matrix[i][j]), columns[j][i], tolerance,
+                            order=2))
     return rows
 
 
