@@ -321,3 +321,9 @@ def test_check_takes_0_1_or_2(cli):
     assert r.exit_code == 2 and "3 is not in the range 0<=x<=2" in r.stderr
     r = cli("eval", "--check", "x*2", "--x", "1", "-F", "json")  # --check alone, before the expression
     assert r.exit_code == 0 and json.loads(r.stdout)["check"]["order"] == 1
+
+
+def test_a_gradient_cut_on_purpose_is_a_mismatch():
+    # x * detach(x) at 3: backward gives detach(x) = 3, the function's derivative is 2x = 6
+    c = agrad.check("x * detach(x)", {"x": 3.0})
+    assert not c.ok and c.worst.analytic == 3.0 and c.worst.numeric == pytest.approx(6.0, rel=1e-9)
