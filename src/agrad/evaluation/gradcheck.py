@@ -64,11 +64,13 @@ class Row:
 
 class Check:
     """The outcome of a check: rows (first order, then second), kinks (kinks.Kink), evaluations
-    (how many times the program ran), eps/atol/rtol, order; ok when no row is a mismatch."""
+    (how many times the program ran), eps/atol/rtol, order, result (the checked Result); ok when
+    no row is a mismatch."""
 
     def __init__(self, rows: list, kinks: list, evaluations: int, settings: tuple, order: int):
         self.rows, self.kinks, self.evaluations, self.order = rows, kinks, evaluations, order
         self.eps, self.atol, self.rtol = settings
+        self.result = None  # the run's Result, set by api.run
 
     @property
     def ok(self) -> bool:
