@@ -49,7 +49,7 @@ def agrad_main(capsys, *args, stdin=""):
                                         "of that name, write --var hesian=VALUE"),
     (["--Trace=1"], "no such option --Trace (did you mean --trace?); to bind a variable of that name, "
                     "write --var Trace=1"),
-    (["--max", "3"], "no such option --max (did you mean --max-backward-steps or --max-file-bytes or --max-hessian-entries or --max-jacobian-entries or --max-nodes or "
+    (["--max", "3"], "no such option --max (did you mean --max-backward-steps or --max-check-evaluations or --max-file-bytes or --max-hessian-entries or --max-jacobian-entries or --max-nodes or "
                      "--max-source-bytes?); to bind a "
                      "variable of that name, write --var max=3"),
 ])

@@ -184,6 +184,19 @@ def eval_command(
     max_backward_steps: MaxBackwardStepsOption = None,
     max_hessian_entries: MaxHessianOption = None,
     max_jacobian_entries: MaxJacobianOption = None,
+    check: Annotated[int, typer.Option(
+        "--check", metavar="[N]", min=0, max=2, show_default=False,
+        help="Check every gradient against central differences in float64 (torch's gradcheck); "
+             "--check 2 the second derivatives too. A mismatch is exit 1.")] = 0,
+    eps: Annotated[Optional[float], typer.Option("--eps", metavar="EPS", show_default=False,
+                                                 help="--check's step (default 1e-6).")] = None,
+    atol: Annotated[Optional[float], typer.Option("--atol", metavar="TOL", show_default=False,
+                                                  help="--check's absolute tolerance (default 1e-5).")] = None,
+    rtol: Annotated[Optional[float], typer.Option("--rtol", metavar="TOL", show_default=False,
+                                                  help="--check's relative tolerance (default 1e-3).")] = None,
+    max_check_evaluations: Annotated[Optional[int], typer.Option(
+        "--max-check-evaluations", metavar="N", min=1, show_default=False,
+        help="The most evaluations a --check may take (2n+1 for n input elements); default 20,001.")] = None,
     as_option: AsOptionOption = None,
 ):
     """Evaluate EXPR, backpropagate from its value, and print the graph and each leaf's gradient.
@@ -202,6 +215,7 @@ def eval_command(
                              max_hessian_entries=max_hessian_entries, max_jacobian_entries=max_jacobian_entries,
                              grads_in=grad is None and (fmt is Format.pretty or fmt is None and points is None
                                                         and exprs != ["-"]))
+        options = options.replace(**_check_settings(check, eps, atol, rtol, max_check_evaluations))
         if jacobian:
             _check_jacobian_options(gradient=gradient is not None, backward=backward > 1, zero_grad=zero_grad,
                                     trace=trace, order=order > 0, hessian=hessian, retain_grad=bool(retain_grad))
@@ -214,8 +228,9 @@ def eval_command(
                 check_options("csv", options)
             result = evaluation(exprs[0] if exprs else None, file, var, hook, gradient, options, max_file_bytes,
                                 typo_suspects(as_option, "eval"))
-            _print_one(result, fmt or Format.pretty, grad, tuple(spec.partition("=")[0] for spec in var or []),
-                       digits)
+            if _print_one(result, fmt or Format.pretty, grad, tuple(spec.partition("=")[0] for spec in var or []),
+                          digits):
+                raise typer.Exit(1)  # a failed --check (its error is on stderr)
             return
         from agrad.batch.jobs import BatchOptions
 
@@ -250,10 +265,22 @@ def _check_one_stdin_reader(exprs: list, points: str | None, var, gradient) -> N
                          "or as @FILE")
 
 
-def _print_one(result, fmt: Format, grad: str | None, bound: tuple, digits: int | None = None) -> None:
+def _check_settings(check: int, eps, atol, rtol, max_evaluations) -> dict:
+    """--check's RunOptions fields; --eps, --atol, --rtol without --check are a usage error."""
+    given = {"check_eps": eps, "check_atol": atol, "check_rtol": rtol, "max_check_evaluations": max_evaluations}
+    given = {key: value for key, value in given.items() if value is not None}
+    if given and not check:
+        flag = {"check_eps": "--eps", "check_atol": "--atol", "check_rtol": "--rtol"}.get(next(iter(given)),
+                                                                                        "--max-check-evaluations")
+        raise UsageError(f"{flag} goes with --check")
+    return {"check": check, **given} if check else {}
+
+
+def _print_one(result, fmt: Format, grad: str | None, bound: tuple, digits: int | None = None) -> bool:
     """One program's output: the renderer a batch uses for each job (render/formats.py), with
     no line number. bound: the variables in the order the command line binds them, which is the
-    order of csv's columns, as in a batch (then the retained intermediates)."""
+    order of csv's columns, as in a batch (then the retained intermediates). Returns whether it
+    failed (a --check that found a mismatch)."""
     from agrad.render.formats import Formatter
 
     if grad is not None:
@@ -263,11 +290,14 @@ def _print_one(result, fmt: Format, grad: str | None, bound: tuple, digits: int 
 
         formatter = Formatter("pretty", console=settings(sys.stdout, digits))
     else:
-        formatter = Formatter(fmt.value, bound + tuple(name for name in result.grads if name not in bound))
+        formatter = Formatter(fmt.value, bound + tuple(name for name in result.grads if name not in bound),
+                              checked=result.check is not None)
     outcome = formatter.result(None, result)
-    if outcome.err:
-        sys.stderr.write(outcome.err)
     sys.stdout.write(formatter.header() + outcome.out)
+    if outcome.err:  # (after the output: a failed check's table, then its error)
+        sys.stdout.flush()
+        sys.stderr.write(outcome.err)
+    return outcome.failed
 
 
 def _eval_batch(exprs: list, file: str | None, points: str | None, bindings: dict, options, typos=({}, ())) -> int:
@@ -660,6 +690,11 @@ def _value_of(option: str, argv: list[str], i: int) -> str:
     return argv[i + 1]
 
 
+# Options whose value may be left out (`--check` is `--check 1`; `--check 2` gives the value,
+# and a whole number after it is its value, so that `--check 3` is refused as out of range).
+OPTIONAL_VALUES = {"--check": "1"}
+
+
 def rewrite_argv(argv: list[str]) -> list[str]:
     """Turn `--NAME VALUE` and `--NAME=VALUE` for unknown NAMEs into `--var NAME=VALUE` (and
     note NAME in the hidden `--bound-as-option`, for check_typos).
@@ -686,7 +721,9 @@ def rewrite_argv(argv: list[str]) -> list[str]:
             after_dashes = True
         elif arg.startswith("--") and len(arg) > 2:
             option, eq, value = arg.partition("=")
-            if option in known:
+            if option in OPTIONAL_VALUES and not eq and (i + 1 >= len(argv) or not argv[i + 1].isdigit()):
+                out += [option, OPTIONAL_VALUES[option]]  # `--check` alone: --check 1
+            elif option in known:
                 out.append(arg)
                 if known[option] and not eq:
                     out.append(_value_of(option, argv, i))

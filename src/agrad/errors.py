@@ -144,6 +144,13 @@ class ScalarOutputError(ComputeError):
     hint = "vector-output"
 
 
+class CheckError(ComputeError):
+    """--check found a gradient that central differences do not confirm (evaluation/gradcheck.py):
+    the message names the worst element, its two values and the tolerance it broke."""
+
+    kind = "check"
+
+
 class InputError(AgradError):
     """A batch's input line that cannot be read as a job: not UTF-8, too long, a JSON line that
     is not valid JSON or not of the form {"expr": ..., "vars": {...}}, a points row with the

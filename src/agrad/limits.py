@@ -45,6 +45,11 @@ per asyncio task, checked while they are spent (engine/budget.py), and past them
   `--max-jacobian-entries N` (api.run's `max_jacobian_entries`). Why: the matrices are held whole
   (80 MB of float64 at the default, several times that as Python floats and JSON); the passes, one
   per output element, are bounded by the backward steps above.
+- Gradient checks: at most MAX_CHECK_EVALUATIONS (20,001) evaluations in a `--check` (2n+1 for
+  n input elements, 4n+2 with `--check 2`), refused before any runs, raised with
+  `--max-check-evaluations N` (api.run's `max_check_evaluations`). Why: each evaluation is a
+  whole forward pass (and backward, for `--check 2`), so the check costs about 2n times the
+  evaluation; 10,000 elements is where that stops being a check and becomes a wait.
 - Pictures (`agrad graph`): the HTML page and the images (PNG, SVG, PDF) draw at most
   MAX_PICTURE_NODES nodes, raised with `--max-picture-nodes N`; past it they are refused with a
   limit error that suggests DOT or Mermaid, which have no node limit (their text is linear in
@@ -78,6 +83,7 @@ MAX_BACKWARD_STEPS = 2_000_000
 PASS_STEPS = 10
 MAX_HESSIAN_ENTRIES = 1_000_000
 MAX_JACOBIAN_ENTRIES = 10_000_000
+MAX_CHECK_EVALUATIONS = 20_001  # --check: 2n+1 evaluations for n input elements (n = 10,000)
 WORKERS_PER_CORE = 2
 # Pretty output (render/tables.py) shows at most PRETTY_ROWS rows of the trace and of the passes
 # table, and PRETTY_MATRIX rows and columns of a Hessian or a Jacobian, then one line that says
@@ -153,7 +159,8 @@ def file_too_big(origin: str, limit: int) -> str:
 
 COST_FLAGS = {"max_nodes": ("--max-nodes", MAX_NODES), "max_backward_steps": ("--max-backward-steps", MAX_BACKWARD_STEPS),
               "max_hessian_entries": ("--max-hessian-entries", MAX_HESSIAN_ENTRIES),
-              "max_jacobian_entries": ("--max-jacobian-entries", MAX_JACOBIAN_ENTRIES)}
+              "max_jacobian_entries": ("--max-jacobian-entries", MAX_JACOBIAN_ENTRIES),
+              "max_check_evaluations": ("--max-check-evaluations", MAX_CHECK_EVALUATIONS)}
 
 
 def cost_limit(name: str, value: int | None) -> int:

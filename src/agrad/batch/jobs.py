@@ -41,7 +41,7 @@ PENDING_PER_WORKER = 4  # chunks in flight per worker: keeps workers busy, memor
 AUTO_JOBS_BYTES = 1 << 20  # stdin a file this large: a worker per core unless --jobs says otherwise
 PARSE_CACHE_SIZE = 512  # distinct sources whose parsed programs are kept
 PARSE_CACHE_MAX_CHARS = 4096  # longer sources are parsed each time, not kept
-JSON_KEYS = ("expr", "vars", "gradient")
+JSON_KEYS = ("expr", "vars", "gradient", "check")
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
@@ -128,9 +128,10 @@ def _unique_keys(pairs: list) -> dict:
 _DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys)
 
 
-def read_json_line(text: str) -> tuple[str, dict, object]:
-    """A JSON job, {"expr": "...", "vars": {"x": 3}, "gradient": [1, 0.5]}: its source, its raw
-    bindings and its seed (None where it has none; read by json_binding). (The caller passes a
+def read_json_line(text: str) -> tuple[str, dict, object, object]:
+    """A JSON job, {"expr": "...", "vars": {"x": 3}, "gradient": [1, 0.5], "check": 1}: its source,
+    its raw bindings, its seed (None where it has none; read by json_binding) and its --check
+    (None where it has none). (The caller passes a
     line that starts with "{", so never a byte-order mark, which json.loads would refuse and
     the decoder does not check.)"""
     try:
@@ -144,7 +145,8 @@ def read_json_line(text: str) -> tuple[str, dict, object]:
     unknown = [key for key in obj if key not in JSON_KEYS]
     if unknown:
         raise InputError(f"unknown key {unknown[0]!r} in the JSON line "
-                         '(it may have "expr", a string, "vars", an object, and "gradient", a number or an array)')
+                         '(it may have "expr", a string, "vars", an object, "gradient", a number or an array, '
+                         'and "check", 0, 1 or 2)')
     if "expr" not in obj:
         raise InputError('the JSON line has no "expr" (the expression to evaluate)')
     source, variables = obj["expr"], obj.get("vars", {})
@@ -154,7 +156,10 @@ def read_json_line(text: str) -> tuple[str, dict, object]:
         raise InputError(f'"vars" must be an object, not {_json_type(variables)}')
     if "gradient" in obj and obj["gradient"] is None:
         raise InputError('"gradient" must be a number or an array, not null')
-    return source, variables, obj.get("gradient")
+    check = obj.get("check", None)
+    if check is not None and (type(check) not in (int, bool) or check not in (0, 1, 2)):
+        raise InputError(f'"check" must be 0, 1 or 2 (or true, false), not {json.dumps(check)}')
+    return source, variables, obj.get("gradient"), check
 
 
 def json_binding(name: str, value, label: str = "variable '{}'"):
@@ -228,7 +233,7 @@ class ExpressionJobs:
                 return SKIPPED
             bindings, options = spec.bindings, spec.options
             if spec.lines and text.lstrip().startswith("{"):
-                source, variables, seed = read_json_line(text)
+                source, variables, seed, check = read_json_line(text)
                 bindings = dict(bindings)
                 for name, value in variables.items():
                     bindings[name] = json_binding(name, value)
@@ -237,6 +242,10 @@ class ExpressionJobs:
                     if options.jacobian:
                         raise InputError('a job\'s "gradient" does not go with --jacobian')
                     options = options.replace(gradient=json_binding("gradient", seed, '"{}"'))
+                if check is not None and int(check) != options.check:  # the job's own --check
+                    if int(check) and self.formatter.fmt == "plain":
+                        raise InputError('a job\'s "check" gives more than one line: use --format json or pretty')
+                    options = options.replace(check=int(check))
             else:
                 source = text
             result = run(source, bindings, options, program=parse_once(source))
@@ -524,7 +533,8 @@ def _formatter(options: BatchOptions, columns=None, points: tuple = ()) -> Forma
         from agrad.render.pretty import settings
 
         console = settings(sys.stdout, options.digits)
-    return Formatter(options.fmt, columns, points, options.grad, console, options.reserved)
+    return Formatter(options.fmt, columns, points, options.grad, console, options.reserved,
+                     checked=bool(options.run.check))
 
 
 def _columns(bindings: dict, options: BatchOptions) -> tuple:

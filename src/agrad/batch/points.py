@@ -27,7 +27,8 @@ VECTOR_FORMATS = ("json", "plain", "csv")  # pretty draws each row's own tree; -
 # api.run's options, at the values the vectorized path supports (--no-grad is supported too;
 # max_source_bytes was checked when the source was read)
 _PLAIN_RUN = {"retain_grad": (), "hooks": (), "backward_passes": 1, "zero_grad": False, "trace": False,
-              "order": 0, "hessian": False, "dtype": "float64", "jacobian": False, "fast": True}
+              "order": 0, "hessian": False, "dtype": "float64", "jacobian": False, "fast": True,
+              "check": 0}  # (a check runs each row on its own)
 
 
 def _split(text: str) -> list[str]:

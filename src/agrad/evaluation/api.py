@@ -57,6 +57,7 @@ class Result:
         self.gradient = None  # the seed backward started from; None for 1.0
         self.jacobian: dict | None = None
         self.grads_in: dict = {}  # with grads_in: id(tensor) -> the gradient that reached it in the last pass
+        self.check = None  # with check: the gradient check (evaluation/gradcheck.py's Check)
 
     def __repr__(self):
         return f"Result(source={self.source!r}, value={self.value!r}, grads={self.grads!r}, grad_fn={self.grad_fn!r})"
@@ -201,6 +202,16 @@ def jacobian(source: str, /, **bindings) -> Result:
     return run(source, bindings, jacobian=True)
 
 
+def check(source: str, bindings: dict | None = None, options: RunOptions | None = None, *, order: int = 1,
+          **keywords):
+    """run() with --check: the gradients (with order=2, the second derivatives too) against
+    central differences in float64 (keywords check_eps, check_atol, check_rtol; torch's 1e-6,
+    1e-5, 1e-3). Returns the check (evaluation/gradcheck.py's Check): ok, rows, kinks,
+    evaluations, worst, error() (the CheckError a mismatch is, not raised), and result, the run's
+    Result."""
+    return run(source, bindings, options, check=order, **keywords).check
+
+
 def run(source: str, bindings: dict | None = None, options: RunOptions | None = None, *, program=None,
         **keywords) -> Result:
     """evaluate with the lessons' options (RunOptions, or its fields as keywords: options.py):
@@ -214,6 +225,8 @@ def run(source: str, bindings: dict | None = None, options: RunOptions | None = 
     a longer source raises LimitError before anything is parsed.
     max_nodes, max_backward_steps, max_hessian_entries, max_jacobian_entries: the cost bounds of this evaluation
     (limits.py), counted for this thread or task alone; past one, LimitError.
+    check: 1 (or 2) checks the gradients (and second derivatives) against central differences
+    into result.check (evaluation/gradcheck.py; a mismatch is not raised: result.check.error()).
     fast: a scalar program with number bindings and none of the options above runs on the fast
     path (compiled/), which gives the engine's results to the last bit; False runs the
     engine always."""
@@ -240,9 +253,15 @@ def run(source: str, bindings: dict | None = None, options: RunOptions | None = 
                         cost_limit("max_backward_steps", options.max_backward_steps))
         previous = enter_evaluation(options.dtype, budget)
         try:
-            return _run(source, bindings, options, program)
+            result = _run(source, bindings, options, program)
         finally:
             leave_evaluation(previous)
+        if options.check:  # after the run, whose evaluation mode the check's own runs must not share
+            from agrad.evaluation.gradcheck import gradcheck
+
+            result.check = gradcheck(source, bindings, options, result, run, program)
+            result.check.result = result
+        return result
     except AgradError as exc:
         raise exc.with_source(source) if exc.source is None and exc.span is not None else exc from None
     except RecursionError:  # pragma: no cover - nothing recurses; a last line of defence

@@ -29,12 +29,18 @@ DEFAULTS = {
     "max_hessian_entries": None,
     "max_jacobian_entries": None,
     "fast": True,  # False: never the compiled scalar path, always the engine
-    "grads_in": False,  # keep the gradient that reached each node in the last pass (the pretty tree shows it)
+    "grads_in": False,
+    "check": 0,  # --check: 1 compares the gradients with central differences, 2 the second derivatives too
+    "check_eps": 1e-6,  # its step and tolerances (torch.autograd.gradcheck's defaults)
+    "check_atol": 1e-5,
+    "check_rtol": 1e-3,
+    "max_check_evaluations": None,  # its bound (limits.py); None for the default  # keep the gradient that reached each node in the last pass (the pretty tree shows it)
 }
 
 # The options that add lines to a job's output (plain) or have no csv column: flag, default.
 EXTRA_OUTPUT = {"backward_passes": ("--backward", 1), "trace": ("--trace", False), "order": ("--order", 0),
-                "hessian": ("--hessian", False), "jacobian": ("--jacobian", False)}
+                "hessian": ("--hessian", False), "jacobian": ("--jacobian", False),
+                "check": ("--check", 0)}
 
 
 class RunOptions:
@@ -54,9 +60,10 @@ class RunOptions:
         values["hooks"] = tuple(tuple(hook) for hook in values["hooks"])
         values["backward_passes"] = int(values["backward_passes"])
         values["order"] = int(values["order"])
+        values["check"] = int(values["check"])
         v = values
         values["plain"] = bool(v["fast"]) and not (v["no_grad"] or v["retain_grad"] or v["hooks"] or v["zero_grad"]
-                                                   or v["trace"] or v["order"] or v["hessian"] or v["jacobian"]) \
+                                                   or v["trace"] or v["order"] or v["hessian"] or v["jacobian"] or v["check"]) \
             and v["backward_passes"] == 1 and v["dtype"] == "float64" and v["gradient"] is None
         for name, value in values.items():
             object.__setattr__(self, name, value)

@@ -73,7 +73,7 @@ def check_options(fmt: str, options: RunOptions) -> None:
     if fmt not in ("plain", "csv"):
         return
     for key, (flag, default) in EXTRA_OUTPUT.items():
-        if getattr(options, key) != default:
+        if getattr(options, key) != default and not (key == "check" and fmt == "csv"):  # csv: check columns
             why = "gives more than one line per job in a batch" if fmt == "plain" else \
                 "has no columns in csv output"
             raise UsageError(f"{flag} {why}: use --format json (one record per job) or pretty")
@@ -93,8 +93,9 @@ class Formatter:
     """
 
     def __init__(self, fmt: str, columns: tuple | None = None, points: tuple = (), grad: str | None = None,
-                 console: tuple | None = None, reserved: frozenset = frozenset()):
+                 console: tuple | None = None, reserved: frozenset = frozenset(), checked: bool = False):
         self.fmt = fmt
+        self.checked = checked  # --check: csv has the check's columns
         self.columns = columns
         self.points = points
         self.grad = grad
@@ -106,10 +107,23 @@ class Formatter:
         if self.fmt != "csv":
             return ""
         gradients = [f"d/d{name}" for name in self.columns]
+        if self.checked:
+            from agrad.render.check import CSV_COLUMNS
+
+            gradients += CSV_COLUMNS
         return csv_row(([*self.points, "value"] if self.points else ["line", "expr", "value"]) + gradients)
 
     def result(self, number: int | None, result: Result, point: tuple = ()) -> Outcome:
-        """point: a --points row's numbers, in the file's column order (csv writes them first)."""
+        """point: a --points row's numbers, in the file's column order (csv writes them first).
+        A failed --check is a failed job: its output, and the check error on stderr (JSON: in
+        the record's "check")."""
+        outcome = self._result(number, result, point)
+        if result.check is None or result.check.ok:
+            return outcome
+        err = "" if self.fmt == "json" else error_text(number, result.check.error(), self.reserved)
+        return Outcome(outcome.out, outcome.err + err, True)
+
+    def _result(self, number: int | None, result: Result, point: tuple = ()) -> Outcome:
         fmt = self.fmt
         if fmt == "json":
             rec = record(result, no_grad_reason(result))
@@ -124,6 +138,10 @@ class Formatter:
             return Outcome("\t".join(numbers.plain(f) for f in fields) + "\n", "", False)
         if fmt == "csv":
             fields = [csv_number(result.value)] + [csv_number(result.grads.get(name)) for name in self.columns]
+            if self.checked:
+                from agrad.render.check import csv_fields
+
+                fields += csv_fields(result.check) if result.check is not None else [""] * 4
             prefix = [csv_number(v) for v in point] if self.points else [1 if number is None else number,
                                                                          result.source]
             return Outcome(csv_row(prefix + fields), "", False)
@@ -137,7 +155,7 @@ class Formatter:
         if fmt == "pretty":
             return Outcome(self._pretty(number, None, exc), "", True)
         if fmt == "csv":
-            empty = [""] * (1 + len(self.columns))
+            empty = [""] * (1 + len(self.columns) + 4 * self.checked)
             prefix = [""] * len(self.points) if self.points else [number, "" if source is None else source]
             out = csv_row(prefix + empty)
         else:  # plain and grad: an empty line in the failed job's place

@@ -74,6 +74,13 @@ def render(result, no_grad_reason: str | None = None, look: screen.Look = screen
         _add(canvas, hessian_table(result.hessian, width, digits))
     for note in result.notes:
         canvas.sentence(note, "note")
+    if result.check is not None:
+        from agrad.render import check
+
+        canvas.sentence(check.title(result.check), "bold")
+        canvas.extend(check.lines(result.check, width, digits))
+        for sentence in check.verdict(result.check):
+            canvas.sentence(sentence, "note" if result.check.ok else "warn")
     return canvas.text()
 
 

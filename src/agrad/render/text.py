@@ -57,6 +57,10 @@ def record(result: Result, no_grad_reason: str | None = None) -> dict:
     notes = ([no_grad_reason] if no_grad_reason else []) + result.notes
     if notes:
         rec["notes"] = notes
+    if result.check is not None:
+        from agrad.render.check import record as check_record
+
+        rec["check"] = check_record(result.check)
     return rec
 
 
@@ -128,6 +132,10 @@ def as_plain(result: Result) -> str:
         names, matrix = result.hessian
         for name, row in zip(names, matrix):  # labelled like a derivatives line: the row's variable first
             lines.append("\t".join(["hessian", name] + [numbers.plain(v) for v in row]))
+    if result.check is not None:
+        from agrad.render.check import plain_lines
+
+        lines += plain_lines(result.check)
     return "\n".join(lines)
 
 
