@@ -33,11 +33,12 @@ import math
 from functools import lru_cache
 from typing import Callable, Optional
 
+from agrad.engine import backward_kernels as BK
 from agrad.engine import kernels as K
 from agrad.engine import shapes, vector_kernel_names
 from agrad.errors import IndexingError, ShapeError
 from agrad.engine.shapes import LazyKernel as V
-from agrad.engine.tensor import Tensor, apply, as_tensor, is_grad_enabled
+from agrad.engine.tensor import Tensor, apply, as_tensor, in_formulas, is_grad_enabled
 
 Rule = Optional[Callable[..., Optional[Tensor]]]
 
@@ -206,6 +207,27 @@ NEG = _op("neg", 1, K.neg, [lambda g, out, a: -g], "NegBackward0", ["-1"], saves
           public=False, torch="-x")
 
 
+# A Python number in a gradient rule is a C++ Scalar in torch's formula (Mode.formulas): `t * c`
+# and `c * t` are mul.Scalar (MulBackward1), `t + c` and `c + t` add.Scalar (AddBackward1),
+# `t - c` and `t / c` SubBackward1 and DivBackward1; `c - t` and `c / t` are torch's
+# empty_like(t).fill_(c).sub_(t) and .div_(t): SubBackward0 and DivBackward0. Same kernels and
+# rules: only the node names differ (and the Scalar is no saved tensor).
+MUL_SCALAR = _op("mul_scalar", 2, K.mul, MUL.grads, "MulBackward1", ["c", "c"], saves=False, symbol="*",
+                 params=("a", "b"), torch="a.mul(c) in a derivative formula (c a C++ Scalar)", public=False)
+ADD_SCALAR = _op("add_scalar", 2, K.add, ADD.grads, "AddBackward1", ["1", "1"], saves=False, symbol="+",
+                 params=("a", "b"), torch="a.add(c) in a derivative formula (c a C++ Scalar)", public=False)
+SUB_SCALAR = _op("sub_scalar", 2, K.sub, SUB.grads, "SubBackward1", ["1", "-"], saves=False, symbol="-",
+                 params=("a", "c"), torch="a.sub(c) in a derivative formula (c a C++ Scalar)", public=False)
+DIV_SCALAR = _op("div_scalar", 2, K.div, DIV.grads, "DivBackward1", ["1/c", "-"], saves=False, symbol="/",
+                 params=("a", "c"), torch="a.div(c) in a derivative formula (c a C++ Scalar)", public=False)
+_IN_FORMULAS = {  # (name, (a is a number, b is a number)): the entry in a derivative formula
+    ("mul", (False, True)): MUL_SCALAR, ("mul", (True, False)): MUL_SCALAR,
+    ("add", (False, True)): ADD_SCALAR, ("add", (True, False)): ADD_SCALAR,
+    ("sub", (False, True)): SUB_SCALAR, ("sub", (True, False)): SUB,
+    ("div", (False, True)): DIV_SCALAR, ("div", (True, False)): DIV,
+}
+
+
 def _pow_base_rule(g, out, a, b):
     # pow_backward_self: where(exponent == 0, 0, grad * exponent * self^(exponent - 1))
     if b.is_number:
@@ -248,7 +270,7 @@ def _zero_rule(g, out, a):
     return zeros_like(g)
 
 
-_unary("abs", K.abs, lambda g, out, a: g * fn("sign", a), "AbsBackward0", "sign(x)",
+_unary("abs", K.abs, lambda g, out, a: g * fn("sgn", a), "AbsBackward0", "sign(x)",
        notes="abs'(0) = 0")
 _unary("sign", K.sign, _zero_rule, "SignBackward0", "0", saves=False,
        notes="gradient 0 everywhere; sign(0) = 0")
@@ -271,24 +293,19 @@ _unary("acos", K.acos, lambda g, out, a: g * -fn("rsqrt", -a * a + 1.0), "AcosBa
 _unary("atan", K.atan, lambda g, out, a: g / (a * a + 1.0), "AtanBackward0", "1/(1+x^2)")
 _unary("sinh", K.sinh, lambda g, out, a: g * fn("cosh", a), "SinhBackward0", "cosh(x)")
 _unary("cosh", K.cosh, lambda g, out, a: g * fn("sinh", a), "CoshBackward0", "sinh(x)")
-_unary("tanh", K.tanh, lambda g, out, a: g * (1.0 - out * out), "TanhBackward0", "1 - tanh(x)^2")
+_unary("tanh", K.tanh, lambda g, out, a: fn("tanh_backward", g, out), "TanhBackward0", "1 - tanh(x)^2")
 _unary("asinh", K.asinh, lambda g, out, a: g * fn("rsqrt", a ** 2.0 + 1.0), "AsinhBackward0",
        "1/sqrt(x^2+1)")
 _unary("acosh", K.acosh, lambda g, out, a: g * fn("rsqrt", a ** 2.0 - 1.0), "AcoshBackward0",
        "1/sqrt(x^2-1)")
 _unary("atanh", K.atanh, lambda g, out, a: g * 1.0 / (1.0 - a ** 2.0), "AtanhBackward0", "1/(1-x^2)")
-_unary("sigmoid", K.sigmoid, lambda g, out, a: g * (1.0 - out) * out, "SigmoidBackward0",
+_unary("sigmoid", K.sigmoid, lambda g, out, a: fn("sigmoid_backward", g, out), "SigmoidBackward0",
        "sigmoid(x)*(1-sigmoid(x))", notes="sigmoid(0) = 0.5 with gradient 0.25")
-_unary("relu", K.relu, lambda g, out, a: where(mask(lambda y: y <= 0, out), 0.0, g), "ReluBackward0",
+_unary("relu", K.relu, lambda g, out, a: fn("threshold_backward", g, out, 0.0), "ReluBackward0",
        "1 if x > 0 else 0", notes="relu'(0) = 0; at nan the gradient passes through")
 
 
-def _softplus_rule(g, out, a):
-    z = fn("exp", a)
-    return where(mask(lambda v: v > 20.0, a), g, g * z / (z + 1.0))
-
-
-_unary("softplus", K.softplus, _softplus_rule, "SoftplusBackward0", "sigmoid(x)",
+_unary("softplus", K.softplus, lambda g, out, a: fn("softplus_backward", g, a), "SoftplusBackward0", "sigmoid(x)",
        notes="beta 1, threshold 20 (linear above), as torch.nn.functional.softplus",
        torch="torch.nn.functional.softplus(x)")
 
@@ -300,30 +317,12 @@ def _silu_rule(g, out, a):
     return g * s * (1.0 + a * (1.0 - s))
 
 
-GELU_BETA = 1.12837916709551257390 * K.M_SQRT1_2 * 0.5  # M_2_SQRTPI * M_SQRT1_2 * 0.5: 1/sqrt(2*pi)
-
-
-def _gelu_rule(g, out, a):
-    # gelu_backward, approximate='none': grad * (cdf + x * pdf), the normal distribution's
-    # cdf = 0.5 * (1 + erf(x / sqrt(2))) and pdf = exp(-x^2 / 2) / sqrt(2 pi), in torch's order
-    cdf = 0.5 * (1.0 + fn("erf", a * K.M_SQRT1_2))
-    pdf = GELU_BETA * fn("exp", a * a * -0.5)
-    return g * (cdf + a * pdf)
-
-
-def _logsigmoid_rule(g, out, a):
-    # log_sigmoid_backward is sigmoid(-x) (torch computes it from exp(-|x|) as 1 - b/(1+b) or
-    # b/(1+b)); through the engine's sigmoid its derivative is torch's log_sigmoid_double_backward,
-    # (z - 1) * z with z = sigmoid(x), smooth at 0 where exp(-|x|) would give abs'(0) = 0
-    return g * fn("sigmoid", -a)
-
-
 _unary("silu", K.silu, _silu_rule, "SiluBackward0", "sigmoid(x)*(1 + x*(1-sigmoid(x)))",
        notes="x*sigmoid(x); silu(0) = 0 with gradient 0.5", torch="torch.nn.functional.silu(x)")
-_unary("gelu", K.gelu, _gelu_rule, "GeluBackward0", "Phi(x) + x*phi(x)",
+_unary("gelu", K.gelu, lambda g, out, a: fn("gelu_backward", g, a), "GeluBackward0", "Phi(x) + x*phi(x)",
        notes="x*Phi(x), Phi the normal distribution's cdf: the erf form, torch's approximate='none'",
        torch="torch.nn.functional.gelu(x)")
-_unary("logsigmoid", K.logsigmoid, _logsigmoid_rule, "LogSigmoidBackward0", "sigmoid(-x)",
+_unary("logsigmoid", K.logsigmoid, lambda g, out, a: fn("log_sigmoid_backward", g, a), "LogSigmoidBackward0", "sigmoid(-x)",
        notes="log(sigmoid(x)) computed as min(x, 0) - log1p(exp(-|x|)): no overflow at either end",
        torch="torch.nn.functional.logsigmoid(x)")
 _unary("erf", K.erf, lambda g, out, a: TWO_OVER_SQRT_PI * fn("exp", -(a ** 2.0)) * g, "ErfBackward0",
@@ -332,6 +331,68 @@ _unary("floor", K.floor, _zero_rule, "FloorBackward0", "0", saves=False, notes="
 _unary("ceil", K.ceil, _zero_rule, "CeilBackward0", "0", saves=False, notes="gradient 0")
 _unary("round", K.round, _zero_rule, "RoundBackward0", "0", saves=False,
        notes="halves round to even; gradient 0")
+_op("sgn", 1, K.sign, [_zero_rule], "SgnBackward0", ["0"], saves=False, public=False, torch="x.sgn()",
+    notes="sign for real numbers; abs's gradient is grad * x.sgn()")
+
+# -- torch's backward functions, as ops of their own -------------------------------------------
+# Where derivatives.yaml's formula for a function is a function of its own (tanh's is
+# tanh_backward(grad, result)), the table has it as an entry with its own gradient rules, as
+# derivatives.yaml has: so a derivative graph's node is torch's (grad(tanh(x), x) is
+# TanhBackwardBackward0) and its derivative is torch's formula, edges included (softplus'' at
+# 1000 is 0, not inf * 0). Kernels: engine/backward_kernels.py. Not callable by name: torch
+# does not offer them as functions of tensors either.
+
+
+def _backward_op(name, arity, rules, derivatives, params, torch, **kw):
+    grad_fn = "".join(part.capitalize() for part in name.split("_")).replace("Backward", "BackwardBackward0")
+    return _op(name, arity, getattr(BK, name), rules, grad_fn, derivatives, params=params, torch=torch,
+               public=False, **kw)
+
+
+_backward_op("tanh_backward", 2,
+             [lambda gg, out, g, y: fn("tanh_backward", gg, y), lambda gg, out, g, y: gg * (-2.0 * y * g)],
+             ["1 - y^2", "-2*y*grad"], ("grad", "y"), "torch.ops.aten.tanh_backward(grad, y)")
+_backward_op("sigmoid_backward", 2,
+             [lambda gg, out, g, y: fn("sigmoid_backward", gg, y), lambda gg, out, g, y: gg * g * (-2.0 * y + 1.0)],
+             ["(1 - y)*y", "grad*(1 - 2y)"], ("grad", "y"), "torch.ops.aten.sigmoid_backward(grad, y)")
+_backward_op("threshold_backward", 3,
+             [lambda gg, out, g, x, t: fn("threshold_backward", gg, x, t), lambda gg, out, g, x, t: zeros_like(gg),
+              None],
+             ["0 if x <= threshold else 1", "0", "-"], ("grad", "x", "threshold"),
+             "torch.ops.aten.threshold_backward(grad, x, threshold)", saves=True)
+
+
+def _softplus_double_backward(gg, out, g, x):
+    # softplus_double_backward(grad * grad_output, self, beta, threshold), beta 1
+    z = x * 1.0
+    below = where(mask(lambda v: v < BK.SOFTPLUS_THRESHOLD, z), 1.0, 0.0)
+    return fn("sigmoid_backward", gg * g, fn("sigmoid", z)) * below * 1.0
+
+
+def _gelu_double_backward(gg, out, g, x):
+    # gelu_double_backward(grad, grad_output, self), approximate='none': gelu''(x) = pdf * (2 - x^2)
+    pdf = fn("exp", x * x * -0.5) * BK.GELU_BETA
+    return gg * g * (pdf * 2.0 - x * x * pdf)
+
+
+def _log_sigmoid_double_backward(gg, out, g, x):
+    # log_sigmoid_double_backward(grad * grad_output, self): grad * (z - 1) * z, z = sigmoid(x)
+    z = fn("sigmoid", x)
+    return gg * g * (z - 1.0) * z
+
+
+_backward_op("softplus_backward", 2,
+             [lambda gg, out, g, x: fn("softplus_backward", gg, x), _softplus_double_backward],
+             ["sigmoid(x)", "grad*sigmoid'(x) (0 above the threshold)"], ("grad", "x"),
+             "torch.ops.aten.softplus_backward(grad, x, 1, 20)")
+_backward_op("gelu_backward", 2,
+             [lambda gg, out, g, x: fn("gelu_backward", gg, x), _gelu_double_backward],
+             ["Phi(x) + x*phi(x)", "grad*phi(x)*(2 - x^2)"], ("grad", "x"), "torch.ops.aten.gelu_backward(grad, x)")
+_backward_op("log_sigmoid_backward", 2,
+             [lambda gg, out, g, x: fn("log_sigmoid_backward", gg, x), _log_sigmoid_double_backward],
+             ["sigmoid(-x)", "grad*(sigmoid(x) - 1)*sigmoid(x)"], ("grad", "x"),
+             "torch.ops.aten.log_sigmoid_backward(grad, x, buffer)")
+
 RSQRT = _op("rsqrt", 1, K.rsqrt, [lambda g, out, a: -0.5 * g * out ** 3.0], "RsqrtBackward0",
             ["-1/(2*x^(3/2))"], public=False, torch="torch.rsqrt(x)")
 
@@ -487,6 +548,7 @@ EXPAND = _op("expand", 2, V("expand"), [lambda g, out, x, n: apply(SUM, g), None
 
 # One argument: the reduction; two: torch.maximum / torch.minimum.
 OVERLOADS = {("max", 1): "max_reduce", ("min", 1): "min_reduce"}
+_SCALAR_FORMS = frozenset(("mul", "add", "sub", "div"))
 
 
 def _item_rule(i: int):
@@ -553,6 +615,8 @@ def variant(name: str, numbers: tuple) -> Optional[Op]:
     overload = OVERLOADS.get((name, len(numbers)))
     if overload is not None:
         return TABLE[overload]
+    if len(numbers) == 2 and numbers[0] != numbers[1] and name in _SCALAR_FORMS and in_formulas():
+        return _IN_FORMULAS[(name, numbers)]
     if name == "sub":
         if numbers[0] and not numbers[1]:
             return RSUB

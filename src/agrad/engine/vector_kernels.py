@@ -18,6 +18,7 @@ from itertools import repeat
 
 import numpy as np
 
+from agrad.engine import backward_kernels as BK
 from agrad.engine import kernels as K
 from agrad.errors import IndexingError, ShapeError
 
@@ -223,6 +224,50 @@ def gelu(a):
 def logsigmoid(a):
     # minimum(x, 0) as the scalar kernel takes it: nan stays nan, -0.0 gives 0.0
     return np.where(a < 0, a, 0.0) - log1p(exp(-np.abs(a)))
+
+
+# -- torch's backward functions (engine/backward_kernels.py: the same operations, in its order,
+# each rounded as the dtype rounds) --------------------------------------------------------------
+
+@quiet
+def tanh_backward(g, y):
+    r = BK.rounding()
+    return r(g * r(1.0 - r(y * y)))
+
+
+@quiet
+def sigmoid_backward(g, y):
+    r = BK.rounding()
+    return r(r(g * r(1.0 - y)) * y)
+
+
+@quiet
+def threshold_backward(g, x, threshold):
+    return np.where(x <= threshold, 0.0, g).astype(F64, copy=False)
+
+
+@quiet
+def softplus_backward(g, x):
+    r = BK.rounding()
+    z = r(exp(x))
+    return np.where(x > BK.SOFTPLUS_THRESHOLD, g, r(r(g * z) / r(z + 1.0))).astype(F64, copy=False)
+
+
+@quiet
+def gelu_backward(g, x):
+    r = BK.rounding()
+    cdf = r(0.5 * r(1.0 + r(erf(np.atleast_1d(r(x * K.M_SQRT1_2))))))
+    pdf = r(BK.GELU_BETA * r(exp(r(r(x * x) * -0.5))))
+    return r(g * r(cdf + r(x * pdf)))
+
+
+@quiet
+def log_sigmoid_backward(g, x):
+    r = BK.rounding()
+    negative = np.less(x, 0.0)
+    z = r(exp(-np.abs(x)))
+    q = r(z / r(1.0 + z))
+    return r(g * r(np.where(negative, 1.0, 0.0) - r(np.where(negative, 1.0, -1.0) * q)))
 
 
 # -- two and three arguments ------------------------------------------------------------------
