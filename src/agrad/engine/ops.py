@@ -184,6 +184,11 @@ def zeros_like(g: Tensor) -> Tensor:
     return g.rule_zeros_like()
 
 
+def masked_fill(t: Tensor, condition: Tensor, value: float) -> Tensor:
+    """t.masked_fill(condition, value), value a Python number: MaskedFillBackward0."""
+    return fn("masked_fill", t, condition, value)
+
+
 # -- arithmetic ------------------------------------------------------------------------------
 
 ADD = _op("add", 2, K.add, [lambda g, out, a, b: g, lambda g, out, a, b: g], "AddBackward0",
@@ -296,7 +301,7 @@ _unary("cosh", K.cosh, lambda g, out, a: g * fn("sinh", a), "CoshBackward0", "si
 _unary("tanh", K.tanh, lambda g, out, a: fn("tanh_backward", g, out), "TanhBackward0", "1 - tanh(x)^2")
 _unary("asinh", K.asinh, lambda g, out, a: g * fn("rsqrt", a ** 2.0 + 1.0), "AsinhBackward0",
        "1/sqrt(x^2+1)")
-_unary("acosh", K.acosh, lambda g, out, a: g * fn("rsqrt", a ** 2.0 - 1.0), "AcoshBackward0",
+_unary("acosh", K.acosh, lambda g, out, a: g * fn("rsqrt", a * a - 1.0), "AcoshBackward0",
        "1/sqrt(x^2-1)")
 _unary("atanh", K.atanh, lambda g, out, a: g * 1.0 / (1.0 - a ** 2.0), "AtanhBackward0", "1/(1-x^2)")
 _unary("sigmoid", K.sigmoid, lambda g, out, a: fn("sigmoid_backward", g, out), "SigmoidBackward0",
@@ -400,13 +405,27 @@ RSQRT = _op("rsqrt", 1, K.rsqrt, [lambda g, out, a: -0.5 * g * out ** 3.0], "Rsq
 
 
 def _atan2_recip(a, b):
-    # 1 / (a^2 + b^2), with torch's 0 where both are 0 (so atan2'(0, 0) is (0, -0))
+    # (a^2 + b^2).reciprocal().masked_fill_(== 0 ...): torch's 0 where both are 0 (so atan2'(0, 0)
+    # is (0, -0))
     denom = a * a + b * b
-    return where(mask(lambda d: d == 0, denom), 0.0, 1.0 / denom)
+    return masked_fill(fn("reciprocal", denom), mask(lambda d: d == 0, denom), 0.0)
+
+
+def _atan2_y_rule(g, out, a, b):
+    # grad * other * recip, recip made first as in torch's atan2_backward: the order nodes are
+    # made in is the order backward runs them, and so the order in which a variable's gradients
+    # from several paths are added
+    recip = _atan2_recip(a, b)
+    return g * b * recip
+
+
+def _atan2_x_rule(g, out, a, b):
+    recip = _atan2_recip(a, b)
+    return g * -a * recip
 
 
 _op("atan2", 2, K.atan2,
-    [lambda g, out, a, b: g * b * _atan2_recip(a, b), lambda g, out, a, b: g * -a * _atan2_recip(a, b)],
+    [_atan2_y_rule, _atan2_x_rule],
     "Atan2Backward0", ["x/(y^2+x^2)", "-y/(y^2+x^2)"], params=("y", "x"), torch="torch.atan2(y, x)",
     notes="atan2(0, 0) has gradients (0, -0)")
 _op("hypot", 2, K.hypot, [lambda g, out, a, b: g * a / out, lambda g, out, a, b: g * b / out],
@@ -418,7 +437,7 @@ def _split_rule(first_loses):
     # maximum/minimum: a tie splits the gradient in half
     def rule(g, out, a, b):
         half = where(mask(lambda x, y: x == y, a, b), g / 2.0, g)
-        return where(mask(first_loses, a, b), 0.0, half)
+        return masked_fill(half, mask(first_loses, a, b), 0.0)
 
     return rule
 
@@ -498,7 +517,7 @@ def _prod_rule(g, out, a):
 
 def _norm_rule(g, out, a):
     # norm_backward for p = 2: grad * (self / norm).masked_fill_(norm == 0, 0)
-    return g * where(mask(lambda n: n == 0, out), 0.0, a / out)
+    return g * masked_fill(a / out, mask(lambda n: n == 0, out), 0.0)
 
 
 def _evenly_distribute(g, out, a):
@@ -573,6 +592,10 @@ def stack(items) -> Tensor:
 
 # -- internal ---------------------------------------------------------------------------------
 
+MASKED_FILL = _op("masked_fill", 3, K.masked_fill,
+                  [lambda g, out, t, c, v: masked_fill(g, c, 0.0), None, None], "MaskedFillBackward0",
+                  ["1 where not mask", "-", "-"], params=("t", "mask", "value"), public=False, saves=False,
+                  torch="t.masked_fill(mask, value)")
 WHERE = _op("where", 3, K.where,
             [None, lambda g, out, c, a, b: where(c, g, 0.0), lambda g, out, c, a, b: where(c, 0.0, g)],
             "WhereBackward0", ["-", "1 where cond", "1 where not cond"], params=("cond", "a", "b"),

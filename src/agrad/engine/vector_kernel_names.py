@@ -13,6 +13,6 @@ KERNELS = frozenset("""
     exp expm1 log log2 log10 log1p sqrt rsqrt sin cos tan asin acos atan sinh cosh tanh asinh acosh atanh
     abs sign floor ceil round sigmoid relu softplus erf silu gelu logsigmoid
     tanh_backward sigmoid_backward threshold_backward softplus_backward gelu_backward log_sigmoid_backward
-    atan2 hypot maximum minimum clamp where
+    atan2 hypot maximum minimum clamp where masked_fill
     sum mean prod dot norm amax amin select select_backward stack expand
 """.split())

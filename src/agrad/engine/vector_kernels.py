@@ -295,6 +295,10 @@ def where(cond, a, b):
     return np.where(cond, a, b).astype(F64, copy=False)
 
 
+def masked_fill(t, cond, value):
+    return np.where(cond, value, t).astype(F64, copy=False)
+
+
 # -- reductions, dot, indexing ----------------------------------------------------------------
 
 @quiet
