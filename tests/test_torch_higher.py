@@ -54,6 +54,29 @@ def scale_of(*values) -> float:
                default=0.0)
 
 
+# Differences left on purpose, each checked to still differ (strict xfail), so a fix is noticed.
+# torch differentiates prod's gradient with a zero in the vector through cat, cumprod and flip,
+# whose own backward (cumprod_backward) gives nan beside an inf or nan and keeps a graph where
+# agrad's products of the others are plain products; without zeros torch sums prod's broadcast
+# gradient with its vectorized sum, in another order than agrad's (the last bits).
+KNOWN = {
+    ("grad(sum(grad(prod(x), x)), x)", "[0.35, -1.7, 0.8, 2.3]"): "summation order: last bits",
+    ("grad(sum(grad(prod(x), x)), x)", "[0.0, 'inf', 2.0]"): "cumprod_backward's nan beside an inf",
+    ("grad(sum(grad(prod(x), x)), x)", "[0.0, 'nan', 2.0]"): "cumprod_backward's nan beside a nan",
+    ("grad(sum(grad(prod(x), x)), x)", "['nan', 0.0]"): "cumprod_backward's nan beside a nan",
+    # (the first-order value is torch's; x.grad from it is a second derivative)
+    ("grad(prod(x), x)", "[0.0, 'inf', 2.0]"): "x.grad: cumprod_backward's nan beside an inf",
+    ("grad(prod(x), x)", "[0.0, 'nan', 2.0]"): "x.grad: cumprod_backward's nan beside a nan",
+    ("grad(prod(x), x)", "['nan', 0.0]"): "x.grad: cumprod_backward's nan beside a nan",
+}
+
+
+def _param(c):
+    reason = KNOWN.get((c["source"], str(c["bindings"]["x"])))
+    marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+    return pytest.param(c, id=f"{c['source']}@{c['bindings']}", marks=marks)
+
+
 RESULTS = [c for c in CASES["cases"] if "error" not in c]
 ERRORS = [c for c in CASES["cases"] if "error" in c]
 
@@ -70,7 +93,7 @@ def run(case):
     return agrad.vjp(case["source"], [1.0] * n, **bindings)
 
 
-@pytest.mark.parametrize("case", [pytest.param(c, id=f"{c['source']}@{c['bindings']}") for c in RESULTS])
+@pytest.mark.parametrize("case", [_param(c) for c in RESULTS])
 def test_recorded_higher_order_case(case):
     got = run(case)
     want_grads = {k: decode(g) for k, g in case["grads"].items()}

@@ -492,27 +492,39 @@ def sum_to(g: Tensor, like: Tensor) -> Tensor:
 
 
 def _prod_rule(g, out, a):
-    # prod_backward: grad * result / input when no element is 0. With zeros, each element's
-    # gradient is the product of the others (torch's prod_safe_zeros_backward), written so that
-    # it stays differentiable: the zeros are taken from `a` itself, the rest is one product.
-    # With two or more zeros and no graph being built, torch returns plain zeros.
+    # prod_backward: grad * result / input when no element is 0. With a 0, torch's
+    # prod_safe_zeros_backward: each element's gradient is the product of the others, as the
+    # exclusive cumulative products from the left and from the right (so [0, inf, 2] gives
+    # [inf, 0, nan]: a 0 among the others makes 0 unless an inf or nan comes later in the
+    # product). Without a graph to build and with two or more 0s, torch returns plain zeros.
     if shapes.is_scalar(a.value):
         return g
-    is_zero = mask(lambda v: v == 0, a)
-    zeros = shapes.true_indices(is_zero.value)
+    zeros = len(shapes.true_indices(mask(lambda v: v == 0, a).value))
     if not zeros:
         return g * (out / a)
-    if len(zeros) > 2 or (len(zeros) == 2 and not is_grad_enabled()):
-        return Tensor(shapes.zeros_like(a.value))  # (three zeros: every derivative up to the second is 0)
-    safe = where(is_zero, 1.0, a)
-    rest = fn("prod", safe)  # the product of the elements that are not 0
-    picked = [apply(SELECT, a, Tensor(float(k), is_number=True)) for k in zeros]
-    if len(zeros) == 1:
-        return g * where(is_zero, rest, picked[0] * rest / safe)
-    n = const(numel(a))
-    (k, first), (m, second) = zip(zeros, picked)
-    other_zero = apply(SELECT_BACKWARD, second, n, const(float(k))) + apply(SELECT_BACKWARD, first, n, const(float(m)))
-    return g * where(is_zero, other_zero * rest, first * second * rest / safe)
+    if not is_grad_enabled():
+        if zeros > 1:
+            return Tensor(shapes.zeros_like(a.value))
+        from agrad.engine import vector_kernels  # (a vector is here: numpy is loaded)
+
+        return g * Tensor(vector_kernels.exclusive_products(a.value))
+    return apply(VIEW, g * _exclusive_products(apply(VIEW, a)))
+
+
+def _exclusive_products(flat):
+    """The cumulative products prod_safe_zeros_backward takes, written with the engine's ops so
+    that they can be differentiated: from the left 1, a0, a0*a1, ...; from the right ..., a2*a1... 
+    (torch: cat, cumprod and flip; the same products in the same order, other node names)."""
+    n = len(flat.value)
+    items = [apply(SELECT, flat, Tensor(float(k), is_number=True)) for k in range(n)]
+    left = [const(1.0)]
+    for k in range(1, n):
+        left.append(left[-1] * items[k - 1])
+    right = [const(1.0)]
+    for k in range(n - 2, -1, -1):
+        right.append(right[-1] * items[k + 1])
+    right.reverse()
+    return stack([lft * rgt for lft, rgt in zip(left, right)])
 
 
 def _norm_rule(g, out, a):
@@ -561,6 +573,8 @@ SELECT_BACKWARD = _op("select_backward", 3, V("select_backward"),
                       ["1 at the index", "-", "-"], vector=V("select_backward"), elementwise=False,
                       public=False, saves=False, params=("grad", "n", "i"),
                       torch="torch.select_backward(grad, (n,), 0, i)")
+VIEW = _op("view", 1, K.identity, [lambda g, out, a: apply(VIEW, g)], "ViewBackward0", ["1"], vector=V("view"),
+           elementwise=False, public=False, saves=False, torch="x.view(-1)")
 EXPAND = _op("expand", 2, V("expand"), [lambda g, out, x, n: apply(SUM, g), None], "ExpandBackward0",
              ["1 (summed back)", "-"], vector=V("expand"), elementwise=False, public=False, saves=False,
              params=("x", "n"), torch="x.expand(n)")

@@ -388,5 +388,20 @@ def stack(*items):
     return np.array(items, dtype=F64).reshape(len(items))
 
 
+def view(a):
+    return a
+
+
+def exclusive_products(a):
+    """Each element's product of the others, as torch's prod_safe_zeros_backward computes it:
+    the exclusive cumulative product from the left times the one from the right (cumprod
+    multiplies in order, as np.cumprod does)."""
+    ones = np.ones(1, dtype=F64)
+    with np.errstate(all="ignore"):
+        left = np.cumprod(np.concatenate((ones, a[:-1])))
+        right = np.cumprod(np.concatenate((ones, a[:0:-1])))[::-1]
+        return left * right
+
+
 def expand(g, n):
     return np.full(int(n), g, dtype=F64)
