@@ -5,8 +5,12 @@ the op table's entries for them (ops.py) make a derivative graph's nodes torch's
 
 Each computes what torch's CPU kernel computes, operation for operation (aten/src/ATen/native/
 cpu/BinaryOpsKernel.cpp, Activation.cpp). Under float32 torch's kernel rounds every operation
-to float32, so each intermediate is rounded as the mode rounds (`_rounding`), exactly as the
+to float32, so each intermediate is rounded as the mode rounds (`rounding`), exactly as the
 composed rules these kernels replace were, one op at a time.
+
+This module is below tensor.py (vector_kernels imports it, and tensor.py's helpers import
+vector_kernels), so it cannot import the modes: the op table, which imports both, gives it
+tensor.current_mode (`use_modes`), as it gives Tensor its operators.
 """
 
 from __future__ import annotations
@@ -14,7 +18,6 @@ from __future__ import annotations
 import math
 
 from agrad.engine import kernels as K
-from agrad.engine.tensor import current_mode
 
 GELU_BETA = 1.12837916709551257390 * K.M_SQRT1_2 * 0.5  # M_2_SQRTPI * M_SQRT1_2 * 0.5: 1/sqrt(2*pi)
 SOFTPLUS_THRESHOLD = 20.0  # torch's default; beta is 1
@@ -24,9 +27,22 @@ def _same(value):
     return value
 
 
+def _no_modes():
+    return None
+
+
+_current_mode = _no_modes  # tensor.current_mode, once the op table has called use_modes
+
+
+def use_modes(current_mode) -> None:
+    global _current_mode
+    _current_mode = current_mode
+
+
 def rounding():
     """The current dtype's rounding of one operation's result (the identity in float64)."""
-    rnd = current_mode().round
+    mode = _current_mode()
+    rnd = None if mode is None else mode.round
     return _same if rnd is None else rnd
 
 

@@ -38,7 +38,7 @@ from agrad.engine import kernels as K
 from agrad.engine import shapes, vector_kernel_names
 from agrad.errors import IndexingError, ShapeError
 from agrad.engine.shapes import LazyKernel as V
-from agrad.engine.tensor import Tensor, apply, as_tensor, in_formulas, is_grad_enabled
+from agrad.engine.tensor import Tensor, apply, as_tensor, current_mode, in_formulas, is_grad_enabled
 
 Rule = Optional[Callable[..., Optional[Tensor]]]
 
@@ -346,6 +346,9 @@ _op("sgn", 1, K.sign, [_zero_rule], "SgnBackward0", ["0"], saves=False, public=F
 # TanhBackwardBackward0) and its derivative is torch's formula, edges included (softplus'' at
 # 1000 is 0, not inf * 0). Kernels: engine/backward_kernels.py. Not callable by name: torch
 # does not offer them as functions of tensors either.
+
+
+BK.use_modes(current_mode)  # (the backward kernels round as the dtype does: see backward_kernels)
 
 
 def _backward_op(name, arity, rules, derivatives, params, torch, **kw):
