@@ -58,6 +58,7 @@ VECTOR_ARGUMENTS = {
     "select_backward": (0.8, 3.0, 1.0),
     "expand": (0.8, 3.0),
     "view": ([0.35, -1.7, 0.8],),
+    "sum_keepdim": ([0.35, -1.7, 0.8],),
 }
 
 ELEMENTWISE = [name for name, op in ops.TABLE.items() if op.elementwise]

@@ -52,6 +52,9 @@ VECTORS = {
 EXTRA = [
     ("sum(x*w)", "w", {"x": [1.0, 2.0, 3.0], "w": 2.0}, lambda t, v: t.sum(v["x"] * v["w"])),
     ("sum(x*w^2)", "w", {"x": [1.0, 2.0, 3.0], "w": 2.0}, lambda t, v: t.sum(v["x"] * v["w"] ** 2)),
+    ("sum(x*w)", "w", {"x": [1.0, 2.0, 3.0], "w": [2.0]}, lambda t, v: t.sum(v["x"] * v["w"])),
+    ("sum(x*w^2)", "w", {"x": [1.0, 2.0, 3.0], "w": [2.0]}, lambda t, v: t.sum(v["x"] * v["w"] ** 2)),
+    ("sum(x*w)", "x", {"x": [1.0, 2.0, 3.0], "w": [2.0]}, lambda t, v: t.sum(v["x"] * v["w"])),
     ("mean(x^2)", "x", {"x": [1.0, 2.0, 3.0]}, lambda t, v: t.mean(v["x"] ** 2)),
     ("clamp(x, 0, 1)^2", "x", {"x": 0.5}, lambda t, v: t.clamp(v["x"], 0, 1) ** 2),
     ("relu(x)^2", "x", {"x": 1.5}, lambda t, v: t.relu(v["x"]) ** 2),

@@ -491,7 +491,7 @@ def sum_to(g: Tensor, like: Tensor) -> Tensor:
         return apply(SUM, g)
     if shapes.is_scalar(g.value):
         return expand_as(g, like)
-    return apply(EXPAND, apply(SUM, g), const(1.0))
+    return apply(SUM_KEEPDIM, g)  # (a vector of length 1: torch's sum(0, keepdim=True))
 
 
 def _prod_rule(g, out, a):
@@ -578,6 +578,9 @@ SELECT_BACKWARD = _op("select_backward", 3, V("select_backward"),
                       torch="torch.select_backward(grad, (n,), 0, i)")
 VIEW = _op("view", 1, K.identity, [lambda g, out, a: apply(VIEW, g)], "ViewBackward0", ["1"], vector=V("view"),
            elementwise=False, public=False, saves=False, torch="x.view(-1)")
+SUM_KEEPDIM = _op("sum_keepdim", 1, K.identity, [lambda g, out, a: apply(EXPAND, g, const(numel(a)))],
+                  "SumBackward1", ["1 (spread back)"], vector=V("sum_keepdim"), elementwise=False, public=False,
+                  saves=False, torch="v.sum(0, keepdim=True)")
 EXPAND = _op("expand", 2, V("expand"), [lambda g, out, x, n: apply(SUM, g), None], "ExpandBackward0",
              ["1 (summed back)", "-"], vector=V("expand"), elementwise=False, public=False, saves=False,
              params=("x", "n"), torch="x.expand(n)")

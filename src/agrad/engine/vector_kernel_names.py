@@ -14,5 +14,5 @@ KERNELS = frozenset("""
     abs sign floor ceil round sigmoid relu softplus erf silu gelu logsigmoid
     tanh_backward sigmoid_backward threshold_backward softplus_backward gelu_backward log_sigmoid_backward
     atan2 hypot maximum minimum clamp where masked_fill
-    sum mean prod dot norm amax amin select select_backward stack expand view
+    sum sum_keepdim mean prod dot norm amax amin select select_backward stack expand view
 """.split())

@@ -307,6 +307,11 @@ def sum(a):  # noqa: A001
 
 
 @quiet
+def sum_keepdim(a):
+    return np.full(1, np.sum(a), dtype=F64)
+
+
+@quiet
 def mean(a):
     return math.nan if len(a) == 0 else float(np.mean(a))
 
