@@ -538,8 +538,10 @@ def _norm_rule(g, out, a):
 def _evenly_distribute(g, out, a):
     # evenly_distribute_backward: the elements equal to the result (the nan ones when it is nan)
     # share the gradient equally
+    # (torch: grad.new_zeros(...).masked_fill_(mask, grad / mask.sum()), MaskedFillBackward1)
     chosen = mask(lambda v, r: (v != v) if r != r else (v == r), a, out)
-    return where(chosen, g / shapes.count_true(chosen.value), 0.0)
+    share = g / const(float(shapes.count_true(chosen.value)))
+    return fn("masked_fill_tensor", zeros_like(a), chosen, share)
 
 
 def _reduction(name, vector, rule, grad_fn, derivative, kernel=K.identity, **kw):
@@ -616,6 +618,12 @@ MASKED_FILL = _op("masked_fill", 3, K.masked_fill,
                   [lambda g, out, t, c, v: masked_fill(g, c, 0.0), None, None], "MaskedFillBackward0",
                   ["1 where not mask", "-", "-"], params=("t", "mask", "value"), public=False, saves=False,
                   torch="t.masked_fill(mask, value)")
+MASKED_FILL_TENSOR = _op("masked_fill_tensor", 3, K.masked_fill,
+                         [lambda g, out, t, c, v: masked_fill(g, c, 0.0), None,
+                          lambda g, out, t, c, v: apply(SUM, where(c, g, 0.0))], "MaskedFillBackward1",
+                         ["1 where not mask", "-", "the sum where mask"], params=("t", "mask", "value"),
+                         public=False, saves=False, elementwise=False,  # (value: a 0-d tensor)
+                         torch="t.masked_fill(mask, value_tensor)")
 WHERE = _op("where", 3, K.where,
             [None, lambda g, out, c, a, b: where(c, g, 0.0), lambda g, out, c, a, b: where(c, 0.0, g)],
             "WhereBackward0", ["-", "1 where cond", "1 where not cond"], params=("cond", "a", "b"),
