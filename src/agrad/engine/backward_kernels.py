@@ -39,22 +39,32 @@ def use_modes(current_mode) -> None:
     _current_mode = current_mode
 
 
-def rounding():
-    """The current dtype's rounding of one operation's result (the identity in float64)."""
+def float32_rounding():
+    """The current dtype's rounding of one operation's result, or None in float64 (the kernels
+    then compute without it: a backward pass calls them once per node)."""
     mode = _current_mode()
-    rnd = None if mode is None else mode.round
+    return None if mode is None else mode.round
+
+
+def rounding():
+    """float32_rounding(), or the identity in float64."""
+    rnd = float32_rounding()
     return _same if rnd is None else rnd
 
 
 def tanh_backward(g, y):
     # a * (1 - b * b)
-    r = rounding()
+    r = float32_rounding()
+    if r is None:
+        return g * (1.0 - y * y)
     return r(g * r(1.0 - r(y * y)))
 
 
 def sigmoid_backward(g, y):
     # a * (1 - b) * b
-    r = rounding()
+    r = float32_rounding()
+    if r is None:
+        return g * (1.0 - y) * y
     return r(r(g * r(1.0 - y)) * y)
 
 
