@@ -131,3 +131,46 @@ def test_every_public_function_is_recorded_at_both_orders():
                or not any(s.startswith(f"grad(grad({name}(") or s.startswith(f"grad(sum(grad({name}(")
                           for s in sources)]
     assert not missing, f"regenerate higher_cases.json: no cases for {missing}"
+
+
+def _live_functions():
+    from agrad.engine import ops
+
+    return [name for name, op in ops.public_functions().items() if op.elementwise and op.arity == 1]
+
+
+@pytest.mark.parametrize("name", _live_functions())
+def test_live_third_order_names_against_torch(name):
+    # with torch installed: up to the third derivative at random points, the grad_fn names
+    # exactly and the values within 1e-9 (a derivative's last bits depend on summation orders)
+    torch = pytest.importorskip("torch")
+    import random
+
+    from agrad.engine import ops
+
+    rng = random.Random(name)
+    fn = _torch_unary(torch, name, ops.TABLE[name])
+    for x0 in [rng.uniform(-3.0, 3.0) for _ in range(3)]:
+        x = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
+        g, source = fn(x), f"{name}(x)"
+        for _ in range(3):
+            try:
+                (g,) = torch.autograd.grad(g, x, create_graph=True)
+            except RuntimeError:
+                break  # a constant derivative: the error cases above cover agrad's side
+            source = f"grad({source}, x)"
+            got = agrad.evaluate(source, x=x0)
+            assert got.grad_fn == (None if g.grad_fn is None else g.grad_fn.name()), (source, x0)
+            want = g.item()
+            assert (math.isnan(want) and math.isnan(got.value)) or math.isclose(got.value, want, rel_tol=1e-9,
+                                                                                abs_tol=1e-300), (source, x0)
+
+
+def _torch_unary(torch, name, op):
+    import importlib.util as util
+
+    spec = util.spec_from_file_location("generate_higher", Path(__file__).parent / "torch_reference" /
+                                        "generate_higher.py")
+    module = util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.torch_function(torch, name, op)
