@@ -515,9 +515,10 @@ def _prod_rule(g, out, a):
 
 
 def _exclusive_products(flat):
-    """The cumulative products prod_safe_zeros_backward takes, written with the engine's ops so
-    that they can be differentiated: from the left 1, a0, a0*a1, ...; from the right ..., a2*a1... 
-    (torch: cat, cumprod and flip; the same products in the same order, other node names)."""
+    """Each element's product of the others as prod_safe_zeros_backward computes it, written
+    with the engine's ops so that it can be differentiated: the exclusive cumulative product from
+    the left (1, a0, a0*a1, ...) times the one from the right (..., a2*a1, a2... read backwards,
+    1 last). torch uses cat, cumprod and flip: the same products in the same order, other nodes."""
     n = len(flat.value)
     items = [apply(SELECT, flat, Tensor(float(k), is_number=True)) for k in range(n)]
     left = [const(1.0)]
