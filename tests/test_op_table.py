@@ -57,6 +57,9 @@ VECTOR_ARGUMENTS = {
     "select": ([0.35, -1.7, 0.8], 1.0),
     "select_backward": (0.8, 3.0, 1.0),
     "expand": (0.8, 3.0),
+    "view": ([0.35, -1.7, 0.8],),
+    "sum_keepdim": ([0.35, -1.7, 0.8],),
+    "masked_fill_tensor": ([0.35, -1.7, 0.8], 1.0, 0.5),
 }
 
 ELEMENTWISE = [name for name, op in ops.TABLE.items() if op.elementwise]

@@ -46,6 +46,14 @@ class Scalar:
             result.value = kernel(self.value)
             result.is_number = number
             return result
+        if len(args) == 2 and type(args[1]) is Scalar:  # the backward functions' calls (tanh_backward, ...)
+            other = args[1]
+            flags = (self.is_number, other.is_number)
+            kernel = _SCALAR_KERNELS.get((name, flags)) or scalar_kernel(name, flags)
+            result = Scalar()
+            result.value = kernel(self.value, other.value)
+            result.is_number = flags[0] and flags[1]
+            return result
         return scalar_call(name, *args)
 
     def rule_mask(self, predicate, scalars: tuple) -> "Scalar":

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from agrad.engine import shapes as _shapes
 from agrad.engine.ops import SELECT, sum_to
-from agrad.engine.tensor import Tensor, current_mode, set_grad_enabled
+from agrad.engine.tensor import Tensor, current_mode, running_formulas
 from agrad.errors import ComputeError, ScalarOutputError, ShapeError
 
 NO_GRAD_FN = "element 0 of tensors does not require grad and does not have a grad_fn"
@@ -126,7 +126,7 @@ def _run(root: Tensor, gradient, retain_graph, create_graph, captured, on_step) 
     # x[0] + ... + x[n] over a long x quadratic.
     sparse = not create_graph and on_step is None
     pending: dict[int, Tensor] = {id(root): seed}
-    with set_grad_enabled(create_graph):
+    with running_formulas(create_graph, create_graph):  # (a graph's numbers are torch's formulas')
         for node in order:
             g = pending.pop(id(node), None)
             if g is None:
@@ -135,7 +135,8 @@ def _run(root: Tensor, gradient, retain_graph, create_graph, captured, on_step) 
                 g = Tensor(g.dense())
             if node.hooks:
                 for hook in list(node.hooks):
-                    replaced = hook(g)
+                    with running_formulas(create_graph, False):  # a hook is a program: x * 2 is MulBackward0
+                        replaced = hook(g)
                     if replaced is not None:
                         replaced = in_dtype(as_grad(replaced), mode)
                         if not _shapes.same_shape(replaced.value, g.value):

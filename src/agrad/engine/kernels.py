@@ -266,6 +266,10 @@ def where(cond, a, b):
     return a if cond else b
 
 
+def masked_fill(t, cond, value):
+    return value if cond else t
+
+
 # -- reductions, dot and indexing of a scalar (torch's 0-d tensor) ----------------------------
 
 def identity(a):

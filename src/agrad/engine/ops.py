@@ -33,11 +33,12 @@ import math
 from functools import lru_cache
 from typing import Callable, Optional
 
+from agrad.engine import backward_kernels as BK
 from agrad.engine import kernels as K
 from agrad.engine import shapes, vector_kernel_names
 from agrad.errors import IndexingError, ShapeError
 from agrad.engine.shapes import LazyKernel as V
-from agrad.engine.tensor import Tensor, apply, as_tensor, is_grad_enabled
+from agrad.engine.tensor import Tensor, apply, as_tensor, current_mode, in_formulas, is_grad_enabled
 
 Rule = Optional[Callable[..., Optional[Tensor]]]
 
@@ -183,6 +184,11 @@ def zeros_like(g: Tensor) -> Tensor:
     return g.rule_zeros_like()
 
 
+def masked_fill(t: Tensor, condition: Tensor, value: float) -> Tensor:
+    """t.masked_fill(condition, value), value a Python number: MaskedFillBackward0."""
+    return fn("masked_fill", t, condition, value)
+
+
 # -- arithmetic ------------------------------------------------------------------------------
 
 ADD = _op("add", 2, K.add, [lambda g, out, a, b: g, lambda g, out, a, b: g], "AddBackward0",
@@ -204,6 +210,27 @@ RECIPROCAL = _op("reciprocal", 1, K.reciprocal, [lambda g, out, a: -g * (out * o
                        "1/0 = inf with gradient -inf; 1/-0 = -inf")
 NEG = _op("neg", 1, K.neg, [lambda g, out, a: -g], "NegBackward0", ["-1"], saves=False, symbol="-",
           public=False, torch="-x")
+
+
+# A Python number in a gradient rule is a C++ Scalar in torch's formula (Mode.formulas): `t * c`
+# and `c * t` are mul.Scalar (MulBackward1), `t + c` and `c + t` add.Scalar (AddBackward1),
+# `t - c` and `t / c` SubBackward1 and DivBackward1; `c - t` and `c / t` are torch's
+# empty_like(t).fill_(c).sub_(t) and .div_(t): SubBackward0 and DivBackward0. Same kernels and
+# rules: only the node names differ (and the Scalar is no saved tensor).
+MUL_SCALAR = _op("mul_scalar", 2, K.mul, MUL.grads, "MulBackward1", ["c", "c"], saves=False, symbol="*",
+                 params=("a", "b"), torch="a.mul(c) in a derivative formula (c a C++ Scalar)", public=False)
+ADD_SCALAR = _op("add_scalar", 2, K.add, ADD.grads, "AddBackward1", ["1", "1"], saves=False, symbol="+",
+                 params=("a", "b"), torch="a.add(c) in a derivative formula (c a C++ Scalar)", public=False)
+SUB_SCALAR = _op("sub_scalar", 2, K.sub, SUB.grads, "SubBackward1", ["1", "-"], saves=False, symbol="-",
+                 params=("a", "c"), torch="a.sub(c) in a derivative formula (c a C++ Scalar)", public=False)
+DIV_SCALAR = _op("div_scalar", 2, K.div, DIV.grads, "DivBackward1", ["1/c", "-"], saves=False, symbol="/",
+                 params=("a", "c"), torch="a.div(c) in a derivative formula (c a C++ Scalar)", public=False)
+_IN_FORMULAS = {  # (name, (a is a number, b is a number)): the entry in a derivative formula
+    ("mul", (False, True)): MUL_SCALAR, ("mul", (True, False)): MUL_SCALAR,
+    ("add", (False, True)): ADD_SCALAR, ("add", (True, False)): ADD_SCALAR,
+    ("sub", (False, True)): SUB_SCALAR, ("sub", (True, False)): SUB,
+    ("div", (False, True)): DIV_SCALAR, ("div", (True, False)): DIV,
+}
 
 
 def _pow_base_rule(g, out, a, b):
@@ -248,7 +275,7 @@ def _zero_rule(g, out, a):
     return zeros_like(g)
 
 
-_unary("abs", K.abs, lambda g, out, a: g * fn("sign", a), "AbsBackward0", "sign(x)",
+_unary("abs", K.abs, lambda g, out, a: g * fn("sgn", a), "AbsBackward0", "sign(x)",
        notes="abs'(0) = 0")
 _unary("sign", K.sign, _zero_rule, "SignBackward0", "0", saves=False,
        notes="gradient 0 everywhere; sign(0) = 0")
@@ -271,24 +298,19 @@ _unary("acos", K.acos, lambda g, out, a: g * -fn("rsqrt", -a * a + 1.0), "AcosBa
 _unary("atan", K.atan, lambda g, out, a: g / (a * a + 1.0), "AtanBackward0", "1/(1+x^2)")
 _unary("sinh", K.sinh, lambda g, out, a: g * fn("cosh", a), "SinhBackward0", "cosh(x)")
 _unary("cosh", K.cosh, lambda g, out, a: g * fn("sinh", a), "CoshBackward0", "sinh(x)")
-_unary("tanh", K.tanh, lambda g, out, a: g * (1.0 - out * out), "TanhBackward0", "1 - tanh(x)^2")
+_unary("tanh", K.tanh, lambda g, out, a: fn("tanh_backward", g, out), "TanhBackward0", "1 - tanh(x)^2")
 _unary("asinh", K.asinh, lambda g, out, a: g * fn("rsqrt", a ** 2.0 + 1.0), "AsinhBackward0",
        "1/sqrt(x^2+1)")
-_unary("acosh", K.acosh, lambda g, out, a: g * fn("rsqrt", a ** 2.0 - 1.0), "AcoshBackward0",
+_unary("acosh", K.acosh, lambda g, out, a: g * fn("rsqrt", a * a - 1.0), "AcoshBackward0",
        "1/sqrt(x^2-1)")
 _unary("atanh", K.atanh, lambda g, out, a: g * 1.0 / (1.0 - a ** 2.0), "AtanhBackward0", "1/(1-x^2)")
-_unary("sigmoid", K.sigmoid, lambda g, out, a: g * (1.0 - out) * out, "SigmoidBackward0",
+_unary("sigmoid", K.sigmoid, lambda g, out, a: fn("sigmoid_backward", g, out), "SigmoidBackward0",
        "sigmoid(x)*(1-sigmoid(x))", notes="sigmoid(0) = 0.5 with gradient 0.25")
-_unary("relu", K.relu, lambda g, out, a: where(mask(lambda y: y <= 0, out), 0.0, g), "ReluBackward0",
+_unary("relu", K.relu, lambda g, out, a: fn("threshold_backward", g, out, 0.0), "ReluBackward0",
        "1 if x > 0 else 0", notes="relu'(0) = 0; at nan the gradient passes through")
 
 
-def _softplus_rule(g, out, a):
-    z = fn("exp", a)
-    return where(mask(lambda v: v > 20.0, a), g, g * z / (z + 1.0))
-
-
-_unary("softplus", K.softplus, _softplus_rule, "SoftplusBackward0", "sigmoid(x)",
+_unary("softplus", K.softplus, lambda g, out, a: fn("softplus_backward", g, a), "SoftplusBackward0", "sigmoid(x)",
        notes="beta 1, threshold 20 (linear above), as torch.nn.functional.softplus",
        torch="torch.nn.functional.softplus(x)")
 
@@ -300,30 +322,12 @@ def _silu_rule(g, out, a):
     return g * s * (1.0 + a * (1.0 - s))
 
 
-GELU_BETA = 1.12837916709551257390 * K.M_SQRT1_2 * 0.5  # M_2_SQRTPI * M_SQRT1_2 * 0.5: 1/sqrt(2*pi)
-
-
-def _gelu_rule(g, out, a):
-    # gelu_backward, approximate='none': grad * (cdf + x * pdf), the normal distribution's
-    # cdf = 0.5 * (1 + erf(x / sqrt(2))) and pdf = exp(-x^2 / 2) / sqrt(2 pi), in torch's order
-    cdf = 0.5 * (1.0 + fn("erf", a * K.M_SQRT1_2))
-    pdf = GELU_BETA * fn("exp", a * a * -0.5)
-    return g * (cdf + a * pdf)
-
-
-def _logsigmoid_rule(g, out, a):
-    # log_sigmoid_backward is sigmoid(-x) (torch computes it from exp(-|x|) as 1 - b/(1+b) or
-    # b/(1+b)); through the engine's sigmoid its derivative is torch's log_sigmoid_double_backward,
-    # (z - 1) * z with z = sigmoid(x), smooth at 0 where exp(-|x|) would give abs'(0) = 0
-    return g * fn("sigmoid", -a)
-
-
 _unary("silu", K.silu, _silu_rule, "SiluBackward0", "sigmoid(x)*(1 + x*(1-sigmoid(x)))",
        notes="x*sigmoid(x); silu(0) = 0 with gradient 0.5", torch="torch.nn.functional.silu(x)")
-_unary("gelu", K.gelu, _gelu_rule, "GeluBackward0", "Phi(x) + x*phi(x)",
+_unary("gelu", K.gelu, lambda g, out, a: fn("gelu_backward", g, a), "GeluBackward0", "Phi(x) + x*phi(x)",
        notes="x*Phi(x), Phi the normal distribution's cdf: the erf form, torch's approximate='none'",
        torch="torch.nn.functional.gelu(x)")
-_unary("logsigmoid", K.logsigmoid, _logsigmoid_rule, "LogSigmoidBackward0", "sigmoid(-x)",
+_unary("logsigmoid", K.logsigmoid, lambda g, out, a: fn("log_sigmoid_backward", g, a), "LogSigmoidBackward0", "sigmoid(-x)",
        notes="log(sigmoid(x)) computed as min(x, 0) - log1p(exp(-|x|)): no overflow at either end",
        torch="torch.nn.functional.logsigmoid(x)")
 _unary("erf", K.erf, lambda g, out, a: TWO_OVER_SQRT_PI * fn("exp", -(a ** 2.0)) * g, "ErfBackward0",
@@ -332,6 +336,71 @@ _unary("floor", K.floor, _zero_rule, "FloorBackward0", "0", saves=False, notes="
 _unary("ceil", K.ceil, _zero_rule, "CeilBackward0", "0", saves=False, notes="gradient 0")
 _unary("round", K.round, _zero_rule, "RoundBackward0", "0", saves=False,
        notes="halves round to even; gradient 0")
+_op("sgn", 1, K.sign, [_zero_rule], "SgnBackward0", ["0"], saves=False, public=False, torch="x.sgn()",
+    notes="sign for real numbers; abs's gradient is grad * x.sgn()")
+
+# -- torch's backward functions, as ops of their own -------------------------------------------
+# Where derivatives.yaml's formula for a function is a function of its own (tanh's is
+# tanh_backward(grad, result)), the table has it as an entry with its own gradient rules, as
+# derivatives.yaml has: so a derivative graph's node is torch's (grad(tanh(x), x) is
+# TanhBackwardBackward0) and its derivative is torch's formula, edges included (softplus'' at
+# 1000 is 0, not inf * 0). Kernels: engine/backward_kernels.py. Not callable by name: torch
+# does not offer them as functions of tensors either.
+
+
+BK.use_modes(current_mode)  # (the backward kernels round as the dtype does: see backward_kernels)
+
+
+def _backward_op(name, arity, rules, derivatives, params, torch, **kw):
+    grad_fn = "".join(part.capitalize() for part in name.split("_")).replace("Backward", "BackwardBackward0")
+    return _op(name, arity, getattr(BK, name), rules, grad_fn, derivatives, params=params, torch=torch,
+               public=False, **kw)
+
+
+_backward_op("tanh_backward", 2,
+             [lambda gg, out, g, y: fn("tanh_backward", gg, y), lambda gg, out, g, y: gg * (-2.0 * y * g)],
+             ["1 - y^2", "-2*y*grad"], ("grad", "y"), "torch.ops.aten.tanh_backward(grad, y)")
+_backward_op("sigmoid_backward", 2,
+             [lambda gg, out, g, y: fn("sigmoid_backward", gg, y), lambda gg, out, g, y: gg * g * (-2.0 * y + 1.0)],
+             ["(1 - y)*y", "grad*(1 - 2y)"], ("grad", "y"), "torch.ops.aten.sigmoid_backward(grad, y)")
+_backward_op("threshold_backward", 3,
+             [lambda gg, out, g, x, t: fn("threshold_backward", gg, x, t), lambda gg, out, g, x, t: zeros_like(gg),
+              None],
+             ["0 if x <= threshold else 1", "0", "-"], ("grad", "x", "threshold"),
+             "torch.ops.aten.threshold_backward(grad, x, threshold)", saves=True)
+
+
+def _softplus_double_backward(gg, out, g, x):
+    # softplus_double_backward(grad * grad_output, self, beta, threshold), beta 1
+    z = x * 1.0
+    below = where(mask(lambda v: v < BK.SOFTPLUS_THRESHOLD, z), 1.0, 0.0)
+    return fn("sigmoid_backward", gg * g, fn("sigmoid", z)) * below * 1.0
+
+
+def _gelu_double_backward(gg, out, g, x):
+    # gelu_double_backward(grad, grad_output, self), approximate='none': gelu''(x) = pdf * (2 - x^2)
+    pdf = fn("exp", x * x * -0.5) * BK.GELU_BETA
+    return gg * g * (pdf * 2.0 - x * x * pdf)
+
+
+def _log_sigmoid_double_backward(gg, out, g, x):
+    # log_sigmoid_double_backward(grad * grad_output, self): grad * (z - 1) * z, z = sigmoid(x)
+    z = fn("sigmoid", x)
+    return gg * g * (z - 1.0) * z
+
+
+_backward_op("softplus_backward", 2,
+             [lambda gg, out, g, x: fn("softplus_backward", gg, x), _softplus_double_backward],
+             ["sigmoid(x)", "grad*sigmoid'(x) (0 above the threshold)"], ("grad", "x"),
+             "torch.ops.aten.softplus_backward(grad, x, 1, 20)")
+_backward_op("gelu_backward", 2,
+             [lambda gg, out, g, x: fn("gelu_backward", gg, x), _gelu_double_backward],
+             ["Phi(x) + x*phi(x)", "grad*phi(x)*(2 - x^2)"], ("grad", "x"), "torch.ops.aten.gelu_backward(grad, x)")
+_backward_op("log_sigmoid_backward", 2,
+             [lambda gg, out, g, x: fn("log_sigmoid_backward", gg, x), _log_sigmoid_double_backward],
+             ["sigmoid(-x)", "grad*(sigmoid(x) - 1)*sigmoid(x)"], ("grad", "x"),
+             "torch.ops.aten.log_sigmoid_backward(grad, x, buffer)")
+
 RSQRT = _op("rsqrt", 1, K.rsqrt, [lambda g, out, a: -0.5 * g * out ** 3.0], "RsqrtBackward0",
             ["-1/(2*x^(3/2))"], public=False, torch="torch.rsqrt(x)")
 
@@ -339,13 +408,27 @@ RSQRT = _op("rsqrt", 1, K.rsqrt, [lambda g, out, a: -0.5 * g * out ** 3.0], "Rsq
 
 
 def _atan2_recip(a, b):
-    # 1 / (a^2 + b^2), with torch's 0 where both are 0 (so atan2'(0, 0) is (0, -0))
+    # (a^2 + b^2).reciprocal().masked_fill_(== 0 ...): torch's 0 where both are 0 (so atan2'(0, 0)
+    # is (0, -0))
     denom = a * a + b * b
-    return where(mask(lambda d: d == 0, denom), 0.0, 1.0 / denom)
+    return masked_fill(fn("reciprocal", denom), mask(lambda d: d == 0, denom), 0.0)
+
+
+def _atan2_y_rule(g, out, a, b):
+    # grad * other * recip, recip made first as in torch's atan2_backward: the order nodes are
+    # made in is the order backward runs them, and so the order in which a variable's gradients
+    # from several paths are added
+    recip = _atan2_recip(a, b)
+    return g * b * recip
+
+
+def _atan2_x_rule(g, out, a, b):
+    recip = _atan2_recip(a, b)
+    return g * -a * recip
 
 
 _op("atan2", 2, K.atan2,
-    [lambda g, out, a, b: g * b * _atan2_recip(a, b), lambda g, out, a, b: g * -a * _atan2_recip(a, b)],
+    [_atan2_y_rule, _atan2_x_rule],
     "Atan2Backward0", ["x/(y^2+x^2)", "-y/(y^2+x^2)"], params=("y", "x"), torch="torch.atan2(y, x)",
     notes="atan2(0, 0) has gradients (0, -0)")
 _op("hypot", 2, K.hypot, [lambda g, out, a, b: g * a / out, lambda g, out, a, b: g * b / out],
@@ -357,7 +440,7 @@ def _split_rule(first_loses):
     # maximum/minimum: a tie splits the gradient in half
     def rule(g, out, a, b):
         half = where(mask(lambda x, y: x == y, a, b), g / 2.0, g)
-        return where(mask(first_loses, a, b), 0.0, half)
+        return masked_fill(half, mask(first_loses, a, b), 0.0)
 
     return rule
 
@@ -408,43 +491,58 @@ def sum_to(g: Tensor, like: Tensor) -> Tensor:
         return apply(SUM, g)
     if shapes.is_scalar(g.value):
         return expand_as(g, like)
-    return apply(EXPAND, apply(SUM, g), const(1.0))
+    return apply(SUM_KEEPDIM, g)  # (a vector of length 1: torch's sum(0, keepdim=True))
 
 
 def _prod_rule(g, out, a):
-    # prod_backward: grad * result / input when no element is 0. With zeros, each element's
-    # gradient is the product of the others (torch's prod_safe_zeros_backward), written so that
-    # it stays differentiable: the zeros are taken from `a` itself, the rest is one product.
-    # With two or more zeros and no graph being built, torch returns plain zeros.
+    # prod_backward: grad * result / input when no element is 0. With a 0, torch's
+    # prod_safe_zeros_backward: each element's gradient is the product of the others, as the
+    # exclusive cumulative products from the left and from the right (so [0, inf, 2] gives
+    # [inf, 0, nan]: a 0 among the others makes 0 unless an inf or nan comes later in the
+    # product). Without a graph to build and with two or more 0s, torch returns plain zeros.
     if shapes.is_scalar(a.value):
         return g
-    is_zero = mask(lambda v: v == 0, a)
-    zeros = shapes.true_indices(is_zero.value)
+    zeros = len(shapes.true_indices(mask(lambda v: v == 0, a).value))
     if not zeros:
         return g * (out / a)
-    if len(zeros) > 2 or (len(zeros) == 2 and not is_grad_enabled()):
-        return Tensor(shapes.zeros_like(a.value))  # (three zeros: every derivative up to the second is 0)
-    safe = where(is_zero, 1.0, a)
-    rest = fn("prod", safe)  # the product of the elements that are not 0
-    picked = [apply(SELECT, a, Tensor(float(k), is_number=True)) for k in zeros]
-    if len(zeros) == 1:
-        return g * where(is_zero, rest, picked[0] * rest / safe)
-    n = const(numel(a))
-    (k, first), (m, second) = zip(zeros, picked)
-    other_zero = apply(SELECT_BACKWARD, second, n, const(float(k))) + apply(SELECT_BACKWARD, first, n, const(float(m)))
-    return g * where(is_zero, other_zero * rest, first * second * rest / safe)
+    if not is_grad_enabled():
+        if zeros > 1:
+            return Tensor(shapes.zeros_like(a.value))
+        from agrad.engine import vector_kernels  # (a vector is here: numpy is loaded)
+
+        return g * Tensor(vector_kernels.exclusive_products(a.value))
+    return apply(VIEW, g * _exclusive_products(apply(VIEW, a)))
+
+
+def _exclusive_products(flat):
+    """Each element's product of the others as prod_safe_zeros_backward computes it, written
+    with the engine's ops so that it can be differentiated: the exclusive cumulative product from
+    the left (1, a0, a0*a1, ...) times the one from the right (..., a2*a1, a2... read backwards,
+    1 last). torch uses cat, cumprod and flip: the same products in the same order, other nodes."""
+    n = len(flat.value)
+    items = [apply(SELECT, flat, Tensor(float(k), is_number=True)) for k in range(n)]
+    left = [const(1.0)]
+    for k in range(1, n):
+        left.append(left[-1] * items[k - 1])
+    right = [const(1.0)]
+    for k in range(n - 2, -1, -1):
+        right.append(right[-1] * items[k + 1])
+    right.reverse()
+    return stack([lft * rgt for lft, rgt in zip(left, right)])
 
 
 def _norm_rule(g, out, a):
     # norm_backward for p = 2: grad * (self / norm).masked_fill_(norm == 0, 0)
-    return g * where(mask(lambda n: n == 0, out), 0.0, a / out)
+    return g * masked_fill(a / out, mask(lambda n: n == 0, out), 0.0)
 
 
 def _evenly_distribute(g, out, a):
     # evenly_distribute_backward: the elements equal to the result (the nan ones when it is nan)
     # share the gradient equally
+    # (torch: grad.new_zeros(...).masked_fill_(mask, grad / mask.sum()), MaskedFillBackward1)
     chosen = mask(lambda v, r: (v != v) if r != r else (v == r), a, out)
-    return where(chosen, g / shapes.count_true(chosen.value), 0.0)
+    share = g / const(float(shapes.count_true(chosen.value)))
+    return fn("masked_fill_tensor", zeros_like(a), chosen, share)
 
 
 def _reduction(name, vector, rule, grad_fn, derivative, kernel=K.identity, **kw):
@@ -481,12 +579,18 @@ SELECT_BACKWARD = _op("select_backward", 3, V("select_backward"),
                       ["1 at the index", "-", "-"], vector=V("select_backward"), elementwise=False,
                       public=False, saves=False, params=("grad", "n", "i"),
                       torch="torch.select_backward(grad, (n,), 0, i)")
+VIEW = _op("view", 1, K.identity, [lambda g, out, a: apply(VIEW, g)], "ViewBackward0", ["1"], vector=V("view"),
+           elementwise=False, public=False, saves=False, torch="x.view(-1)")
+SUM_KEEPDIM = _op("sum_keepdim", 1, K.identity, [lambda g, out, a: apply(EXPAND, g, const(numel(a)))],
+                  "SumBackward1", ["1 (spread back)"], vector=V("sum_keepdim"), elementwise=False, public=False,
+                  saves=False, torch="v.sum(0, keepdim=True)")
 EXPAND = _op("expand", 2, V("expand"), [lambda g, out, x, n: apply(SUM, g), None], "ExpandBackward0",
              ["1 (summed back)", "-"], vector=V("expand"), elementwise=False, public=False, saves=False,
              params=("x", "n"), torch="x.expand(n)")
 
 # One argument: the reduction; two: torch.maximum / torch.minimum.
 OVERLOADS = {("max", 1): "max_reduce", ("min", 1): "min_reduce"}
+_SCALAR_FORMS = frozenset(("mul", "add", "sub", "div"))
 
 
 def _item_rule(i: int):
@@ -511,6 +615,16 @@ def stack(items) -> Tensor:
 
 # -- internal ---------------------------------------------------------------------------------
 
+MASKED_FILL = _op("masked_fill", 3, K.masked_fill,
+                  [lambda g, out, t, c, v: masked_fill(g, c, 0.0), None, None], "MaskedFillBackward0",
+                  ["1 where not mask", "-", "-"], params=("t", "mask", "value"), public=False, saves=False,
+                  torch="t.masked_fill(mask, value)")
+MASKED_FILL_TENSOR = _op("masked_fill_tensor", 3, K.masked_fill,
+                         [lambda g, out, t, c, v: masked_fill(g, c, 0.0), None,
+                          lambda g, out, t, c, v: apply(SUM, where(c, g, 0.0))], "MaskedFillBackward1",
+                         ["1 where not mask", "-", "the sum where mask"], params=("t", "mask", "value"),
+                         public=False, saves=False, elementwise=False,  # (value: a 0-d tensor)
+                         torch="t.masked_fill(mask, value_tensor)")
 WHERE = _op("where", 3, K.where,
             [None, lambda g, out, c, a, b: where(c, g, 0.0), lambda g, out, c, a, b: where(c, 0.0, g)],
             "WhereBackward0", ["-", "1 where cond", "1 where not cond"], params=("cond", "a", "b"),
@@ -553,6 +667,8 @@ def variant(name: str, numbers: tuple) -> Optional[Op]:
     overload = OVERLOADS.get((name, len(numbers)))
     if overload is not None:
         return TABLE[overload]
+    if len(numbers) == 2 and numbers[0] != numbers[1] and name in _SCALAR_FORMS and in_formulas():
+        return _IN_FORMULAS[(name, numbers)]
     if name == "sub":
         if numbers[0] and not numbers[1]:
             return RSUB

@@ -30,14 +30,19 @@ class Mode:
     rounding function under dtype_mode("float32")) and budget (a Budget that every op's output
     and every backward pass is charged to, or None outside an evaluation). Never changed once
     made: a change is a new Mode in the ContextVar, so a task that copied the context keeps its
-    own. The budget is the one mutable part, shared by the modes of one evaluation."""
+    own. The budget is the one mutable part, shared by the modes of one evaluation.
 
-    __slots__ = ("grad", "round", "budget")
+    formulas is True while a backward pass that builds a graph runs the op table's rules: a
+    Python number in a rule is then a C++ Scalar in torch's formulas (`grad * 2` is mul.Scalar,
+    MulBackward1), where in a program it is a wrapped number (`x * 2`, MulBackward0)."""
 
-    def __init__(self, grad: bool = True, round=None, budget=None):
+    __slots__ = ("grad", "round", "budget", "formulas")
+
+    def __init__(self, grad: bool = True, round=None, budget=None, formulas: bool = False):
         self.grad = grad
         self.round = round
         self.budget = budget
+        self.formulas = formulas
 
 
 _MODE = contextvars.ContextVar("agrad_mode", default=Mode())
@@ -64,7 +69,7 @@ def is_grad_enabled() -> bool:
 def set_grad_enabled(mode: bool):
     previous = _get_mode()
     if previous.grad != bool(mode):
-        _set_mode(Mode(bool(mode), previous.round, previous.budget))
+        _set_mode(Mode(bool(mode), previous.round, previous.budget, previous.formulas))
     try:
         yield
     finally:
@@ -77,7 +82,7 @@ def set_grad_mode(mode: bool) -> bool:
     current = _get_mode()
     previous = current.grad
     if previous != bool(mode):
-        _set_mode(Mode(bool(mode), current.round, current.budget))
+        _set_mode(Mode(bool(mode), current.round, current.budget, current.formulas))
     return previous
 
 
@@ -108,7 +113,8 @@ def dtype_mode(dtype: str):
     if dtype not in ("float64", "float32"):
         raise ValueError(f"unknown dtype {dtype!r}: float64 or float32")
     previous = _get_mode()
-    _set_mode(Mode(previous.grad, _round_float32 if dtype == "float32" else None, previous.budget))
+    _set_mode(Mode(previous.grad, _round_float32 if dtype == "float32" else None, previous.budget,
+                   previous.formulas))
     try:
         yield
     finally:
@@ -135,6 +141,23 @@ def rounded(value):
     """value as the current dtype holds it."""
     rnd = _get_mode().round
     return value if rnd is None else rnd(value)
+
+
+@contextmanager
+def running_formulas(grad: bool, formulas: bool):
+    """Grad mode `grad`, and Python numbers read as torch's formulas read them when `formulas`
+    (Mode.formulas): a backward pass runs its rules under this (both on when it builds a
+    graph), and a hook, which is a program, with formulas off."""
+    previous = _get_mode()
+    _set_mode(Mode(bool(grad), previous.round, previous.budget, bool(formulas)))
+    try:
+        yield
+    finally:
+        _set_mode(previous)
+
+
+def in_formulas() -> bool:
+    return _get_mode().formulas
 
 
 def no_grad():

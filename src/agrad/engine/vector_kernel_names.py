@@ -12,6 +12,7 @@ KERNELS = frozenset("""
     add sub rsub mul div neg pow reciprocal pow_scalar
     exp expm1 log log2 log10 log1p sqrt rsqrt sin cos tan asin acos atan sinh cosh tanh asinh acosh atanh
     abs sign floor ceil round sigmoid relu softplus erf silu gelu logsigmoid
-    atan2 hypot maximum minimum clamp where
-    sum mean prod dot norm amax amin select select_backward stack expand
+    tanh_backward sigmoid_backward threshold_backward softplus_backward gelu_backward log_sigmoid_backward
+    atan2 hypot maximum minimum clamp where masked_fill
+    sum sum_keepdim mean prod dot norm amax amin select select_backward stack expand view
 """.split())

@@ -18,6 +18,7 @@ from itertools import repeat
 
 import numpy as np
 
+from agrad.engine import backward_kernels as BK
 from agrad.engine import kernels as K
 from agrad.errors import IndexingError, ShapeError
 
@@ -225,6 +226,50 @@ def logsigmoid(a):
     return np.where(a < 0, a, 0.0) - log1p(exp(-np.abs(a)))
 
 
+# -- torch's backward functions (engine/backward_kernels.py: the same operations, in its order,
+# each rounded as the dtype rounds) --------------------------------------------------------------
+
+@quiet
+def tanh_backward(g, y):
+    r = BK.rounding()
+    return r(g * r(1.0 - r(y * y)))
+
+
+@quiet
+def sigmoid_backward(g, y):
+    r = BK.rounding()
+    return r(r(g * r(1.0 - y)) * y)
+
+
+@quiet
+def threshold_backward(g, x, threshold):
+    return np.where(x <= threshold, 0.0, g).astype(F64, copy=False)
+
+
+@quiet
+def softplus_backward(g, x):
+    r = BK.rounding()
+    z = r(exp(x))
+    return np.where(x > BK.SOFTPLUS_THRESHOLD, g, r(r(g * z) / r(z + 1.0))).astype(F64, copy=False)
+
+
+@quiet
+def gelu_backward(g, x):
+    r = BK.rounding()
+    cdf = r(0.5 * r(1.0 + r(erf(np.atleast_1d(r(x * K.M_SQRT1_2))))))
+    pdf = r(BK.GELU_BETA * r(exp(r(r(x * x) * -0.5))))
+    return r(g * r(cdf + r(x * pdf)))
+
+
+@quiet
+def log_sigmoid_backward(g, x):
+    r = BK.rounding()
+    negative = np.less(x, 0.0)
+    z = r(exp(-np.abs(x)))
+    q = r(z / r(1.0 + z))
+    return r(g * r(np.where(negative, 1.0, 0.0) - r(np.where(negative, 1.0, -1.0) * q)))
+
+
 # -- two and three arguments ------------------------------------------------------------------
 
 atan2 = _libm(quiet(np.arctan2), K.atan2, math.atan2)
@@ -250,11 +295,20 @@ def where(cond, a, b):
     return np.where(cond, a, b).astype(F64, copy=False)
 
 
+def masked_fill(t, cond, value):
+    return np.where(cond, value, t).astype(F64, copy=False)
+
+
 # -- reductions, dot, indexing ----------------------------------------------------------------
 
 @quiet
 def sum(a):  # noqa: A001
     return float(np.sum(a))
+
+
+@quiet
+def sum_keepdim(a):
+    return np.full(1, np.sum(a), dtype=F64)
 
 
 @quiet
@@ -350,6 +404,21 @@ def _stack_sizes(items) -> str:
             return (f"; torch: stack expects each tensor to be equal size, but got {shapes[0]} at entry 0 and "
                     f"{shape} at entry {j}")
     return ""
+
+
+def view(a):
+    return a
+
+
+def exclusive_products(a):
+    """Each element's product of the others, as torch's prod_safe_zeros_backward computes it:
+    the exclusive cumulative product from the left times the one from the right (cumprod
+    multiplies in order, as np.cumprod does)."""
+    ones = np.ones(1, dtype=F64)
+    with np.errstate(all="ignore"):
+        left = np.cumprod(np.concatenate((ones, a[:-1])))
+        right = np.cumprod(np.concatenate((ones, a[:0:-1])))[::-1]
+        return left * right
 
 
 def expand(g, n):
