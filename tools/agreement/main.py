@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import random
 import json
 import time
 from pathlib import Path
 
 from . import cases as case_lists
 from .compare import DIFFERENT, RAISES, compare, worst
-from .rows import classify, table
+from .rows import classify, reasons, table
 from .sides import agrad_result, torch_result
 
 RECORDED = Path(__file__).resolve().parents[2] / "tests" / "torch_reference" / "agreement_cases.json"
@@ -54,6 +55,35 @@ def measure(cases: list[dict], torch_results: list[dict] | None = None) -> list[
     return measured
 
 
+PER_ROW, PER_REASON, LONG = 50, 12, 100
+
+
+def sample(measured: list[dict], seed: int) -> list[dict]:
+    """The cases to record, a subset of the full run (so each README count is at least the
+    recorded one): PER_ROW cases of each row at random, and up to PER_REASON of each reason of a
+    difference; cases with vectors longer than LONG elements, 3 a row (they are big)."""
+    rng = random.Random(seed)
+    picked, per_reason, per_long = set(), {}, {}
+    by_row: dict = {}
+    for i, m in enumerate(measured):
+        by_row.setdefault(m["case"]["row"], []).append(i)
+        kind = m["class"]
+        if kind != "bit" and not kind.startswith("ulp:") and per_reason.get(kind, 0) < PER_REASON:
+            per_reason[kind] = per_reason.get(kind, 0) + 1
+            picked.add(i)
+    for indices in by_row.values():
+        picked.update(rng.sample(indices, min(PER_ROW, len(indices))))
+    kept = []
+    for i in sorted(picked):
+        row = measured[i]["case"]["row"]
+        if any(isinstance(v, list) and len(v) > LONG for v in measured[i]["case"]["bindings"].values()):
+            per_long[row] = per_long.get(row, 0) + 1
+            if per_long[row] > 3 and (measured[i]["class"] == "bit" or measured[i]["class"].startswith("ulp:")):
+                continue
+        kept.append(measured[i])
+    return kept
+
+
 def record(measured: list[dict], path: Path = RECORDED) -> None:
     """The cases and torch's results for them, one case a line (the tests compare agrad with
     these without torch)."""
@@ -90,7 +120,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--json", action="store_true", help="every case, its results and classes, as JSON lines")
     parser.add_argument("--rows", action="store_true", help="the README table's rows, measured")
-    parser.add_argument("--record", action="store_true", help=f"write {RECORDED.name} (the quick cases)")
+    parser.add_argument("--record", action="store_true", help=f"write {RECORDED.name}: a sample of the run's cases")
     parser.add_argument("--recorded", action="store_true", help="measure the recorded cases (no torch needed)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
@@ -98,14 +128,17 @@ def main(argv=None) -> int:
         cases, results = load_recorded()
         measured = measure(cases, results)
     else:
-        cases = case_lists.all_cases(args.seed, QUICK if args.quick or args.record else FULL)
+        cases = case_lists.all_cases(args.seed, QUICK if args.quick else FULL)
         measured = measure(cases)
     if args.record:
-        record(measured)
+        record(sample(measured, args.seed))
     if args.json:
         for m in measured:
             print(json.dumps({k: (encode(v) if k != "case" else v) for k, v in m.items()}, default=str))
         return 0
     print(table(measured, markdown=args.rows))
+    if not args.rows:
+        print("\nThe differences, by reason:")
+        print(reasons(measured))
     print(f"{len(measured)} cases in {time.perf_counter() - start:.0f} s (seed {args.seed})")
     return 0

@@ -4,6 +4,7 @@ purpose (each with its reason), and the table itself."""
 from __future__ import annotations
 
 import math
+import re
 
 from .compare import DIFFERENT, RAISES, worst
 
@@ -82,6 +83,8 @@ def _near_zero(case, mine, theirs, names: bool = True) -> bool:
         for x, y in zip(a, t):
             if x != y and not (x != x and y != y) and not abs(x - y) <= limit:
                 return False
+            if x != y and max(abs(x), abs(y)) < 1e-300:  # underflow: 0 against a subnormal is no cancellation
+                return False
     return True
 
 
@@ -90,8 +93,10 @@ def _issue16(case, mine, theirs, bad: set) -> str | None:
     first that applies; `bad` holds the names of the parts that differ."""
     if case["row"] == "error texts":
         return "issue 16: error texts"
-    if case["row"].startswith("literal parts") or _function_of_literals(case["source"]):
-        return "issue 16: a function of literals is a tensor in torch"
+    # (-0 is Python's int 0, whose negation has no sign: x / -0 is +inf in torch for x > 0)
+    negative_zero = re.search(r"-\s*0(?![\d.eE])", case["source"])
+    if case["row"].startswith("literal parts") or negative_zero or _function_of_literals(case["source"]):
+        return "issue 16: literals (Python's int arithmetic; a function of literals is a tensor in torch)"
     options = case.get("options", {})
     derivative = case.get("wrt") or options.get("order") or options.get("hessian")
     if derivative and (bad <= {"grad_fn"} or any(f in case["source"] for f in BACKWARD_FUNCTIONS)
@@ -131,6 +136,7 @@ def _function_of_literals(source: str) -> bool:
 # out: (label, predicate). The issue 16 labels go once its fixes are merged and re-measured.
 KNOWN = [("near 0: last bits amplified by cancellation", _near_zero)]
 
+TOTAL = "all rows"
 COLUMNS = ("cases", "bit for bit", "within 1 ulp", "within N ulps", "N", "near 0", "differ on purpose",
            "issue 16", "differ")
 
@@ -176,10 +182,11 @@ def counts(measured: list[dict]) -> dict:
 
 def table(measured: list[dict], markdown: bool = False) -> str:
     rows = counts(measured)
+    total = {c: max(r[c] for r in rows.values()) if c == "N" else sum(r[c] for r in rows.values()) for c in COLUMNS}
     head = ("row",) + COLUMNS
     lines = []
-    for name, row in rows.items():
-        lines.append((name,) + tuple(str(row[c]) for c in COLUMNS))
+    for name, row in [*rows.items(), (TOTAL, total)]:
+        lines.append((name,) + tuple(f"{row[c]:,}" for c in COLUMNS))
     if markdown:
         out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         out += ["| " + " | ".join(line) + " |" for line in lines]
@@ -187,3 +194,24 @@ def table(measured: list[dict], markdown: bool = False) -> str:
     widths = [max(len(x[i]) for x in [head] + lines) for i in range(len(head))]
     return "\n".join("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(x, widths)))
                      for x in [head] + lines)
+
+
+def reasons(measured: list[dict]) -> str:
+    """How many cases each reason of a difference explains, and one example of each (the cases
+    no reason explains first: those are new)."""
+    seen: dict = {}
+    for m in measured:
+        kind = m["class"]
+        if kind == "bit" or kind.startswith("ulp:"):
+            continue
+        label = kind.split(":", 1)[1] if ":" in kind else f"UNEXPLAINED ({kind})"
+        count, example = seen.get(label, (0, m["case"]))
+        seen[label] = (count + 1, example)
+    order = sorted(seen, key=lambda label: (not label.startswith("UNEXPLAINED"), -seen[label][0]))
+    lines = []
+    for label in order:
+        count, case = seen[label]
+        options = " ".join(f"{k}={v}" for k, v in case.get("options", {}).items() if k != "gradient")
+        bindings = {k: v for k, v in case["bindings"].items() if not isinstance(v, list) or len(v) < 6}
+        lines.append(f"{count:6}  {label}\n        e.g. {case['source']}  {bindings}  {options}".rstrip())
+    return "\n".join(lines)

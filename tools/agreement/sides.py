@@ -85,7 +85,7 @@ def _torch_parts(torch, case: dict) -> dict:
     no_grad = set(options.get("no_grad", ()))
     leaves = {name: torch.tensor(value, dtype=dtype, requires_grad=name not in no_grad)
               for name, value in case["bindings"].items()}
-    tree = reference.ast_tree(case.get("inner", case["source"]))
+    tree = python_literals(case.get("inner", case["source"]))
 
     def forward(env):
         out = reference.torch_value(tree, {**CONSTANTS, **env})
@@ -98,7 +98,7 @@ def _torch_parts(torch, case: dict) -> dict:
     if options.get("hessian") or options.get("jacobian"):
         return _functional(torch, case, leaves, forward, "hessian" if options.get("hessian") else "jacobian")
     for name, text in options.get("hooks", ()):
-        hook_tree = reference.ast_tree(text)
+        hook_tree = python_literals(text)
         leaves[name].register_hook(lambda g, t=hook_tree: reference.torch_value(t, {**CONSTANTS, "g": g}))
     out = forward(leaves)
     parts = {"value": _plain(out), "grad_fn": None if out.grad_fn is None else out.grad_fn.name()}
@@ -120,6 +120,37 @@ def _torch_parts(torch, case: dict) -> dict:
     for name, leaf in leaves.items():
         parts[f"grad:{name}"] = None if leaf.grad is None else _plain(leaf.grad)
     return parts
+
+
+def python_literals(source: str):
+    """generate_vectors' tree of the source, with each literal written as an integer (`2`, `0`)
+    a Python int, as a user's Python would have it: `-(0*0)` is the int 0, not -0.0."""
+    from agrad.language import syntax_tree as st
+    from agrad.language.parser import parse
+
+    def numbers(node):  # in the order ast_tree converts them (an index is no number there)
+        if isinstance(node, st.Number):
+            yield node
+        elif isinstance(node, st.Index):
+            yield from numbers(node.target)
+        else:
+            for kid in st.children(node):
+                yield from numbers(kid)
+
+    (statement,) = parse(source).statements
+    texts = iter([n.text for n in numbers(statement)])
+
+    def rewrite(tree):
+        if tree[0] == "num":
+            text = next(texts)
+            return ("num", int(text) if text.isdigit() else tree[1])
+        if tree[0] == "vec":
+            return ("vec", [rewrite(item) for item in tree[1]])
+        return tuple(rewrite(part) if isinstance(part, tuple) else part for part in tree)
+
+    tree = rewrite(reference.ast_tree(source))
+    assert next(texts, None) is None, source
+    return tree
 
 
 def _derivatives(torch, out, leaves, order) -> dict:
