@@ -68,8 +68,8 @@ def part_distance(mine, theirs, dtype: str):
 
 
 def compare(mine: dict, theirs: dict, dtype: str) -> dict:
-    """{part: 0 | k | DIFFERENT | RAISES}, for each part torch gives. Errors: torch's text must be within agrad's message
-    (agrad may add a hint or a position)."""
+    """{part: 0 | k | DIFFERENT | RAISES}, for each part torch gives. Errors: torch's text must
+    be within agrad's message (agrad may add a hint or a position)."""
     if "error" in mine or "error" in theirs:
         if "error" in mine and "error" in theirs:
             return {"error": 0 if theirs["error"] in mine["error"] else DIFFERENT}

@@ -13,8 +13,9 @@ from .compare import DIFFERENT, RAISES, worst
 def _unused(case, mine, theirs) -> bool:
     """grad(f, x) where f does not depend on x (or no longer does): agrad gives 0, as the README's
     "Higher order" says; torch raises unless given allow_unused=True, materialize_grads=True."""
-    return bool(case.get("wrt")) and "error" not in mine and "error" in theirs and (
-        "appears to not have been used" in theirs["error"] or "does not require grad and does not have" in theirs["error"])
+    raised = theirs.get("error", "")
+    return bool(case.get("wrt")) and "error" not in mine and (
+        "appears to not have been used" in raised or "does not require grad and does not have" in raised)
 
 
 def _vector_overflow(case, mine, theirs) -> bool:
@@ -182,7 +183,7 @@ def counts(measured: list[dict]) -> dict:
 
 def table(measured: list[dict], markdown: bool = False) -> str:
     rows = counts(measured)
-    total = {c: max(r[c] for r in rows.values()) if c == "N" else sum(r[c] for r in rows.values()) for c in COLUMNS}
+    total = {c: (max if c == "N" else sum)(r[c] for r in rows.values()) for c in COLUMNS}
     head = ("row",) + COLUMNS
     lines = []
     for name, row in [*rows.items(), (TOTAL, total)]:
@@ -192,8 +193,10 @@ def table(measured: list[dict], markdown: bool = False) -> str:
         out += ["| " + " | ".join(line) + " |" for line in lines]
         return "\n".join(out)
     widths = [max(len(x[i]) for x in [head] + lines) for i in range(len(head))]
-    return "\n".join("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(x, widths)))
-                     for x in [head] + lines)
+    def line(cells):
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
+    return "\n".join(line(cells) for cells in [head] + lines)
 
 
 def reasons(measured: list[dict]) -> str:
