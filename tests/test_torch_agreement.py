@@ -31,7 +31,7 @@ from agreement.rows import COLUMNS, TOTAL, counts  # noqa: E402
 # pastes the table, re-records (`--record`) and empties this set.
 AFTER_MERGE = {
     "scalar, correctly rounded functions", "scalar, every function", "--backward N, --zero-grad",
-    "--hook NAME=EXPR", "--no-grad NAME", "--gradient (a scalar seed)", "grad() of each function",
+    "--hook NAME=EXPR", "--no-grad NAME", "--gradient (a scalar seed)", "--retain-grad NAME", "grad() of each function",
     "grad(grad()) of each function", "nested grad(), random, order 1", "nested grad(), random, order 2",
     "nested grad(), random, order 3", "--order 3", "--hessian, scalars",
     "reductions, float32, 1 to 1000 elements", "float32, scalar arithmetic and integer powers",

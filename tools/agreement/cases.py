@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 
 from agrad.engine import ops
 
@@ -123,6 +124,19 @@ def lessons(rng, count):
                     gradient=rng.choice([2.0, -0.5, 0.1]))
 
 
+def retained(rng, count):
+    """y = EXPR; an expression of y and the variables, with --retain-grad y."""
+    functions = UNARY + BINARY
+    for _ in range(count):
+        for _ in range(10):  # mostly an intermediate that depends on a variable
+            assigned = _expression(rng, functions, 1, 4)
+            if re.search(r"\b[xwv]\b", assigned) or rng.random() < 0.1:
+                break
+        source = re.sub(r"\bv\b", "y", _expression(rng, functions, 1, 5))
+        case = _case("--retain-grad NAME", f"y = {assigned}; {source}", _scalar_bindings(rng), retain_grad=["y"])
+        yield {**case, "assign": ["y", assigned], "inner": source}
+
+
 def first_and_second_order(rng, count):
     """grad() of every function, once and twice, at a few points (the grad_fn names of
     derivative graphs, and their values at the edges)."""
@@ -222,7 +236,7 @@ def error_texts(rng, count):
 
 GENERATORS = [random_scalar, special_points, random_vectors, lambda rng, n: reductions(rng, n, "float64"),
               lambda rng, n: reductions(rng, n, "float32"), lessons, first_and_second_order, nested_random,
-              orders_hessians_jacobians, float32, literal_folding, error_texts]
+              orders_hessians_jacobians, float32, literal_folding, error_texts, retained]
 
 
 def all_cases(seed: int, count: int) -> list[dict]:

@@ -35,6 +35,8 @@ def agrad_result(case: dict) -> dict:
     options = dict(case.get("options", {}))
     if "hooks" in options:
         options["hooks"] = tuple(tuple(pair) for pair in options["hooks"])
+    if "retain_grad" in options:
+        options["retain_grad"] = tuple(options["retain_grad"])
     if "no_grad" in options:
         options["no_grad"] = frozenset(options["no_grad"])
     try:
@@ -42,7 +44,7 @@ def agrad_result(case: dict) -> dict:
     except agrad.AgradError as exc:
         return {"error": exc.message}
     parts = {"value": _plain(r.value), "grad_fn": r.grad_fn}
-    for name in case["bindings"]:
+    for name in [*case["bindings"], *options.get("retain_grad", ())]:
         parts[f"grad:{name}"] = _plain(r.grads.get(name))
     if options.get("backward_passes", 1) > 1:
         for i, grads in enumerate(r.passes, 1):
@@ -87,8 +89,18 @@ def _torch_parts(torch, case: dict) -> dict:
               for name, value in case["bindings"].items()}
     tree = python_literals(case.get("inner", case["source"]))
 
+    retained = {}
+
     def forward(env):
-        out = reference.torch_value(tree, {**CONSTANTS, **env})
+        env = {**CONSTANTS, **env}
+        if "assign" in case:  # NAME = EXPR; then the source, with NAME.retain_grad() (--retain-grad)
+            name, text = case["assign"]
+            value = reference.torch_value(python_literals(text), env)
+            if not isinstance(value, torch.Tensor):  # a number: the user's torch.tensor(number)
+                value = torch.tensor(value, dtype=dtype)
+            value.retain_grad()  # (raises for a constant, as it does in torch)
+            env[name] = retained[name] = value
+        out = reference.torch_value(tree, env)
         for name in case.get("wrt", ()):  # grad(grad(f, x), x): autograd.grad, create_graph=True
             if not (isinstance(out, torch.Tensor) and out.requires_grad):
                 raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
@@ -117,8 +129,9 @@ def _torch_parts(torch, case: dict) -> dict:
                               for n, t in leaves.items()})
     elif seed is None:
         pass  # nothing to differentiate: no grads (agrad does not run backward either)
-    for name, leaf in leaves.items():
-        parts[f"grad:{name}"] = None if leaf.grad is None else _plain(leaf.grad)
+    for name, leaf in {**leaves, **retained}.items():
+        grad = getattr(leaf, "grad", None)
+        parts[f"grad:{name}"] = None if grad is None else _plain(grad)
     return parts
 
 
