@@ -22,6 +22,8 @@ def encode(value):
     numbers are tagged by their part's name: see decode)."""
     if isinstance(value, list):
         return [encode(v) for v in value]
+    if isinstance(value, dict):
+        return {k: encode(v) for k, v in value.items()}
     if isinstance(value, float) and value != value:
         return "nan"
     if isinstance(value, float) and value in (float("inf"), float("-inf")):
@@ -134,7 +136,7 @@ def main(argv=None) -> int:
         record(sample(measured, args.seed))
     if args.json:
         for m in measured:
-            print(json.dumps({k: (encode(v) if k != "case" else v) for k, v in m.items()}, default=str))
+            print(json.dumps({k: encode(v) for k, v in m.items()}, allow_nan=False))
         return 0
     print(table(measured, markdown=args.rows))
     if not args.rows:
