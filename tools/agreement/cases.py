@@ -232,6 +232,13 @@ def error_texts(rng, count):
     yield _case(row, "x[-4]", {"x": [1.0, 2.0, 3.0]})
     yield _case(row, "x * 2", {"x": 1.0, "w": 2.0}, hooks=[["w", "g*2"]], no_grad=["w"])
     yield _case(row, "2 * 3", {"x": 1.0})
+    yield _case(row, "grad(x * 2, x)", {"x": [1.0, 2.0]}, inner="x * 2", wrt=["x"])
+    yield _case(row, "sum(x * 2)", {"x": [1.0, 2.0]}, gradient=[1.0, 2.0])
+    yield _case(row, "max(x)", {"x": []})
+    yield _case(row, "min(x)", {"x": []})
+    yield _case(row, "x[0]", {"x": 2.0})
+    yield _case(row, "x * 2", {"x": [1.0, 2.0]}, hessian=True)
+    yield _case(row, "x * w", {"x": [1.0, 2.0], "w": [1.0, 2.0, 3.0]}, jacobian=True)
 
 
 GENERATORS = [random_scalar, special_points, random_vectors, lambda rng, n: reductions(rng, n, "float64"),
