@@ -133,9 +133,11 @@ def _postfix(text, tree):
 # -- torch ------------------------------------------------------------------------------------
 
 def torch_value(tree, env):
-    """The tree computed by PyTorch; numbers stay Python numbers, as agrad's literals do."""
+    """The tree computed by PyTorch; numbers stay Python numbers, as agrad's literals do, except
+    as a function's argument: torch's functions take tensors (of the leaves' dtype)."""
     import torch
 
+    dtype = next((v.dtype for v in env.values() if isinstance(v, torch.Tensor)), torch.float64)
     kind = tree[0]
     if kind == "var":
         return env[tree[1]]
@@ -145,13 +147,14 @@ def torch_value(tree, env):
         fn = torch
         for part in torch_path(ops.TABLE[tree[1]]).split("."):
             fn = getattr(fn, part)
-        return fn(torch_value(tree[2], env))
+        arg = torch_value(tree[2], env)
+        return fn(arg if isinstance(arg, torch.Tensor) else torch.tensor(arg, dtype=dtype))
     if kind == "neg":
         return -torch_value(tree[1], env)
     if kind == "clamp":
         x, lo, hi = (torch_value(t, env) for t in tree[1:])
         if isinstance(lo, torch.Tensor) or isinstance(hi, torch.Tensor):
-            lo, hi = (v if isinstance(v, torch.Tensor) else torch.tensor(v, dtype=torch.float64) for v in (lo, hi))
+            lo, hi = (v if isinstance(v, torch.Tensor) else torch.tensor(v, dtype=dtype) for v in (lo, hi))
         return torch.clamp(x, lo, hi)
     if kind == "bin":
         a, b = torch_value(tree[2], env), torch_value(tree[3], env)
@@ -171,7 +174,7 @@ def torch_value(tree, env):
             return torch.pow(a, b)
         if tree[1] == "dot":
             return torch.dot(a, b)
-        a, b = (x if isinstance(x, torch.Tensor) else torch.tensor(x, dtype=torch.float64) for x in (a, b))
+        a, b = (x if isinstance(x, torch.Tensor) else torch.tensor(x, dtype=dtype) for x in (a, b))
         return {"max": torch.maximum, "min": torch.minimum, "atan2": torch.atan2, "hypot": torch.hypot}[tree[1]](a, b)
     if kind == "red":
         v = torch_value(tree[2], env)
@@ -182,7 +185,7 @@ def torch_value(tree, env):
         return torch_value(tree[1], env)[tree[2]]
     if kind == "vec":
         items = [torch_value(item, env) for item in tree[1]]
-        return torch.stack([x if isinstance(x, torch.Tensor) else torch.tensor(x, dtype=torch.float64)
+        return torch.stack([x if isinstance(x, torch.Tensor) else torch.tensor(x, dtype=dtype)
                             for x in items])
     raise ValueError(kind)
 
