@@ -66,3 +66,18 @@ def test_float32_backward_kernels_round_each_operation():
         x.value = float(f32(0.3))
         (g,) = grad(call("tanh", x), x, create_graph=True)
     assert g.item() == want
+
+
+@pytest.mark.parametrize("source, name, want", [
+    # a program's literal saved by its op (`x / 100`, `w * 0.5`) is a wrapped number tensor in
+    # torch, so the formula's `grad / other` is div.Tensor (DivBackward0), where a formula's own
+    # number (log2's ln 2, pow's exponent) is a C++ Scalar (MulBackward1); names seen in torch 2.13
+    ("grad(grad(cos(x / 100), x), x)", "DivBackward0", -math.cos(0.4 / 100) / 100 / 100),
+    ("grad(grad(sinh(x * 0.5), x), x)", "MulBackward0", math.sinh(0.2) * 0.25),
+    ("grad(grad(log2(x), x), x)", "MulBackward1", -1 / (0.4 * 0.4 * math.log(2))),
+    ("grad(grad(grad(log2(x), x), x), x)", "MulBackward1", 2 / (0.4 ** 3 * math.log(2))),
+])
+def test_a_programs_literal_stays_a_tensor_in_the_formulas(source, name, want):
+    r = agrad.evaluate(source, x=0.4)
+    assert r.grad_fn == name
+    assert r.value == pytest.approx(want, rel=1e-14)

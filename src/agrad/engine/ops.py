@@ -217,13 +217,21 @@ NEG = _op("neg", 1, K.neg, [lambda g, out, a: -g], "NegBackward0", ["-1"], saves
 # `t - c` and `t / c` SubBackward1 and DivBackward1; `c - t` and `c / t` are torch's
 # empty_like(t).fill_(c).sub_(t) and .div_(t): SubBackward0 and DivBackward0. Same kernels and
 # rules: only the node names differ (and the Scalar is no saved tensor).
-MUL_SCALAR = _op("mul_scalar", 2, K.mul, MUL.grads, "MulBackward1", ["c", "c"], saves=False, symbol="*",
+def _scalar(t):
+    """A mul.Scalar's or div.Scalar's number operand as the C++ Scalar torch saves, a Python
+    number, so that differentiating `grad * 2` again multiplies by 2.0 as mul.Scalar
+    (MulBackward1), not by a wrapped number tensor (MulBackward0)."""
+    return t.value if t.is_number else t
+
+
+MUL_SCALAR = _op("mul_scalar", 2, K.mul,
+                 [lambda g, out, a, b: g * _scalar(b), lambda g, out, a, b: g * _scalar(a)], "MulBackward1", ["c", "c"], saves=False, symbol="*",
                  params=("a", "b"), torch="a.mul(c) in a derivative formula (c a C++ Scalar)", public=False)
 ADD_SCALAR = _op("add_scalar", 2, K.add, ADD.grads, "AddBackward1", ["1", "1"], saves=False, symbol="+",
                  params=("a", "b"), torch="a.add(c) in a derivative formula (c a C++ Scalar)", public=False)
 SUB_SCALAR = _op("sub_scalar", 2, K.sub, SUB.grads, "SubBackward1", ["1", "-"], saves=False, symbol="-",
                  params=("a", "c"), torch="a.sub(c) in a derivative formula (c a C++ Scalar)", public=False)
-DIV_SCALAR = _op("div_scalar", 2, K.div, DIV.grads, "DivBackward1", ["1/c", "-"], saves=False, symbol="/",
+DIV_SCALAR = _op("div_scalar", 2, K.div, [lambda g, out, a, b: g / _scalar(b), DIV.grads[1]], "DivBackward1", ["1/c", "-"], saves=False, symbol="/",
                  params=("a", "c"), torch="a.div(c) in a derivative formula (c a C++ Scalar)", public=False)
 _IN_FORMULAS = {  # (name, (a is a number, b is a number)): the entry in a derivative formula
     ("mul", (False, True)): MUL_SCALAR, ("mul", (True, False)): MUL_SCALAR,
@@ -238,7 +246,7 @@ def _pow_base_rule(g, out, a, b):
     if b.is_number:
         if b.value == 0:
             return zeros_like(g)
-        return g * (b * a ** (b.value - 1.0))
+        return g * (b.value * a ** (b.value - 1.0))  # pow.Tensor_Scalar's exponent is a C++ Scalar
     return where(mask(lambda e: e == 0, b), 0.0, g * (b * a ** (b - 1.0)))
 
 
@@ -660,15 +668,19 @@ def signatures(name: str) -> list[str]:
     return [f"{name}({', '.join(op.params)})" for op in ops]
 
 
-def variant(name: str, numbers: tuple) -> Optional[Op]:
+def variant(name: str, numbers: tuple, scalars: Optional[tuple] = None) -> Optional[Op]:
     """The entry of the table `call(name, ...)` applies to operands that are (True) or are not
     (False) Python numbers in torch's terms; None for c / x, which torch computes as
-    x.reciprocal() * c (MulBackward0 over ReciprocalBackward0)."""
+    x.reciprocal() * c (MulBackward0 over ReciprocalBackward0). `scalars` says which operands
+    are a formula's own numbers (Python floats in a rule, C++ Scalars in torch's formulas); a
+    program's literal that a rule uses (`x * 2.5` saves 2.5, its rule is `g * b`) stays a wrapped
+    number tensor in torch, so `g * b` is MulBackward0, not MulBackward1."""
     overload = OVERLOADS.get((name, len(numbers)))
     if overload is not None:
         return TABLE[overload]
-    if len(numbers) == 2 and numbers[0] != numbers[1] and name in _SCALAR_FORMS and in_formulas():
-        return _IN_FORMULAS[(name, numbers)]
+    if scalars is not None and len(scalars) == 2 and scalars[0] != scalars[1] and name in _SCALAR_FORMS \
+            and in_formulas():
+        return _IN_FORMULAS[(name, scalars)]
     if name == "sub":
         if numbers[0] and not numbers[1]:
             return RSUB
@@ -692,7 +704,7 @@ def call(name: str, *args) -> Tensor:
     if name == "select" and not a[1].is_number:
         raise IndexingError("an index must be a whole number written in the expression, not a tensor (torch: "
                             "tensors used as indices must be long, int, byte or bool tensors)", argument=1)
-    op = variant(name, tuple([t.is_number for t in a]))
+    op = variant(name, tuple([t.is_number for t in a]), tuple([type(x) is not Tensor for x in args]))
     if op is None:
         return apply(MUL, apply(RECIPROCAL, a[1]), a[0])  # torch: c / x is x.reciprocal() * c
     return apply(op, *a)
