@@ -25,21 +25,6 @@ from agreement.compare import DIFFERENT, compare, ordinal, ulps  # noqa: E402
 from agreement.main import RECORDED, load_recorded, measure  # noqa: E402
 from agreement.rows import COLUMNS, TOTAL, counts  # noqa: E402
 
-# TEMPORARY, for merging issue 16's fixes: rows whose figures those fixes change (grad_fn names of
-# derivative graphs, float32 accumulation and seeds, literal folding, error texts). Their README
-# claims are not checked until the lead re-measures (`python tools/torch_agreement.py --rows`),
-# pastes the table, re-records (`--record`) and empties this set.
-AFTER_MERGE = {
-    "scalar, correctly rounded functions", "scalar, every function", "--backward N, --zero-grad",
-    "--hook NAME=EXPR", "--no-grad NAME", "--gradient (a scalar seed)", "--retain-grad NAME", "grad() of each function",
-    "grad(grad()) of each function", "nested grad(), random, order 1", "nested grad(), random, order 2",
-    "nested grad(), random, order 3", "--order 3", "--hessian, scalars",
-    "reductions, float32, 1 to 1000 elements", "float32, scalar arithmetic and integer powers",
-    "float32, special points", "float32, functions at random points", "float32, vectors",
-    "literal parts (Python's arithmetic, functions as tensors)", "error texts",
-}
-
-
 def readme_table() -> dict:
     """{row: {column: number}} from the README's section "How close to PyTorch"."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -82,17 +67,13 @@ def test_every_row_is_recorded():
     assert set(recorded_counts()) == set(readme_table()) - {TOTAL}
 
 
-@pytest.mark.parametrize("row", sorted(set(readme_table()) - {TOTAL} - AFTER_MERGE))
+@pytest.mark.parametrize("row", sorted(set(readme_table()) - {TOTAL}))
 def test_the_readme_claim_holds_on_the_recorded_cases(row):
     claimed, measured = readme_table()[row], recorded_counts()[row]
     assert measured["N"] <= claimed["N"], f"{row}: {measured['N']} ulps from torch, the README says {claimed['N']}"
     for column in COLUMNS[1:]:
         if column != "N":
             assert measured[column] <= claimed[column], (row, column, measured[column], claimed[column])
-
-
-def test_after_merge_names_only_rows_of_the_table():
-    assert AFTER_MERGE <= set(readme_table())
 
 
 def test_the_recording_is_small_and_covers_every_kind_of_difference():
