@@ -6,7 +6,7 @@ import gc
 
 from agrad.evaluation import lessons
 from agrad.compiled import builder, tape as tapes
-from agrad.engine import shapes
+from agrad.engine import anomaly, shapes
 from agrad.language import syntax_tree as st
 from agrad.errors import AgradError, BindingError, LimitError
 from agrad.limits import check_source, cost_limit
@@ -253,7 +253,11 @@ def run(source: str, bindings: dict | None = None, options: RunOptions | None = 
                         cost_limit("max_backward_steps", options.max_backward_steps))
         previous = enter_evaluation(options.dtype, budget)
         try:
-            result = _run(source, bindings, options, program)
+            if options.anomaly:
+                with anomaly.watching(source):
+                    result = _run(source, bindings, options, program)
+            else:
+                result = _run(source, bindings, options, program)
         finally:
             leave_evaluation(previous)
         if options.check:  # after the run, whose evaluation mode the check's own runs must not share
