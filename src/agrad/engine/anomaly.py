@@ -216,7 +216,8 @@ def _values(names, values, element, texts=()) -> str:
             shown = _number(value)
             part = shown if name == shown else f"{name} = {shown}"
         elif element is not None and element < len(value):
-            part = f"{name}[{element}] = {_number(value[element])}"
+            indexed = name if name.isidentifier() else f"({name})"  # (v*8)[88], not v*8[88]
+            part = f"{indexed}[{element}] = {_number(value[element])}"
             notes.append(f"shape {shapes.shape_text(value)}")
         else:
             part = f"{name}: shape {shapes.shape_text(value)}"
