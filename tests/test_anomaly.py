@@ -180,6 +180,14 @@ def test_without_anomaly_nothing_changes():
     assert anomaly.current() is None  # the watch ends with its run, even a failed one
 
 
+def test_find_anomaly_returns_the_error():
+    found = agrad.find_anomaly("sqrt(x - x) * 0", {"x": 1.0})
+    assert isinstance(found, AnomalyError) and found.node == "SqrtBackward0"
+    assert agrad.find_anomaly("x * 2", {"x": NAN}) is None
+    with pytest.raises(agrad.UnboundVariableError):  # other errors are raised as ever
+        agrad.find_anomaly("log(y)", {"x": 1.0})
+
+
 def test_a_clean_run_gives_the_same_result_on_the_engine():
     plain = agrad.run("x^2 * sin(w) + exp(x/w)", {"x": 0.5, "w": 2.0})
     watched = agrad.run("x^2 * sin(w) + exp(x/w)", {"x": 0.5, "w": 2.0}, anomaly=True)
