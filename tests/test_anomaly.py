@@ -242,3 +242,18 @@ def test_points_run_each_row_under_the_watch(cli, tmp_path):
     got = [json.loads(line) for line in r.stdout.splitlines()]
     assert got[0]["value"] == 2.0 and got[0]["grads"] == {"x": 0.25}
     assert got[1]["error"]["node"] == "sqrt" and r.exit_code == 1
+
+
+def test_a_hook_is_judged_when_it_runs_not_at_its_trial():
+    # the hook g/(g-1) is tried once with g = 1 when it is set up (only g may appear in it): no
+    # anomaly there. It runs with the real gradient: 3 gives 3/2; 1 gives 1/0 = inf, made here.
+    r = agrad.run("x * 3", {"x": 2.0}, anomaly=True, hooks=[("x", "g/(g-1)")])
+    assert r.grads == {"x": 1.5}
+    exc = stopped("x * 1", {"x": 2.0}, hooks=[("x", "g/(g-1)")])
+    assert (exc.node, exc.phase) == ("div", "forward") and exc.caret().split("\n")[0] == "g/(g-1)"
+
+
+def test_check_differences_are_not_watched():
+    # sqrt at 0: the check's point 0 - eps gives nan in forward, which is the check's, not the program's
+    r = agrad.run("sqrt(x)", {"x": 0.0}, anomaly=True, check=1)
+    assert r.grads == {"x": math.inf} and r.check.status == "kink"

@@ -40,6 +40,17 @@ def watching(source: str | None):
         _WATCH.reset(token)
 
 
+@contextmanager
+def paused():
+    """No detection inside: for a trial run whose values are not the program's (a hook's check
+    with g = 1)."""
+    token = _WATCH.set(None)
+    try:
+        yield
+    finally:
+        _WATCH.reset(token)
+
+
 class Watch:
     """One evaluation's anomaly detection. spans: id(tensor) -> (tensor, span, made_by): where in
     the source each node was made (the tensor is kept so that its id is not reused); made_by is

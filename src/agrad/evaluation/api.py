@@ -275,7 +275,8 @@ def run(source: str, bindings: dict | None = None, options: RunOptions | None = 
         if options.check:  # after the run, whose evaluation mode the check's own runs must not share
             from agrad.evaluation.gradcheck import gradcheck
 
-            result.check = gradcheck(source, bindings, options, result, run, program)
+            checked = options.replace(anomaly=False) if options.anomaly else options  # (its points are not the user's)
+            result.check = gradcheck(source, bindings, checked, result, run, program)
             result.check.result = result
         return result
     except AgradError as exc:
