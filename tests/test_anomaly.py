@@ -257,3 +257,11 @@ def test_check_differences_are_not_watched():
     # sqrt at 0: the check's point 0 - eps gives nan in forward, which is the check's, not the program's
     r = agrad.run("sqrt(x)", {"x": 0.0}, anomaly=True, check=1)
     assert r.grads == {"x": math.inf} and r.check.status == "kink"
+
+
+def test_the_error_pickles_whole():
+    import pickle
+
+    exc = pickle.loads(pickle.dumps(stopped("sqrt(x - x) * 0", {"x": 1.0})))
+    assert (exc.node, exc.phase, exc.rule, exc.span) == ("SqrtBackward0", "backward", "x: 1/(2*sqrt(x))", (0, 11))
+    assert exc.caret() == "sqrt(x - x) * 0\n^^^^^^^^^^^"

@@ -149,12 +149,20 @@ class AnomalyError(ComputeError):
         super().__init__(message, span, source)
         self.node, self.phase, self.element, self.rule = node, phase, element, rule
 
+    def __reduce__(self):  # (pickled whole, its keywords included: a worker or a thread pool may send it)
+        return _anomaly_error, (self.message, self.span, self.source, self.node, self.phase, self.element,
+                                self.rule)
+
     def record(self) -> dict:
         """The fields a JSON error record adds for it."""
         fields = {"node": self.node, "phase": self.phase, "element": self.element}
         if self.rule is not None:
             fields["rule"] = self.rule
         return fields
+
+
+def _anomaly_error(message, span, source, node, phase, element, rule) -> AnomalyError:
+    return AnomalyError(message, span, source, node=node, phase=phase, element=element, rule=rule)
 
 
 class ScalarOutputError(ComputeError):

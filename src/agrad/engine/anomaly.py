@@ -7,7 +7,7 @@ also checks forward, where it counts only what an op made itself: a nan out of i
 no nan, an inf out of finite inputs (an input bound as nan or inf passes through forward quietly;
 its backward is torch's to judge, and torch flags it there as soon as a node returns nan).
 
-Off, this costs nothing per op: no Watch is installed (the ContextVar holds None), the lowering
+Off, this costs nothing per op: no Watch is installed (engine/watch.py holds None), the lowering
 reads it once per expression and the backward pass once per pass, and the compiled scalar path
 never runs with it (RunOptions.plain is False under --anomaly). On, the backward pass runs with
 an on_step observer (the same hook --trace uses), which keeps every gradient dense.
@@ -15,40 +15,26 @@ an on_step observer (the same hook --trace uses), which keeps every gradient den
 
 from __future__ import annotations
 
-import contextvars
 import math
 from contextlib import contextmanager
 
 from agrad.engine import shapes
+from agrad.engine.watch import WATCH
 from agrad.errors import AnomalyError
-
-_WATCH = contextvars.ContextVar("agrad_anomaly", default=None)
-
 
 def current():
     """The Watch of this thread or task, or None (anomaly detection off)."""
-    return _WATCH.get()
+    return WATCH.get()
 
 
 @contextmanager
 def watching(source: str | None):
     """Detect anomalies in what runs inside (one evaluation of `source`)."""
-    token = _WATCH.set(Watch(source))
+    token = WATCH.set(Watch(source))
     try:
         yield
     finally:
-        _WATCH.reset(token)
-
-
-@contextmanager
-def paused():
-    """No detection inside: for a trial run whose values are not the program's (a hook's check
-    with g = 1)."""
-    token = _WATCH.set(None)
-    try:
-        yield
-    finally:
-        _WATCH.reset(token)
+        WATCH.reset(token)
 
 
 class Watch:

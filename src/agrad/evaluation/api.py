@@ -6,7 +6,7 @@ import gc
 
 from agrad.evaluation import lessons
 from agrad.compiled import builder, tape as tapes
-from agrad.engine import anomaly, shapes
+from agrad.engine import shapes
 from agrad.language import syntax_tree as st
 from agrad.errors import AgradError, AnomalyError, BindingError, LimitError
 from agrad.limits import check_source, cost_limit
@@ -266,7 +266,9 @@ def run(source: str, bindings: dict | None = None, options: RunOptions | None = 
         previous = enter_evaluation(options.dtype, budget)
         try:
             if options.anomaly:
-                with anomaly.watching(source):
+                from agrad.engine.anomaly import watching  # (imported only when on)
+
+                with watching(source):
                     result = _run(source, bindings, options, program)
             else:
                 result = _run(source, bindings, options, program)

@@ -10,7 +10,7 @@ from agrad.limits import MAX_HESSIAN_ENTRIES, too_costly
 from agrad.evaluation.lowering import lower
 from agrad.language.parser import parse
 from agrad.engine.autograd import grad
-from agrad.engine.anomaly import paused
+from agrad.engine.watch import paused
 from agrad.engine.tensor import Tensor, no_grad
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 import weakref
 
-from agrad.engine import anomaly as _anomaly
+from agrad.engine.watch import current as _watching  # --anomaly's switch
 from agrad.engine import literals
 from agrad.engine import ops
 from agrad.engine import shapes
@@ -134,7 +134,7 @@ def _walk(root, variables, assigned, will_assign, seen, source) -> Tensor:
     # their results, which sit on `values` in source order. seen: (the variables used in order,
     # their set, the Numbers).
     used, used_set, numbers = seen
-    watch = _anomaly.current()  # --anomaly (None when off: one read per expression)
+    watch = _watching()  # --anomaly (None when off: one read per expression)
     values: list[Tensor] = []
     modes: list[bool] = []  # grad mode to restore when a no_grad(...) call is done
     stack = [(root, False)]
