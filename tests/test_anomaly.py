@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import agrad
-from agrad.engine import anomaly
+from agrad.engine import watch
 from agrad.errors import AnomalyError
 
 NAN = math.nan
@@ -174,10 +174,10 @@ def test_live_against_torch():
 def test_without_anomaly_nothing_changes():
     r = agrad.run("sqrt(x - x) * 0", {"x": 1.0})
     assert math.isnan(r.grads["x"]) and r.value == 0.0
-    assert anomaly.current() is None
+    assert watch.current() is None
     with pytest.raises(AnomalyError):
         agrad.run("log(x)", {"x": -1.0}, options=agrad.RunOptions(anomaly=True))
-    assert anomaly.current() is None  # the watch ends with its run, even a failed one
+    assert watch.current() is None  # the watch ends with its run, even a failed one
 
 
 def test_find_anomaly_returns_the_error():

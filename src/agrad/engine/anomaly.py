@@ -22,10 +22,6 @@ from agrad.engine import shapes
 from agrad.engine.watch import WATCH
 from agrad.errors import AnomalyError
 
-def current():
-    """The Watch of this thread or task, or None (anomaly detection off)."""
-    return WATCH.get()
-
 
 @contextmanager
 def watching(source: str | None):
@@ -54,7 +50,7 @@ class Watch:
         it folded) on `inputs` (Tensors) of source spans spans[1:] at spans[0] of `source`: raise
         at a nan made from inputs without one, or an inf made from finite inputs."""
         span = spans[0]
-        if out.op is not None:
+        if out.op is not None and source is self.source:  # (a hook's text is another source)
             self.spans[id(out)] = (out, span, None)
         bad = _made(out.value, [t.value for t in inputs])
         if bad is None:
