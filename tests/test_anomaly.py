@@ -265,3 +265,17 @@ def test_the_error_pickles_whole():
     exc = pickle.loads(pickle.dumps(stopped("sqrt(x - x) * 0", {"x": 1.0})))
     assert (exc.node, exc.phase, exc.rule, exc.span) == ("SqrtBackward0", "backward", "x: 1/(2*sqrt(x))", (0, 11))
     assert exc.caret() == "sqrt(x - x) * 0\n^^^^^^^^^^^"
+
+
+def test_jacobian_float32_and_a_seed():
+    # --jacobian: the pass for output 0 (seed [1, 0]) sends [0, 0] to sqrt, whose rule gives
+    # 0 / (2*sqrt(0)) = nan at element 1
+    exc = stopped("sqrt(v) * 0", {"v": [1.0, 0.0]}, jacobian=True)
+    assert (exc.node, exc.element) == ("SqrtBackward0", 1)
+    # float32: exp(89) is past float32's largest number (3.4e38; e^89 is 4.5e38), a float64 is not
+    exc = stopped("exp(x)", {"x": 89.0}, dtype="float32")
+    assert (exc.node, exc.phase) == ("exp", "forward")
+    assert agrad.find_anomaly("exp(x)", {"x": 89.0}) is None
+    # a seed with a nan: MulBackward0's rule grad * b gives nan * 0 = nan at element 1 (torch too)
+    exc = stopped("v * 0", {"v": [1.0, 0.0]}, gradient=[1.0, NAN])
+    assert (exc.node, exc.element, exc.rule) == ("MulBackward0", 1, "a: b")
