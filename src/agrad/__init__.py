@@ -12,18 +12,18 @@ functions (`agrad.sin(t)`), `.backward(gradient, retain_graph, create_graph)`, `
 `.is_leaf`, `.grad_fn`, `retain_grad()`, `detach()`, `with agrad.no_grad(): ...`.
 """
 
-from agrad.evaluation.api import Result, check, evaluate, jacobian, run, vjp
+from agrad.evaluation.api import Result, check, evaluate, find_anomaly, jacobian, run, vjp
 from agrad.evaluation.options import RunOptions
-from agrad.errors import (AgradError, AgradSyntaxError, ArityError, BindingError, CheckError, ComputeError, IndexingError,
+from agrad.errors import (AgradError, AgradSyntaxError, AnomalyError, ArityError, BindingError, CheckError, ComputeError, IndexingError,
                      LimitError, ShapeError, UnboundVariableError, UnknownNameError)
 from agrad.engine.tensor import Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled, tensor
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "AgradError", "AgradSyntaxError", "ArityError", "BindingError", "CheckError", "ComputeError", "IndexingError", "LimitError",
+    "AgradError", "AgradSyntaxError", "AnomalyError", "ArityError", "BindingError", "CheckError", "ComputeError", "IndexingError", "LimitError",
     "Result", "RunOptions", "ShapeError", "Tensor", "UnboundVariableError", "UnknownNameError", "enable_grad", "evaluate",
-    "check", "is_grad_enabled", "jacobian", "no_grad", "run", "set_grad_enabled", "tensor", "vjp", "__version__",
+    "check", "find_anomaly", "is_grad_enabled", "jacobian", "no_grad", "run", "set_grad_enabled", "tensor", "vjp", "__version__",
 ]
 
 

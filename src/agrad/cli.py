@@ -197,6 +197,10 @@ def eval_command(
     max_check_evaluations: Annotated[Optional[int], typer.Option(
         "--max-check-evaluations", metavar="N", min=1, show_default=False,
         help="The most evaluations a --check may take (2n+1 for n input elements); default 20,001.")] = None,
+    anomaly: Annotated[bool, typer.Option(
+        "--anomaly", help="Stop at the first nan (in forward, or inf from finite inputs), naming the op or "
+                          "backward node, its rule and inputs, with a caret (torch's detect_anomaly). Exit 1.")]
+    = False,
     as_option: AsOptionOption = None,
 ):
     """Evaluate EXPR, backpropagate from its value, and print the graph and each leaf's gradient.
@@ -216,6 +220,8 @@ def eval_command(
                              grads_in=grad is None and (fmt is Format.pretty or fmt is None and points is None
                                                         and exprs != ["-"]))
         options = options.replace(**_check_settings(check, eps, atol, rtol, max_check_evaluations))
+        if anomaly:
+            options = options.replace(anomaly=True)
         if jacobian:
             _check_jacobian_options(gradient=gradient is not None, backward=backward > 1, zero_grad=zero_grad,
                                     trace=trace, order=order > 0, hessian=hessian, retain_grad=bool(retain_grad))

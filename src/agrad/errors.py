@@ -137,6 +137,34 @@ class ComputeError(AgradError):
     exit_code = 1
 
 
+class AnomalyError(ComputeError):
+    """--anomaly found a nan (or, in forward, an inf from finite inputs): engine/anomaly.py.
+    node: the op (forward) or backward node (backward) that made it; phase: "forward" or
+    "backward"; element: the vector's index at fault (None for a scalar); rule: in backward,
+    the input and its gradient formula as the op table writes it. A JSON error record carries
+    them."""
+
+    def __init__(self, message: str, span=None, source=None, *, node: str, phase: str, element=None,
+                 rule: str | None = None):
+        super().__init__(message, span, source)
+        self.node, self.phase, self.element, self.rule = node, phase, element, rule
+
+    def __reduce__(self):  # (pickled whole, its keywords included: a worker or a thread pool may send it)
+        return _anomaly_error, (self.message, self.span, self.source, self.node, self.phase, self.element,
+                                self.rule)
+
+    def record(self) -> dict:
+        """The fields a JSON error record adds for it."""
+        fields = {"node": self.node, "phase": self.phase, "element": self.element}
+        if self.rule is not None:
+            fields["rule"] = self.rule
+        return fields
+
+
+def _anomaly_error(message, span, source, node, phase, element, rule) -> AnomalyError:
+    return AnomalyError(message, span, source, node=node, phase=phase, element=element, rule=rule)
+
+
 class ScalarOutputError(ComputeError):
     """backward() without a gradient from an output that is not a scalar (torch's "grad can be
     implicitly created only for scalar outputs"); the command line says how to go on."""

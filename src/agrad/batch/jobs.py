@@ -41,7 +41,7 @@ PENDING_PER_WORKER = 4  # chunks in flight per worker: keeps workers busy, memor
 AUTO_JOBS_BYTES = 1 << 20  # stdin a file this large: a worker per core unless --jobs says otherwise
 PARSE_CACHE_SIZE = 512  # distinct sources whose parsed programs are kept
 PARSE_CACHE_MAX_CHARS = 4096  # longer sources are parsed each time, not kept
-JSON_KEYS = ("expr", "vars", "gradient", "check")
+JSON_KEYS = ("expr", "vars", "gradient", "check", "anomaly")
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
@@ -128,10 +128,10 @@ def _unique_keys(pairs: list) -> dict:
 _DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys)
 
 
-def read_json_line(text: str) -> tuple[str, dict, object, object]:
+def read_json_line(text: str) -> tuple[str, dict, object, object, object]:
     """A JSON job, {"expr": "...", "vars": {"x": 3}, "gradient": [1, 0.5], "check": 1}: its source,
-    its raw bindings, its seed (None where it has none; read by json_binding) and its --check
-    (None where it has none). (The caller passes a
+    its raw bindings, its seed (None where it has none; read by json_binding), its --check
+    and its --anomaly ("anomaly": true or false; each None where it has none). (The caller passes a
     line that starts with "{", so never a byte-order mark, which json.loads would refuse and
     the decoder does not check.)"""
     try:
@@ -146,7 +146,7 @@ def read_json_line(text: str) -> tuple[str, dict, object, object]:
     if unknown:
         raise InputError(f"unknown key {unknown[0]!r} in the JSON line "
                          '(it may have "expr", a string, "vars", an object, "gradient", a number or an array, '
-                         'and "check", 0, 1 or 2)')
+                         '"check", 0, 1 or 2, and "anomaly", true or false)')
     if "expr" not in obj:
         raise InputError('the JSON line has no "expr" (the expression to evaluate)')
     source, variables = obj["expr"], obj.get("vars", {})
@@ -159,7 +159,10 @@ def read_json_line(text: str) -> tuple[str, dict, object, object]:
     check = obj.get("check", None)
     if check is not None and (type(check) not in (int, bool) or check not in (0, 1, 2)):
         raise InputError(f'"check" must be 0, 1 or 2 (or true, false), not {json.dumps(check)}')
-    return source, variables, obj.get("gradient"), check
+    anomaly = obj.get("anomaly", None)
+    if anomaly is not None and type(anomaly) is not bool:
+        raise InputError(f'"anomaly" must be true or false, not {json.dumps(anomaly)}')
+    return source, variables, obj.get("gradient"), check, anomaly
 
 
 def json_binding(name: str, value, label: str = "variable '{}'"):
@@ -233,7 +236,7 @@ class ExpressionJobs:
                 return SKIPPED
             bindings, options = spec.bindings, spec.options
             if spec.lines and text.lstrip().startswith("{"):
-                source, variables, seed, check = read_json_line(text)
+                source, variables, seed, check, anomaly = read_json_line(text)
                 bindings = dict(bindings)
                 for name, value in variables.items():
                     bindings[name] = json_binding(name, value)
@@ -246,6 +249,8 @@ class ExpressionJobs:
                     if int(check) and self.formatter.fmt == "plain":
                         raise InputError('a job\'s "check" gives more than one line: use --format json or pretty')
                     options = options.replace(check=int(check))
+                if anomaly is not None and anomaly != options.anomaly:  # the job's own --anomaly
+                    options = options.replace(anomaly=anomaly)
             else:
                 source = text
             result = run(source, bindings, options, program=parse_once(source))

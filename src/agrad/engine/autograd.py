@@ -10,6 +10,7 @@ its rules, and sums a broadcast operand's gradient with its ops), so it gives Te
 
 from __future__ import annotations
 
+from agrad.engine.watch import current as _watching  # --anomaly's switch
 from agrad.engine import shapes as _shapes
 from agrad.engine.ops import SELECT, sum_to
 from agrad.engine.tensor import Tensor, current_mode, running_formulas
@@ -121,6 +122,9 @@ def _run(root: Tensor, gradient, retain_graph, create_graph, captured, on_step) 
     mode = current_mode()
     if mode.budget is not None:
         mode.budget.charge_pass(steps(order))
+    watch = _watching()  # --anomaly: one read per pass, None when off
+    if watch is not None:
+        on_step = watch.step(on_step)
     # Without a graph to build (and no trace to show each contribution), an index's gradient is
     # kept sparse (IndexGrads) until its vector is reached: a dense vector per index made
     # x[0] + ... + x[n] over a long x quadratic.

@@ -8,7 +8,7 @@ from agrad.evaluation import lessons
 from agrad.compiled import builder, tape as tapes
 from agrad.engine import shapes
 from agrad.language import syntax_tree as st
-from agrad.errors import AgradError, BindingError, LimitError
+from agrad.errors import AgradError, AnomalyError, BindingError, LimitError
 from agrad.limits import check_source, cost_limit
 from agrad.evaluation.lowering import lower, make_variables
 from agrad.evaluation.options import DEFAULT, RunOptions
@@ -212,6 +212,16 @@ def check(source: str, bindings: dict | None = None, options: RunOptions | None 
     return run(source, bindings, options, check=order, **keywords).check
 
 
+def find_anomaly(source: str, bindings: dict | None = None, options: RunOptions | None = None, **keywords):
+    """run() with --anomaly: the AnomalyError of the first nan (engine/anomaly.py), returned
+    rather than raised, or None when the run has none. Any other error is raised."""
+    try:
+        run(source, bindings, options, anomaly=True, **keywords)
+    except AnomalyError as exc:
+        return exc
+    return None
+
+
 def run(source: str, bindings: dict | None = None, options: RunOptions | None = None, *, program=None,
         **keywords) -> Result:
     """evaluate with the lessons' options (RunOptions, or its fields as keywords: options.py):
@@ -225,6 +235,8 @@ def run(source: str, bindings: dict | None = None, options: RunOptions | None = 
     a longer source raises LimitError before anything is parsed.
     max_nodes, max_backward_steps, max_hessian_entries, max_jacobian_entries: the cost bounds of this evaluation
     (limits.py), counted for this thread or task alone; past one, LimitError.
+    anomaly: stop at the first nan (in forward, or inf from finite inputs) with an AnomalyError
+    naming the op or backward node (engine/anomaly.py).
     check: 1 (or 2) checks the gradients (and second derivatives) against central differences
     into result.check (evaluation/gradcheck.py; a mismatch is not raised: result.check.error()).
     fast: a scalar program with number bindings and none of the options above runs on the fast
@@ -253,13 +265,20 @@ def run(source: str, bindings: dict | None = None, options: RunOptions | None = 
                         cost_limit("max_backward_steps", options.max_backward_steps))
         previous = enter_evaluation(options.dtype, budget)
         try:
-            result = _run(source, bindings, options, program)
+            if options.anomaly:
+                from agrad.engine.anomaly import watching  # (imported only when on)
+
+                with watching(source):
+                    result = _run(source, bindings, options, program)
+            else:
+                result = _run(source, bindings, options, program)
         finally:
             leave_evaluation(previous)
         if options.check:  # after the run, whose evaluation mode the check's own runs must not share
             from agrad.evaluation.gradcheck import gradcheck
 
-            result.check = gradcheck(source, bindings, options, result, run, program)
+            checked = options.replace(anomaly=False) if options.anomaly else options  # (its points are not the user's)
+            result.check = gradcheck(source, bindings, checked, result, run, program)
             result.check.result = result
         return result
     except AgradError as exc:

@@ -10,6 +10,7 @@ from agrad.limits import MAX_HESSIAN_ENTRIES, too_costly
 from agrad.evaluation.lowering import lower
 from agrad.language.parser import parse
 from agrad.engine.autograd import grad
+from agrad.engine.watch import paused
 from agrad.engine.tensor import Tensor, no_grad
 
 
@@ -32,7 +33,8 @@ def make_hook(name: str, source: str):
         raise
     g_holder = {"g": Tensor(1.0, name="g")}
     try:
-        lower(program, g_holder, source)  # check it once: only g and constants may appear
+        with paused():  # (g = 1 is a trial value: --anomaly judges the hook when it runs)
+            lower(program, g_holder, source)  # check it once: only g and constants may appear
     except UnboundVariableError as exc:
         raise UnboundVariableError(f"--hook {name}={source}: a hook is an expression in g only "
                                    f"({exc.message})", exc.span, source) from None

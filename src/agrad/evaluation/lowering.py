@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import weakref
 
+from agrad.engine.watch import current as _watching  # --anomaly's switch
 from agrad.engine import literals
 from agrad.engine import ops
 from agrad.engine import shapes
@@ -133,6 +134,7 @@ def _walk(root, variables, assigned, will_assign, seen, source) -> Tensor:
     # their results, which sit on `values` in source order. seen: (the variables used in order,
     # their set, the Numbers).
     used, used_set, numbers = seen
+    watch = _watching()  # --anomaly (None when off: one read per expression)
     values: list[Tensor] = []
     modes: list[bool] = []  # grad mode to restore when a no_grad(...) call is done
     stack = [(root, False)]
@@ -185,9 +187,26 @@ def _walk(root, variables, assigned, will_assign, seen, source) -> Tensor:
         except ShapeError as exc:
             raise _at(exc, node, source) from None
         result = values[-1]
+        if watch is not None and kids:
+            _watch_forward(watch, node, args, result, source)
         if kids and result.op is None and result.label is None and result.name is None and source is not None:
             result.label = source[node.span[0]:node.span[1]]  # a value computed without a graph
     return values[-1]
+
+
+def _watch_forward(watch, node, args, result: Tensor, source) -> None:
+    """--anomaly's forward check of an op the walk just ran (vectors, indexing, grad(), detach
+    and no_grad make no new numbers: grad()'s are its backward's, checked there)."""
+    if isinstance(node, st.Call) and node.func not in GRAPH_FUNCTIONS:
+        op = result.op or ops.public_functions().get(node.func)
+    elif isinstance(node, st.Binary) or isinstance(node, st.Unary) and node.op != "pos":
+        op = result.op or ops.TABLE.get("neg" if isinstance(node, st.Unary) else node.op)
+        if all(t.is_number for t in args):
+            op = None  # arithmetic on numbers, folded as Python does it
+    else:
+        return
+    spans = (node.span,) + tuple(kid.span for kid in st.children(node))
+    watch.forward(result, op, args, spans, source)
 
 
 def _vector(node: st.Vector, items, source) -> Tensor:

@@ -34,6 +34,7 @@ DEFAULTS = {
     "check_eps": 1e-6,  # its step and tolerances (torch.autograd.gradcheck's defaults)
     "check_atol": 1e-5,
     "check_rtol": 1e-3,
+    "anomaly": False,  # --anomaly: the first nan (in forward, or inf from finite inputs) is an error (engine/anomaly.py)
     "max_check_evaluations": None,  # its bound (limits.py); None for the default  # keep the gradient that reached each node in the last pass (the pretty tree shows it)
 }
 
@@ -63,7 +64,8 @@ class RunOptions:
         values["check"] = int(values["check"])
         v = values
         values["plain"] = bool(v["fast"]) and not (v["no_grad"] or v["retain_grad"] or v["hooks"] or v["zero_grad"]
-                                                   or v["trace"] or v["order"] or v["hessian"] or v["jacobian"] or v["check"]) \
+                                                   or v["trace"] or v["order"] or v["hessian"] or v["jacobian"] or v["check"]
+                                                   or v["anomaly"]) \
             and v["backward_passes"] == 1 and v["dtype"] == "float64" and v["gradient"] is None
         for name, value in values.items():
             object.__setattr__(self, name, value)

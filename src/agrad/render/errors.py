@@ -50,4 +50,6 @@ def error_fields(exc: AgradError, reserved=()) -> dict:
     """The "error" object of a JSON error record. column counts characters from 1: in the job's
     expression, or, for an input error, in the input line; None without a position."""
     column = exc.span[0] + 1 if exc.span is not None else None
-    return {"kind": exc.kind, "message": message(exc, reserved), "column": column}
+    fields = {"kind": exc.kind, "message": message(exc, reserved), "column": column}
+    record = getattr(exc, "record", None)  # an --anomaly error's node, phase, element and rule
+    return fields if record is None else {**fields, **record()}
