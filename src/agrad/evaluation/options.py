@@ -29,13 +29,13 @@ DEFAULTS = {
     "max_hessian_entries": None,
     "max_jacobian_entries": None,
     "fast": True,  # False: never the compiled scalar path, always the engine
-    "grads_in": False,
+    "grads_in": False,  # keep the gradient that reached each node in the last pass (the pretty tree shows it)
     "check": 0,  # --check: 1 compares the gradients with central differences, 2 the second derivatives too
     "check_eps": 1e-6,  # its step and tolerances (torch.autograd.gradcheck's defaults)
     "check_atol": 1e-5,
     "check_rtol": 1e-3,
     "anomaly": False,  # --anomaly: the first nan (in forward, or inf from finite inputs) is an error (engine/anomaly.py)
-    "max_check_evaluations": None,  # its bound (limits.py); None for the default  # keep the gradient that reached each node in the last pass (the pretty tree shows it)
+    "max_check_evaluations": None,  # --check's bound (limits.py); None for the default
 }
 
 # The options that add lines to a job's output (plain) or have no csv column: flag, default.
