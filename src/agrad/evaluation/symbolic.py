@@ -12,7 +12,7 @@ engine runs (scalar_kernel), and a rule's condition (`mask`) on constants is dec
 stays a `mask` node, which the formula's renderer cannot write and says so.
 
 Simplified as the DAG is built, only where the result is the same float: 1*a, a*1, a/1, a-0,
-a^1 and -(-a) are a, bit for bit; and, with the IEEE change the README accepts, a+0 is a (-0.0 + 0
+a^1 and -(-a) are a, -1*a is -a, bit for bit; and, with the IEEE change the README accepts, a+0 is a (-0.0 + 0
 is +0.0: the sign of a zero gradient may differ) and 0*a is 0 (0*inf is nan: a zero rule's
 gradient, floor's or sign's, stays 0 where the engine's is nan at an infinite gradient).
 
@@ -210,6 +210,10 @@ def _simplified(name: str, args: tuple):
             return a
         if _is(a, 0.0) or _is(b, 0.0):  # (IEEE: 0*inf is nan; accepted, README)
             return constant(0.0)
+        if _is(a, -1.0) and not b.known:  # (-1 * a is -a, bit for bit)
+            return apply_named("neg", (b,))
+        if _is(b, -1.0) and not a.known:
+            return apply_named("neg", (a,))
     elif name == "div":
         if _is(b, 1.0) and not a.known:
             return a
@@ -253,12 +257,17 @@ def forward(source: str):
 def backward(output: Sym, wrt: list, steps: list | None = None) -> list:
     """The gradient of output with respect to each Sym of wrt (constant 0 where it does not
     depend on it: agrad's gradient is None there), newest node first as the engine runs. steps,
-    when a list: one (node, gradient arriving, [(input, contribution), ...]) per node."""
+    when a list: one (node, gradient arriving, [(input's index, input, contribution), ...]) per
+    node, variables included (with no inputs)."""
     nodes = _needing_grad(output)
     grads = {output.id: constant(1.0)}
     for node in nodes:
         g = grads.get(node.id)
-        if g is None or node.kind != "op":
+        if g is None:
+            continue
+        if node.kind != "op":  # a variable: its gradient is complete
+            if steps is not None:
+                steps.append((node, g, []))
             continue
         sent = []
         for i, rule in enumerate(node.op.grads):
@@ -273,7 +282,7 @@ def backward(output: Sym, wrt: list, steps: list | None = None) -> list:
                                    "as a formula") from None
             if contribution is None:
                 continue
-            sent.append((source, contribution))
+            sent.append((i, source, contribution))
             previous = grads.get(source.id)
             grads[source.id] = contribution if previous is None else previous + contribution
         if steps is not None:

@@ -78,10 +78,21 @@ class _Style:
             return rf"{head}\left({', '.join(t[0] for t in texts)}\right)", ATOM
         if self.torch:
             called = torch_function(op) or f"torch.{called}"
+            if len(texts) > 1:  # torch.atan2(x, 3): torch's functions of two take tensors only
+                texts = [(f"torch.tensor({t[0]}, dtype=torch.float64)", ATOM) if _is_number(t[0]) else t
+                         for t in texts]
         return f"{called}({', '.join(t[0] for t in texts)})", ATOM
 
     def paren(self, text: str) -> str:
         return rf"\left({text}\right)" if self.latex else f"({text})"
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return text.lstrip("-") in ("math.inf", "math.nan")
+    return True
 
 
 LATEX_FUNCTIONS = {name: "\\" + name for name in ("sin", "cos", "tan", "sinh", "cosh", "tanh", "exp", "log")}
@@ -134,8 +145,8 @@ def _write(style: _Style, node, parts: list) -> tuple[str, int]:
         return written
     if op.public:
         return style.call(op, parts)
-    called = op.called or op.name
-    raise FormulaError(f"agrad diff cannot write this derivative: it needs {called}, which has no written form")
+    raise FormulaError(f"agrad diff cannot write this derivative: it needs {op.torch} (a case split: "
+                       f"{op.derivatives[0]}), which agrad's language has no way to write")
 
 
 def _writable(node) -> None:

@@ -1,0 +1,245 @@
+"""agrad diff: the derivative as a formula, from the op table's own rules run symbolically.
+
+The formula is checked where it matters: evaluated by agrad it gives agrad's gradient bit for
+bit at random points; it equals SymPy's derivative (to 1e-12 relative, at random points) for
+smooth expressions; its text is linear in the graph's size; LaTeX parses (SymPy's parser) and
+the torch form runs under torch, to the same numbers."""
+
+import json
+import math
+import random
+
+import pytest
+
+import agrad
+from agrad.errors import FormulaError, LimitError, UsageError
+from agrad.render import derivative
+
+ONE_VARIABLE = [
+    "sin(x)*x^2", "tanh(x)*x", "exp(sin(x))*x", "2^x", "1/x", "sqrt(x)*asin(x/4)", "y = x*x; y*y + log(y)",
+    "sigmoid(x)/(1 + x^2)", "atan(x)*cosh(x) - sinh(x)^3", "log1p(x^2)*expm1(x)", "erf(x)*silu(x)",
+    "hypot(x, 2)*atan2(x, 3)", "x^-0.5 + x^0.5 + x^3 + x^-1", "x^x", "sin(x)^sin(x)", "x^(1/3)",
+    "tan(x) + acos(x/4) + asinh(x) + acosh(x + 4) + atanh(x/4)", "log2(x)*log10(x)", "abs(x)*x",
+    "floor(x)*x + round(x)", "cos(x)/sin(x) - 3/x", "2 - x*pi + e^x", "(x + 1)*(x - 1)/(x*x + 1)",
+]
+TWO_VARIABLES = ["x*w + sin(x*w)/w", "atan2(x, w)", "x^w", "hypot(x, w)*exp(-w)", "tanh(x - w)^2"]
+
+
+def same_bits(a: float, b: float) -> bool:
+    """Equal floats, nan matching nan. (A zero's sign may differ where a + 0 was written a:
+    the README's accepted IEEE change.)"""
+    return a == b or (math.isnan(a) and math.isnan(b))
+
+
+def points(count, names, low=-3.0, high=3.0):
+    rng = random.Random(17)
+    return [{n: rng.uniform(low, high) for n in names} for _ in range(count)]
+
+
+@pytest.mark.parametrize("source", ONE_VARIABLE)
+def test_the_formula_gives_agrads_gradient_bit_for_bit(source):
+    text = agrad.diff(source, ["x"])["x"]
+    for bindings in points(40, ["x"]):
+        expected = agrad.evaluate(source, **bindings).grads["x"]
+        got = agrad.evaluate(text, **bindings).value
+        assert same_bits(got, expected), (source, text, bindings, got, expected)
+
+
+@pytest.mark.parametrize("source", TWO_VARIABLES)
+def test_each_variable_gets_its_formula(source):
+    texts = agrad.diff(source, ["x", "w"])
+    assert list(texts) == ["x", "w"]
+    for bindings in points(40, ["x", "w"], 0.1, 3.0):
+        grads = agrad.evaluate(source, **bindings).grads
+        for name, text in texts.items():
+            used = {n: v for n, v in bindings.items() if n in text.replace("w", " w ").split() or n in text}
+            assert same_bits(agrad.evaluate(text, **used).value, grads[name]), (source, name, text)
+
+
+@pytest.mark.parametrize("source", ["x^3*sin(x)", "exp(x)*cos(x)", "tanh(x)", "x^x", "log(x)/x"])
+def test_second_order_is_agrads_second_derivative(source):
+    text = agrad.diff(source, ["x"], order=2)["x"]
+    for bindings in points(20, ["x"], 0.2, 2.5):
+        expected = agrad.run(source, bindings, agrad.RunOptions(order=2)).derivatives["x"][1]
+        got = agrad.evaluate(text, **bindings).value
+        assert math.isclose(got, expected, rel_tol=1e-13, abs_tol=1e-300), (source, text, got, expected)
+
+
+# -- against SymPy ------------------------------------------------------------------------------
+
+SMOOTH = ["sin(x)*x^2", "exp(sin(x))*x", "2^x", "1/x", "sqrt(x)*asin(x/4)", "y = x*x; y*y + log(y)",
+          "atan(x)*cosh(x) - sinh(x)^3", "log(x^2 + 1)*exp(x)", "x^x", "sin(x)^sin(x)", "tanh(x)*x",
+          "cos(x)/sin(x) - 3/x", "(x + 1)*(x - 1)/(x*x + 1)", "acosh(x + 4) + atanh(x/4)"]
+
+
+def sympy_expression(source):
+    sympy = pytest.importorskip("sympy")
+    x = sympy.Symbol("x")
+    names = {"x": x, "e": sympy.E, "pi": sympy.pi, "asin": sympy.asin, "acos": sympy.acos, "atan": sympy.atan,
+             "acosh": sympy.acosh, "atanh": sympy.atanh, "asinh": sympy.asinh}
+    *assignments, result = [part.strip() for part in source.split(";")]
+    for assignment in assignments:
+        name, value = assignment.split("=")
+        names[name.strip()] = sympy.sympify(value.replace("^", "**"), locals=names)
+    return sympy, x, sympy.sympify(result.replace("^", "**"), locals=names)
+
+
+@pytest.mark.parametrize("source", SMOOTH)
+def test_the_formula_is_sympys_derivative(source):
+    sympy, x, f = sympy_expression(source)
+    derivative_ = sympy.diff(f, x)
+    text = agrad.diff(source, ["x"])["x"]
+    for bindings in points(12, ["x"], 0.15, 2.9):
+        exact = float(derivative_.evalf(40, subs={x: sympy.Float(bindings["x"], 40)}))
+        got = agrad.evaluate(text, **bindings).value
+        assert math.isclose(got, exact, rel_tol=1e-12, abs_tol=1e-12), (source, bindings, got, exact)
+
+
+def test_a_third_derivative_is_sympys():
+    sympy, x, f = sympy_expression("exp(sin(x))*x")
+    text = agrad.diff("exp(sin(x))*x", ["x"], order=3)["x"]
+    for bindings in points(8, ["x"]):
+        exact = float(sympy.diff(f, x, 3).evalf(40, subs={x: sympy.Float(bindings["x"], 40)}))
+        assert math.isclose(agrad.evaluate(text, **bindings).value, exact, rel_tol=1e-11)
+
+
+# -- simplified, and linear in size ---------------------------------------------------------------
+
+@pytest.mark.parametrize("source, expected", [
+    ("x^2", "2 * x"),  # x^(2-1) is x: the rule's 1*..., ^1 gone
+    ("sin(x)", "cos(x)"),  # 1 * cos(x)
+    ("cos(x)", "-sin(x)"),  # the rule's g * -sin(x), g = 1
+    ("-(-x)", "1"),
+    ("x + 3", "1"),
+    ("tanh(x)", "1 - tanh(x)^2"),  # torch's tanh_backward(1, y), written as its kernel computes it
+    ("floor(x)*2 + x", "1"),  # floor's zero rule: 0 * a is 0 (the README's IEEE note)
+    ("exp(x)*exp(x)", "t1 = exp(x); t2 = t1^2; t2 + t2"),  # each path's product, added as the engine adds
+    ("2^x", "2^x * 0.6931471805599453"),  # log(2) folded by the kernel
+])
+def test_simplified_for_reading(source, expected):
+    assert agrad.diff(source, "x")["x"] == expected
+
+
+def chain(depth):
+    return "sin(" * depth + "x" + ")" * depth
+
+
+def test_a_deep_chain_gives_linear_text():
+    sizes = {}
+    for depth in (100, 1000):
+        text = agrad.diff(chain(depth), "x")["x"]
+        statements = text.count(";")
+        assert depth <= statements <= 3 * depth  # each sin(...) named once, and its cos's product
+        sizes[depth] = len(text)
+    assert sizes[1000] / sizes[100] < 12  # ten times the depth, about ten times the text (not 2^900)
+    text = agrad.diff(chain(1000), "x")["x"]
+    assert same_bits(agrad.evaluate(text, x=0.7).value, agrad.evaluate(chain(1000), x=0.7).grads["x"])
+
+
+def test_a_shared_sub_expression_is_named_once():
+    text = agrad.diff("y = x*x + 1; y*y*y", "x")["x"]
+    assert text.count("x^2 + 1") == 1
+
+
+# -- what cannot be written ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("source, words", [
+    ("relu(x)", "threshold_backward"),
+    ("max(x, 1)", "comparison of a variable"),
+    ("clamp(x, 0, 1)", "comparison of a variable"),
+    ("softplus(x)", "softplus_backward"),
+    ("sum([x, 2])", "scalar programs"),
+    ("[x, 2][0]", "scalar programs"),
+    ("grad(x^2, x)", "scalar programs"),
+])
+def test_what_cannot_be_written_is_a_clear_error(source, words):
+    with pytest.raises(FormulaError, match=words):
+        agrad.diff(source, "x")
+
+
+def test_bad_requests():
+    with pytest.raises(UsageError):
+        agrad.diff("x", [])
+    with pytest.raises(UsageError):
+        agrad.diff("x", ["2x"])
+    with pytest.raises(LimitError):
+        agrad.diff("x", ["x"], order=7)
+    assert agrad.diff("w*2", ["x"]) == {"x": "0"}  # not used: 0 (agrad's gradient is None)
+
+
+# -- LaTeX and torch ----------------------------------------------------------------------------
+
+def latex_value(text, x):
+    pytest.importorskip("antlr4")
+    from sympy.parsing.latex import parse_latex
+    import sympy
+
+    values = {sympy.Symbol("x"): x}
+    *statements, result = text.split(r" \\ ")
+    for statement in statements:
+        name, _, body = statement.partition(" = ")
+        values[parse_latex(name)] = parse_latex(body).subs(values).evalf(30)
+    return float(parse_latex(result).subs(values).evalf(30))
+
+
+@pytest.mark.parametrize("source", ["sin(x)*x^2", "exp(sin(x))*x", "1/x", "sqrt(x)*log(x)", "x^x",
+                                    "cos(x)/sin(x) - 3/x", "y = x*x; y*y + log(y)"])
+def test_latex_parses_to_the_same_numbers(source):
+    text = agrad.diff(source, ["x"], fmt="latex")["x"]
+    for bindings in points(5, ["x"], 0.2, 2.0):
+        expected = agrad.evaluate(source, **bindings).grads["x"]
+        assert math.isclose(latex_value(text, bindings["x"]), expected, rel_tol=1e-12)
+
+
+@pytest.mark.parametrize("source", ONE_VARIABLE)
+def test_the_torch_form_runs_under_torch(source):
+    torch = pytest.importorskip("torch")
+    text = agrad.diff(source, ["x"], fmt="torch")["x"]
+    *statements, result = text.splitlines()
+    for bindings in points(10, ["x"]):
+        scope = {"torch": torch, "math": math, "x": torch.tensor(bindings["x"], dtype=torch.float64)}
+        exec("\n".join(statements), scope)  # noqa: S102 - agrad's own output, the thing under test
+        got = float(eval(result, scope))  # noqa: S307
+        expected = agrad.evaluate(source, **bindings).grads["x"]
+        assert (math.isnan(got) and math.isnan(expected)) or math.isclose(got, expected, rel_tol=1e-12,
+                                                                           abs_tol=1e-300), (source, text)
+
+
+# -- the command line ------------------------------------------------------------------------------
+
+def test_cli_prints_the_formula_and_eval_reads_it(cli):
+    r = cli("diff", "x^3*sin(x)", "--wrt", "x")
+    assert r.exit_code == 0
+    formula_text = r.stdout.strip()
+    again = cli("eval", formula_text, "--x", "2", "-F", "json")
+    assert json.loads(again.stdout)["value"] == agrad.evaluate("x^3*sin(x)", x=2).grads["x"]
+
+
+def test_cli_several_variables_labelled_and_json(cli):
+    assert cli("diff", "x*w", "--wrt", "x", "--wrt", "w").stdout == "x: w\nw: x\n"
+    assert json.loads(cli("diff", "x*w", "--wrt", "x", "--wrt", "w", "--json").stdout) == {"x": "w", "w": "x"}
+
+
+def test_cli_errors_have_their_exit_codes(cli):
+    r = cli("diff", "relu(x)", "--wrt", "x")
+    assert r.exit_code == 1 and r.stderr.startswith("agrad: diff error:") and len(r.stderr.splitlines()) == 1
+    assert cli("diff", "x^", "--wrt", "x").exit_code == 2  # syntax
+    assert cli("diff", "x").exit_code == 2  # no --wrt
+
+
+def test_cli_batch_reads_a_program_a_line(cli):
+    r = cli("diff", "-", "--wrt", "x", input="sin(x)\n\nrelu(x)\nx^2\n")
+    records = [json.loads(line) for line in r.stdout.splitlines()]
+    assert records[0] == {"line": 1, "diff": {"x": "cos(x)"}}
+    assert records[1]["line"] == 3 and records[1]["error"]["kind"] == "diff"
+    assert records[2] == {"line": 4, "diff": {"x": "2 * x"}}
+    assert r.exit_code == 1  # a line failed
+
+
+def test_cli_steps_say_the_chain_rule_in_the_pages_words(cli):
+    lines = cli("diff", "x*w + sin(x)", "--wrt", "x", "--steps").stdout.splitlines()
+    assert lines[0] == "Backward starts at the output x * w + sin(x): its gradient is ∂out/∂out = 1."
+    assert "SinBackward0 multiplies it by each local derivative (the chain rule):" in lines
+    assert "  ∂(sin(x))/∂(x) = cos(x), so the gradient sent to x is 1 × cos(x) = cos(x)." in lines
+    assert "x is a leaf: AccumulateGrad stores its gradient, x.grad = cos(x) + w." in lines
+    assert lines[-1] == "Backward is done. x.grad = cos(x) + w."
