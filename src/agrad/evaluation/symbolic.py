@@ -12,9 +12,9 @@ engine runs (scalar_kernel), and a rule's condition (`mask`) on constants is dec
 stays a `mask` node, which the formula's renderer cannot write and says so.
 
 Simplified as the DAG is built, only where the result is the same float: 1*a, a*1, a/1, a-0,
-a^1 and -(-a) are a, -1*a is -a, bit for bit; and, with the IEEE change the README accepts, a+0 is a (-0.0 + 0
-is +0.0: the sign of a zero gradient may differ) and 0*a is 0 (0*inf is nan: a zero rule's
-gradient, floor's or sign's, stays 0 where the engine's is nan at an infinite gradient).
+a^1 and -(-a) are a, and -1*a is -a, bit for bit; and, with the IEEE changes the README accepts,
+a+0 is a (-0.0 + 0 is +0.0: the sign of a zero gradient may differ) and 0*a is 0 (0*inf and
+0*nan are nan: a zero rule's gradient, floor's or sign's, stays 0 where the engine's is nan).
 
 The backward pass takes nodes newest first, as compiled/tape.py and engine/autograd.py do, and
 adds each input's contributions in the same order, so the sums are the engine's sums.
