@@ -515,6 +515,9 @@ def diff_command(
     try:
         from agrad.render import derivative
 
+        if steps and (expr == "-" or order != 1 or fmt is not DiffFormat.agrad or as_json):
+            raise UsageError("--steps explains one program's first derivative, in agrad's language: "
+                             "it goes with none of -, --order, --format and --json")
         if expr == "-" and file is None:
             failed = False
             for line, bad in derivative.batch_lines(sys.stdin, wrt or [], order, fmt.value):

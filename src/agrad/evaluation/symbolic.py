@@ -27,7 +27,8 @@ import itertools
 from agrad.compiled import builder
 from agrad.compiled.scalar import scalar_kernel
 from agrad.engine import ops
-from agrad.errors import FormulaError
+from agrad.errors import FormulaError, LimitError
+from agrad.limits import MAX_NODES
 from agrad.language.parser import parse
 
 _IDS = itertools.count()
@@ -261,7 +262,11 @@ def backward(output: Sym, wrt: list, steps: list | None = None) -> list:
     node, variables included (with no inputs)."""
     nodes = _needing_grad(output)
     grads = {output.id: constant(1.0)}
+    start = next(_IDS)
     for node in nodes:
+        if next(_IDS) - start > MAX_NODES:  # (each --order's graph is a few times the last: stop in time)
+            raise LimitError(f"agrad diff: this derivative's graph is past {MAX_NODES} nodes; "
+                             "a lower --order or a smaller program fits")
         g = grads.get(node.id)
         if g is None:
             continue

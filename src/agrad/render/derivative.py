@@ -10,6 +10,7 @@ import json
 from agrad.errors import LimitError, UsageError
 from agrad.evaluation import symbolic
 from agrad.language.names import is_name
+from agrad.limits import check_source
 from agrad.render import formula
 
 MAX_ORDER = 6  # each order's graph is a few times the last one's: order 6 of a small program is large already
@@ -21,6 +22,7 @@ def diff(source: str, wrt, order: int = 1, fmt: str = "agrad") -> dict:
     (agrad, latex or torch), in wrt's order. A name the program does not use gets 0."""
     wrt = [wrt] if isinstance(wrt, str) else list(wrt)
     _check(wrt, order, fmt)
+    check_source(source)
     results = symbolic.derivatives(source, wrt, order)
     return {name: formula.program(sym, fmt, reserved=set(wrt) | _used(sym)) for name, sym in results.items()}
 
@@ -75,6 +77,7 @@ def steps(source: str, wrt) -> list[str]:
     """The chain rule as backward applied it, a sentence a line, in the HTML page's words."""
     wrt = [wrt] if isinstance(wrt, str) else list(wrt)
     _check(wrt, 1, "agrad")
+    check_source(source)
     variables, output = symbolic.forward(source)
     if len(symbolic._needing_grad(output)) > MAX_STEPS_NODES:
         raise LimitError(f"--steps explains programs of up to {MAX_STEPS_NODES} nodes; this one has more")
