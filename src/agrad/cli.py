@@ -509,6 +509,9 @@ def diff_command(
     = DiffFormat.agrad,
     as_json: Annotated[bool, typer.Option("--json", help='One JSON object: {"x": "...", ...}.')] = False,
     steps: Annotated[bool, typer.Option("--steps", help="Print the chain rule as backward applies it.")] = False,
+    vector: Annotated[Optional[List[str]], typer.Option(
+        "--vector", metavar="NAME", show_default=False,
+        help="Variable NAME is a vector, of any length (elementwise functions, sum, dot, norm).")] = None,
 ):
     """Print the derivative of EXPR as a formula: backward run symbolically through the op table's
     rules, simplified. `agrad diff - --wrt x` reads one program a line and writes JSON lines."""
@@ -520,15 +523,16 @@ def diff_command(
                              "it goes with none of -, --order, --format and --json")
         if expr == "-" and file is None:
             failed = False
-            for line, bad in derivative.batch_lines(sys.stdin, wrt or [], order, fmt.value):
+            for line, bad in derivative.batch_lines(sys.stdin, wrt or [], order, fmt.value, vector or []):
                 print(line)
                 failed = failed or bad
             raise typer.Exit(1 if failed else 0)
         source = _program_text(expr, file)
         if steps:
-            print("\n".join(derivative.steps(source, wrt or [])))
+            print("\n".join(derivative.steps(source, wrt or [], vector or [])))
             return
-        print(derivative.text(derivative.diff(source, wrt or [], order, fmt.value), fmt.value, as_json))
+        print(derivative.text(derivative.diff(source, wrt or [], order, fmt.value, vector or []), fmt.value,
+                              as_json))
         for note in derivative.notes():
             print(f"agrad: note: {note}", file=sys.stderr)
     except AgradError as exc:

@@ -41,13 +41,15 @@ class Sym:
     "variable", "constant", "mask"). `id` grows with creation: newest first is a backward
     order, as operands are always made before the node that uses them."""
 
-    __slots__ = ("op", "args", "value", "is_number", "name", "kind", "id")
+    __slots__ = ("op", "args", "value", "is_number", "name", "kind", "id", "vector")
     requires_grad = False
 
-    def __init__(self, kind, op=None, args=(), value=None, is_number=False, name=None):
+    def __init__(self, kind, op=None, args=(), value=None, is_number=False, name=None, vector=False):
         self.kind, self.op, self.args = kind, op, tuple(args)
         self.value, self.is_number, self.name = value, is_number, name
         self.id = next(_IDS)
+        # a vector (of any length): a vector variable, or an elementwise op with a vector operand
+        self.vector = vector or (op is not None and op.elementwise and any(a.vector for a in self.args))
 
     @property
     def known(self) -> bool:
@@ -167,8 +169,8 @@ def as_sym(x) -> Sym:
     return x if type(x) is Sym else constant(float(x), is_number=True)
 
 
-def variable(name: str) -> Sym:
-    return Sym("variable", name=name)
+def variable(name: str, vector: bool = False) -> Sym:
+    return Sym("variable", name=name, vector=vector)
 
 
 def apply_named(name: str, args: tuple) -> Sym:
@@ -234,25 +236,34 @@ def _simplified(name: str, args: tuple):
 
 # -- a program's graph, and backward on it -----------------------------------------------------
 
-def forward(source: str):
-    """({variable name: its Sym}, the output's Sym) of a scalar program, built from its compiled
-    tape (the ops the engine would apply, numbers folded as it folds them). Raises the parser's
-    error for a bad source, FormulaError for a program that is not scalar."""
+def forward(source: str, vectors=()):
+    """({variable name: its Sym}, the output's Sym) of a program, built from its compiled tape
+    (the ops the engine would apply, numbers folded as it folds them); the variables named in
+    vectors are vectors of any length, the others scalars. Raises the parser's error for a bad
+    source, FormulaError for a program the tape does not take (indexing, vector literals, ...)."""
     tape = builder.compile_source(source)
     if tape is None:
         parse(source)  # the source's own error, if it has one
-        raise FormulaError("agrad diff writes derivatives of scalar programs (numbers, variables, operators "
-                           "and functions); vectors, indexing, grad(), detach() and no_grad() are not written")
+        raise FormulaError("agrad diff writes derivatives of programs of numbers, variables, operators and "
+                           "functions; indexing, vector literals, grad(), detach() and no_grad() are not written")
     slots = [None] * len(tape.init)
     for i, (value, number) in enumerate(zip(tape.init, tape.numbers)):
         if value is not None:
             slots[i] = constant(value, number is True)
     variables = {}
     for slot, name in tape.variables:
-        slots[slot] = variables[name] = variable(name)
+        slots[slot] = variables[name] = variable(name, name in vectors)
     for op, args, slot in tape.code:
-        slots[slot] = apply_op(op, tuple(slots[i] for i in args))
+        node = slots[slot] = apply_op(op, tuple(slots[i] for i in args))
+        if not op.elementwise and op.name not in _VECTOR_RULES and any(a.vector for a in node.args):
+            raise FormulaError(f"agrad diff writes the derivatives of vectors through elementwise functions, "
+                               f"{', '.join(_VECTOR_RULES)}; not through {op.called or op.name}()")
     return variables, slots[tape.output]
+
+
+# The reductions whose rules agrad diff runs on a vector of unknown length: theirs need no length
+# (mean's divides by it, prod's and max's look at the elements' values).
+_VECTOR_RULES = ("sum", "dot", "norm")
 
 
 def backward(output: Sym, wrt: list, steps: list | None = None) -> list:
@@ -287,6 +298,8 @@ def backward(output: Sym, wrt: list, steps: list | None = None) -> list:
                                    "as a formula") from None
             if contribution is None:
                 continue
+            if contribution.vector and not source.vector:  # a scalar broadcast: the engine's sum_to
+                contribution = apply_op(ops.SUM, (contribution,))
             sent.append((i, source, contribution))
             previous = grads.get(source.id)
             grads[source.id] = contribution if previous is None else previous + contribution
@@ -308,10 +321,10 @@ def _needing_grad(output: Sym) -> list:
     return sorted(seen.values(), key=lambda n: n.id, reverse=True)
 
 
-def derivatives(source: str, wrt: list, order: int = 1, steps: list | None = None) -> dict:
+def derivatives(source: str, wrt: list, order: int = 1, steps: list | None = None, vectors=()) -> dict:
     """{name: the order-th derivative's Sym} for each name of wrt. A name the program does not
-    use gets 0. steps: see backward() (the first order's)."""
-    variables, output = forward(source)
+    use gets 0. steps: see backward() (the first order's); vectors: see forward()."""
+    variables, output = forward(source, vectors)
     ASSUMED.clear()
     results = {}
     for name in wrt:

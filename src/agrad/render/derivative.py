@@ -17,13 +17,15 @@ MAX_ORDER = 6  # each order's graph is a few times the last one's: order 6 of a 
 MAX_STEPS_NODES = 200  # --steps writes every gradient out in full: for programs a person reads
 
 
-def diff(source: str, wrt, order: int = 1, fmt: str = "agrad") -> dict:
+def diff(source: str, wrt, order: int = 1, fmt: str = "agrad", vectors=()) -> dict:
     """{name: the order-th derivative of the program with respect to name, as text in fmt}
-    (agrad, latex or torch), in wrt's order. A name the program does not use gets 0."""
+    (agrad, latex or torch), in wrt's order. A name the program does not use gets 0. vectors:
+    the variables that are vectors (of any length; elementwise functions, sum, dot and norm)."""
     wrt = [wrt] if isinstance(wrt, str) else list(wrt)
-    _check(wrt, order, fmt)
+    vectors = [vectors] if isinstance(vectors, str) else list(vectors)
+    _check(wrt + vectors, order, fmt)
     check_source(source)
-    results = symbolic.derivatives(source, wrt, order)
+    results = symbolic.derivatives(source, wrt, order, vectors=vectors)
     return {name: formula.program(sym, fmt, reserved=set(wrt) | _used(sym)) for name, sym in results.items()}
 
 
@@ -73,12 +75,13 @@ def text(results: dict, fmt: str, as_json: bool = False) -> str:
 
 # -- --steps -----------------------------------------------------------------------------------
 
-def steps(source: str, wrt) -> list[str]:
+def steps(source: str, wrt, vectors=()) -> list[str]:
     """The chain rule as backward applied it, a sentence a line, in the HTML page's words."""
     wrt = [wrt] if isinstance(wrt, str) else list(wrt)
-    _check(wrt, 1, "agrad")
+    vectors = list(vectors)
+    _check(wrt + vectors, 1, "agrad")
     check_source(source)
-    variables, output = symbolic.forward(source)
+    variables, output = symbolic.forward(source, vectors)
     if len(symbolic._needing_grad(output)) > MAX_STEPS_NODES:
         raise LimitError(f"--steps explains programs of up to {MAX_STEPS_NODES} nodes; this one has more")
     reserved = set(variables)
@@ -112,7 +115,7 @@ def steps(source: str, wrt) -> list[str]:
             received.setdefault(source_node.id, []).append(say(contribution))
     lines.append("Backward is done. " + "; ".join(
         f"{name}.grad = {formula.program(sym, 'agrad', reserved)}"
-        for name, sym in symbolic.derivatives(source, wrt).items()) + ".")
+        for name, sym in symbolic.derivatives(source, wrt, vectors=vectors).items()) + ".")
     return lines
 
 
@@ -134,7 +137,7 @@ def _local(node, i: int) -> str:
 
 # -- a batch: one program a line ------------------------------------------------------------------
 
-def batch_lines(lines, wrt, order: int = 1, fmt: str = "agrad"):
+def batch_lines(lines, wrt, order: int = 1, fmt: str = "agrad", vectors=()):
     """For `agrad diff -`: one JSON line per program line (blank lines and # comments skipped),
     {"line": n, "diff": {name: formula}} or {"line": n, "error": {"kind", "message"}}; yields
     (the JSON text, whether it failed)."""
@@ -146,7 +149,7 @@ def batch_lines(lines, wrt, order: int = 1, fmt: str = "agrad"):
         if not source or source.startswith("#"):
             continue
         try:
-            record = {"line": n, "diff": diff(source, wrt, order, fmt)}
+            record = {"line": n, "diff": diff(source, wrt, order, fmt, vectors)}
         except AgradError as exc:
             record = {"line": n, "error": {"kind": exc.kind, "message": exc.message}}
         yield json.dumps(record, ensure_ascii=False), "error" in record
