@@ -23,6 +23,7 @@ adds each input's contributions in the same order, so the sums are the engine's 
 from __future__ import annotations
 
 import itertools
+import threading
 
 from agrad.compiled import builder
 from agrad.compiled.scalar import scalar_kernel
@@ -140,8 +141,23 @@ class _Unknown:
         raise TypeError("undecided")
 
 
-ASSUMED: list = []  # the ops whose rule had a case at single points left out, in the last derivatives()
-_RUNNING: list = [None]  # the op whose rule runs
+class _State(threading.local):
+    """Per thread: the op whose rule runs, and the ops whose rule had a case at single points
+    left out in this thread's last derivatives()."""
+
+    running = None
+
+    def __init__(self):
+        self.assumed = []
+
+
+_STATE = _State()
+
+
+def assumed() -> list:
+    """The names of the ops whose case at single points the last derivatives() left out."""
+    return list(_STATE.assumed)
+
 
 
 def _decide(predicate, values):
@@ -155,8 +171,9 @@ def _decide(predicate, values):
         return None
     if type(answer) is _Unknown:
         return None
-    if unknown.assumed and _RUNNING[0] is not None and _RUNNING[0] not in ASSUMED:
-        ASSUMED.append(_RUNNING[0])
+    running = _STATE.running
+    if unknown.assumed and running is not None and running not in _STATE.assumed:
+        _STATE.assumed.append(running)
     return bool(answer)
 
 
@@ -290,7 +307,7 @@ def backward(output: Sym, wrt: list, steps: list | None = None) -> list:
             source = node.args[i]
             if rule is None or source.known:
                 continue
-            _RUNNING[0] = node.op.called or node.op.name
+            _STATE.running = node.op.called or node.op.name
             try:
                 contribution = rule(g, node, *node.args)
             except (TypeError, AttributeError, ValueError):
@@ -325,7 +342,7 @@ def derivatives(source: str, wrt: list, order: int = 1, steps: list | None = Non
     """{name: the order-th derivative's Sym} for each name of wrt. A name the program does not
     use gets 0. steps: see backward() (the first order's); vectors: see forward()."""
     variables, output = forward(source, vectors)
-    ASSUMED.clear()
+    _STATE.assumed = []
     results = {}
     for name in wrt:
         target = variables.get(name)

@@ -32,7 +32,7 @@ def diff(source: str, wrt, order: int = 1, fmt: str = "agrad", vectors=()) -> di
 def notes() -> list[str]:
     """What the last diff() left out: the rules whose case at single points was dropped."""
     return [f"{name}'s rule has a case at single points (an equality) that the formula leaves out: it differs "
-            "from agrad's gradient there only" for name in symbolic.ASSUMED]
+            "from agrad's gradient there only" for name in symbolic.assumed()]
 
 
 def _check(wrt: list, order: int, fmt: str) -> None:
