@@ -75,9 +75,8 @@ class Sym:
     def rule_mask(self, predicate, values: tuple) -> "Sym":
         decided = _decide(predicate, values)
         if decided is None:
-            return Sym("mask", args=values, name=getattr(predicate, "__name__", "condition"))
-        node = Sym("mask", value=bool(decided))
-        return node
+            return Sym("mask", args=tuple(as_sym(v) for v in values))
+        return Sym("mask", value=bool(decided))
 
     def rule_where(self, a, b) -> "Sym":
         if self.known:

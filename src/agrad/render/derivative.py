@@ -6,6 +6,7 @@ as it was applied, node by node, in the words of the HTML page (picture.py).
 from __future__ import annotations
 
 import json
+import re
 
 from agrad.errors import LimitError, UsageError
 from agrad.evaluation import symbolic
@@ -26,7 +27,10 @@ def diff(source: str, wrt, order: int = 1, fmt: str = "agrad", vectors=()) -> di
     _check(wrt + vectors, order, fmt)
     check_source(source)
     results = symbolic.derivatives(source, wrt, order, vectors=vectors)
-    return {name: formula.program(sym, fmt, reserved=set(wrt) | _used(sym)) for name, sym in results.items()}
+    # a statement's name differs from every name of the source, so the formula can be run with
+    # the source's bindings
+    reserved = set(wrt) | set(re.findall(r"[^\W\d]\w*", source))
+    return {name: formula.program(sym, fmt, reserved=reserved | _used(sym)) for name, sym in results.items()}
 
 
 def notes() -> list[str]:
