@@ -335,3 +335,11 @@ def test_what_vectors_cannot_be_written():
         with pytest.raises(FormulaError, match="not through"):
             agrad.diff(source, "v", vectors=["v"])
     assert agrad.diff("sum(v)", "v") == {"v": "1"}  # undeclared, v is a scalar: sum(v) is v
+
+
+def test_statement_names_differ_from_the_sources_names():
+    source = "exp(sin(x)) * t1 * sin(x)"
+    text = agrad.diff(source, "x")["x"]
+    assert "t1 =" not in text and "t2 =" in text
+    bindings = {"x": 0.3, "t1": 1.7}
+    assert same_bits(agrad.evaluate(text, **bindings).value, agrad.evaluate(source, **bindings).grads["x"])

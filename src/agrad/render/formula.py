@@ -60,14 +60,14 @@ class _Style:
         """left symbol right: the left operand at least as tight as level, the right tighter
         (a - (b - c)); for ^ the left is an atom and the right may carry a sign."""
         if symbol == "^":
-            base = wrap(left, ATOM)
+            base = self.wrap(left, ATOM)
             if self.latex:
                 return f"{{{base}}}^{{{right[0]}}}", POWER
-            return f"{base}{'**' if self.torch else '^'}{wrap(right, UNARY)}", POWER
+            return f"{base}{'**' if self.torch else '^'}{self.wrap(right, UNARY)}", POWER
         if symbol == "/" and self.latex:
             return rf"\frac{{{left[0]}}}{{{right[0]}}}", ATOM
         shown = r" \cdot " if symbol == "*" and self.latex else f" {symbol} "
-        return f"{wrap(left, level)}{shown}{wrap(right, level + 1)}", level
+        return f"{self.wrap(left, level)}{shown}{self.wrap(right, level + 1)}", level
 
     def call(self, op, texts: list) -> tuple[str, int]:
         called = op.called or op.name
@@ -83,6 +83,11 @@ class _Style:
                          for t in texts]
         return f"{called}({', '.join(t[0] for t in texts)})", ATOM
 
+    def wrap(self, part: tuple, level: int) -> str:
+        """An operand's text, in parentheses where it binds looser than level."""
+        text, tightness = part
+        return text if tightness >= level else self.paren(text)
+
     def paren(self, text: str) -> str:
         return rf"\left({text}\right)" if self.latex else f"({text})"
 
@@ -97,16 +102,6 @@ def _is_number(text: str) -> bool:
 
 LATEX_FUNCTIONS = {name: "\\" + name for name in ("sin", "cos", "tan", "sinh", "cosh", "tanh", "exp", "log")}
 LATEX_FUNCTIONS.update({"asin": r"\arcsin", "acos": r"\arccos", "atan": r"\arctan"})
-
-_STYLE = None
-
-
-def wrap(part: tuple, level: int) -> str:
-    text, tightness = part
-    if tightness >= level:
-        return text
-    return rf"\left({text}\right)" if _STYLE.latex else f"({text})"
-
 
 # The entries with no function of their own in the language, written as their float64 kernels
 # compute them (backward_kernels.py, kernels.py), and the infix ones.
@@ -137,7 +132,7 @@ def _kernel_form(style: _Style, op, parts: list):
 def _write(style: _Style, node, parts: list) -> tuple[str, int]:
     op = node.op
     if op.symbol is not None and op.arity == 1:  # neg
-        return f"-{wrap(parts[0], UNARY)}", UNARY
+        return f"-{style.wrap(parts[0], UNARY)}", UNARY
     if op.symbol is not None and op.symbol in _INFIX and op.arity == 2:
         return style.infix(op.symbol, parts[0], parts[1], _INFIX[op.symbol])
     written = _kernel_form(style, op, parts)
@@ -167,8 +162,7 @@ def _key(node, canon: dict) -> tuple:
 
 def render(root, fmt: str = "agrad", reserved=()) -> tuple[list, str]:
     """([(name, text), ...] statements, the result's text) of a Sym in a format."""
-    global _STYLE
-    style = _STYLE = _Style(fmt)
+    style = _Style(fmt)
     nodes = _reachable(root)
     canon, by_key, uses = {}, {}, {}
     for node in nodes:  # creation order: operands first
