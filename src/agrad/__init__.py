@@ -6,6 +6,8 @@
     (8.0, {'x': 2.0, 'w': 2.0}, 'MulBackward0')
     >>> agrad.vjp("x * 2", [1.0, 0.5], x=[1, 2]).grads
     {'x': [2.0, 1.0]}
+    >>> agrad.diff("x^2 * sin(x)", ["x"])
+    {'x': 'x^2 * cos(x) + sin(x) * (2 * x)'}
 
 The engine for library use mirrors torch: `agrad.tensor(3.0, requires_grad=True)`, operators and
 functions (`agrad.sin(t)`), `.backward(gradient, retain_graph, create_graph)`, `.grad`,
@@ -23,12 +25,16 @@ __version__ = "0.1.0"
 __all__ = [
     "AgradError", "AgradSyntaxError", "AnomalyError", "ArityError", "BindingError", "CheckError", "ComputeError", "IndexingError", "LimitError",
     "Result", "RunOptions", "ShapeError", "Tensor", "UnboundVariableError", "UnknownNameError", "enable_grad", "evaluate",
-    "check", "find_anomaly", "is_grad_enabled", "jacobian", "no_grad", "run", "set_grad_enabled", "tensor", "vjp", "__version__",
+    "check", "diff", "find_anomaly", "is_grad_enabled", "jacobian", "no_grad", "run", "set_grad_enabled", "tensor", "vjp", "__version__",
 ]
 
 
 def __getattr__(name: str):
     """agrad.sin, agrad.max, ...: every public function of the op table, applied to Tensors."""
+    if name == "diff":  # (imported when asked for: the command line starts without it)
+        from agrad.render.derivative import diff
+
+        return diff
     from agrad.engine import ops
 
     if name in ops.public_functions():

@@ -497,6 +497,54 @@ class FunctionsFormat(str, Enum):  # what `agrad functions` prints: its --help o
     json = "json"
 
 
+class DiffFormat(str, Enum):
+    agrad = "agrad"
+    latex = "latex"
+    torch = "torch"
+
+
+@app.command("diff")
+def diff_command(
+    expr: Expr = None,
+    file: FileOption = None,
+    wrt: Annotated[Optional[List[str]], typer.Option("--wrt", metavar="NAME", show_default=False,
+                                                     help="Differentiate with respect to NAME (repeatable).")]
+    = None,
+    order: Annotated[int, typer.Option("--order", metavar="N", help="The N-th derivative (1 to 6).")] = 1,
+    fmt: Annotated[DiffFormat, typer.Option("--format", "-F", help="agrad (its own language), latex or torch.")]
+    = DiffFormat.agrad,
+    as_json: Annotated[bool, typer.Option("--json", help='One JSON object: {"x": "...", ...}.')] = False,
+    steps: Annotated[bool, typer.Option("--steps", help="Print the chain rule as backward applies it.")] = False,
+    vector: Annotated[Optional[List[str]], typer.Option(
+        "--vector", metavar="NAME", show_default=False,
+        help="Variable NAME is a vector, of any length (elementwise functions, sum, dot, norm).")] = None,
+):
+    """Print the derivative of EXPR as a formula: backward run symbolically through the op table's
+    rules, simplified. `agrad diff - --wrt x` reads one program a line and writes JSON lines."""
+    try:
+        from agrad.render import derivative
+
+        if steps and (expr == "-" or order != 1 or fmt is not DiffFormat.agrad or as_json):
+            raise UsageError("--steps explains one program's first derivative, in agrad's language: "
+                             "it goes with none of -, --order, --format and --json")
+        if expr == "-" and file is None:
+            failed = False
+            for line, bad in derivative.batch_lines(sys.stdin, wrt or [], order, fmt.value, vector or []):
+                print(line)
+                failed = failed or bad
+            raise typer.Exit(1 if failed else 0)
+        source = _program_text(expr, file)
+        if steps:
+            print("\n".join(derivative.steps(source, wrt or [], vector or [])))
+            return
+        print(derivative.text(derivative.diff(source, wrt or [], order, fmt.value, vector or []), fmt.value,
+                              as_json))
+        for note in derivative.notes():
+            print(f"agrad: note: {note}", file=sys.stderr)
+    except AgradError as exc:
+        fail(exc)
+
+
 @app.command("functions")
 def functions_command(
     fmt: Annotated[FunctionsFormat, typer.Option("--format", "-F", help="pretty or json.")]
@@ -832,7 +880,7 @@ def _command(args: list[str]) -> int:
         if type(exc).__name__ == "NoArgsIsHelpError":  # `agrad` alone: the help, as click shows it
             print(exc.format_message(), file=sys.stderr)
             return exc.exit_code
-        command = next((a for a in args if a in ("eval", "graph", "functions")), None)
+        command = next((a for a in args if a in ("eval", "graph", "diff", "functions")), None)
         help_hint = f"agrad {command} --help" if command else "agrad --help"
         from agrad.render.visible import visible  # click's message can quote the user's text
 

@@ -179,6 +179,13 @@ class CheckError(ComputeError):
     kind = "check"
 
 
+class FormulaError(ComputeError):
+    """agrad diff cannot write this derivative in the chosen format: a case split on a variable
+    (relu, max, x^w's exponent 0), a vector, a function with no written form (softplus' rule)."""
+
+    kind = "diff"
+
+
 class InputError(AgradError):
     """A batch's input line that cannot be read as a job: not UTF-8, too long, a JSON line that
     is not valid JSON or not of the form {"expr": ..., "vars": {...}}, a points row with the
