@@ -83,6 +83,7 @@ MAX_BACKWARD_STEPS = 2_000_000
 PASS_STEPS = 10
 MAX_HESSIAN_ENTRIES = 1_000_000
 MAX_JACOBIAN_ENTRIES = 10_000_000
+MAX_ORDER = 100  # --order: Taylor mode's series hold order + 1 numbers a node (engine/taylor.py)
 MAX_CHECK_EVALUATIONS = 20_001  # --check: 2n+1 evaluations for n input elements (n = 10,000)
 WORKERS_PER_CORE = 2
 # Pretty output (render/tables.py) shows at most PRETTY_ROWS rows of the trace and of the passes
