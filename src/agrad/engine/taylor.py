@@ -113,15 +113,16 @@ def _sqrt(c0: float, a: list, n: int) -> list:
 def _pow_const(c0: float, a: list, p: float, n: int) -> list:
     if p == 0.0:
         return _const(c0, n)  # x^0 is 1 with derivative 0 everywhere (pow_backward's where)
+    if p == int(p) and 0 < p <= 64:
+        # a whole power: the products themselves (by squaring). The recurrence below divides by
+        # a_0, which loses digits where a_0 is small (atan(x)^2 near 0: 1e-9 at order 12)
+        out, base, k = _const(1.0, n), a, int(p)
+        while k:
+            if k & 1:
+                out = _mul(out, base, n)
+            base, k = _mul(base, base, n), k >> 1
+        return _with_c0(c0, out)
     if a[0] == 0.0:
-        if p == int(p) and 0 < p <= 4 * n:  # a whole power at 0: the products themselves
-            out, base, k = _const(1.0, n), a, int(p)
-            while k:
-                if k & 1:
-                    out = _mul(out, base, n)
-                base, k = _mul(base, base, n), k >> 1
-            out[0] = c0
-            return out
         raise NoRecurrence("a fractional or negative power at 0")
     _nonzero(a[0], "power at 0")
     # c = a^p: a c' = p a' c, so c_k = (1/(k a_0)) sum_{j=1..k} ((p + 1) j - k) a_j c_{k-j}
@@ -168,12 +169,21 @@ def _one_plus_square(a, n):
     return _add(_const(1.0, n), _mul(a, a, n))
 
 
-def _gelu(c0, a, n):
+def _normal_cdf(a, n):
     half_erf = _scale(_erf_series(math.erf(a[0] / math.sqrt(2.0)), _scale(a, 1.0 / math.sqrt(2.0)), n), 0.5)
-    phi = _add(_const(0.5, n), half_erf)
-    out = _mul(a, phi, n)
-    out[0] = c0
-    return out
+    return _add(_const(0.5, n), half_erf)
+
+
+def _gelu(c0, a, n):
+    return _with_c0(c0, _mul(a, _normal_cdf(a, n), n))
+
+
+def _gelu_backward(c0, s, n):
+    # grad * (Phi(x) + x phi(x)), phi(x) = exp(-x^2/2) / sqrt(2 pi)
+    g, x = s
+    half_sq = _scale(_mul(x, x, n), -0.5)
+    pdf = _scale(_exp(math.exp(half_sq[0]), half_sq, n), 1.0 / math.sqrt(2.0 * math.pi))
+    return _with_c0(c0, _mul(g, _add(_normal_cdf(x, n), _mul(x, pdf, n)), n))
 
 
 def _masked(c0: float, parts: list, n: int) -> list:
@@ -319,6 +329,17 @@ RULES = {
     "sigmoid_backward": _sigmoid_backward,
     "threshold_backward": lambda c0, s, n: _masked(c0, [(0.0 if s[1][0] <= s[2][0] else 1.0, s[0])], n),
     "softplus_backward": _softplus_backward,
+    "gelu_backward": _gelu_backward,
+    "log_sigmoid_backward": lambda c0, s, n: _with_c0(c0, _mul(s[0], _sigmoid_series(_scale(s[1], -1.0), n), n)),
+    # masks that derivative graphs hold (a constant condition picks a side), and reductions of a scalar
+    "where": lambda c0, s, n: _with_c0(c0, list(s[1] if s[0][0] else s[2])),
+    "masked_fill": lambda c0, s, n: _const(c0, n) if s[1][0] else _with_c0(c0, list(s[0])),
+    "masked_fill_tensor": lambda c0, s, n: _with_c0(c0, list(s[2] if s[1][0] else s[0])),
+    "sum": lambda c0, s, n: _with_c0(c0, list(s[0])),
+    "mean": lambda c0, s, n: _with_c0(c0, list(s[0])),
+    "prod": lambda c0, s, n: _with_c0(c0, list(s[0])),
+    "view": lambda c0, s, n: _with_c0(c0, list(s[0])),
+    "sum_keepdim": lambda c0, s, n: _with_c0(c0, list(s[0])),
 }
 
 
@@ -364,8 +385,8 @@ def derivatives(output: Tensor, leaf: Tensor, order: int) -> list:
                 rule = RULES.get(node.op.name)
                 if rule is None:
                     raise NoRecurrence(f"no Taylor rule for {node.op.name}")
-                for i in node.inputs:
-                    if type(i.value) is not float or not math.isfinite(i.value):
+                for i in node.inputs:  # (a mask's condition is a bool)
+                    if type(i.value) not in (float, bool) or not math.isfinite(i.value):
                         raise NoRecurrence("a vector, or a value that is not finite")
                 if type(node.value) is not float or not math.isfinite(node.value):
                     raise NoRecurrence("a value that is not finite")
