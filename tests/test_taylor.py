@@ -207,3 +207,17 @@ def test_hooks_and_float32_keep_the_nested_passes():
     assert hooked == agrad.run("x^3", {"x": 2.0}, order=2, hooks=[("x", "g*10")], taylor=False).derivatives["x"]
     f32 = agrad.run("exp(x)", {"x": 0.1}, order=3, dtype="float32").derivatives["x"]
     assert f32 == agrad.run("exp(x)", {"x": 0.1}, order=3, dtype="float32", taylor=False).derivatives["x"]
+
+
+def test_batch_plain_and_pretty_carry_the_same_derivatives(cli):
+    """One output format for both paths: a batch's JSON records, plain's line per variable and
+    pretty's table hold Taylor mode's derivatives (here cos, -sin, -cos, sin at 0.7)."""
+    want = [math.cos(0.7), -math.sin(0.7), -math.cos(0.7), math.sin(0.7)]
+    out = cli("eval", "-", "--x", "0.7", "--order", "4", "--format", "json", input="sin(x)\nsin(x)*1\n")
+    records = [json.loads(line) for line in out.stdout.splitlines()]
+    for rec in records:
+        assert all(math.isclose(a, b, rel_tol=1e-15) for a, b in zip(rec["derivatives"]["x"], want))
+    plain = cli("eval", "sin(x)", "--x", "0.7", "--order", "4", "--format", "plain").stdout.splitlines()
+    assert plain[1].split("\t")[0] == "x" and [float(v) for v in plain[1].split("\t")[1:]] == records[0]["derivatives"]["x"]
+    pretty = cli("eval", "sin(x)", "--x", "0.7", "--order", "4").stdout
+    assert "d^4/dx^4" in pretty and "0.644218" in pretty
