@@ -221,3 +221,14 @@ def test_batch_plain_and_pretty_carry_the_same_derivatives(cli):
     assert plain[1].split("\t")[0] == "x" and [float(v) for v in plain[1].split("\t")[1:]] == records[0]["derivatives"]["x"]
     pretty = cli("eval", "sin(x)", "--x", "0.7", "--order", "4").stdout
     assert "d^4/dx^4" in pretty and "0.644218" in pretty
+
+
+@pytest.mark.parametrize("source,x", [("log(x)", 0.0), ("exp(x)", 1000.0), ("x^x", -0.5), ("x^0.5", 0.0),
+                                      ("1/x", 0.0), ("asin(x)", 1.0)])
+def test_edge_points_give_the_nested_passes_values(source, x):
+    """At a pole, an overflow or outside the domain (inf, nan) the nested passes run, so the
+    derivatives are torch's edge values, whatever Taylor mode would have made of them."""
+    got = agrad.run(source, {"x": x}, order=3).derivatives["x"]
+    nested = agrad.run(source, {"x": x}, order=3, taylor=False).derivatives["x"]
+    assert [repr(v) for v in got] == [repr(v) for v in nested]
+    assert not all(math.isfinite(v) for v in got)
