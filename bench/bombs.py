@@ -52,7 +52,9 @@ def rows(quick: bool) -> list:
     pretty_h, trace_kb, graph_terms = (100, 4, 5_000) if quick else (1_000, 100, 524_000)
     return [
         (f"grad() nested {depth} deep around x^x", ["eval", nested_grad(depth), "--x", "0.7"], None, {}),
-        (f"x^x --order {order}", ["eval", "x^x", "--x", "0.7", "--order", str(order)], None, {}),
+        # float32 keeps the nested passes (Taylor mode, float64, takes milliseconds: bench/order.py)
+        (f"x^x --order {order} --dtype float32", ["eval", "x^x", "--x", "0.7", "--order", str(order), "--dtype",
+                                                  "float32"], None, {}),
         (f"--hessian of sum(x^2), {h1:,} elements", ["eval", "sum(x^2)", "--x", "@x.txt", "--hessian"], None,
          {"x.txt": numbers(h1)}),
         (f"--hessian of sum(x^2), {h2:,} elements", ["eval", "sum(x^2)", "--x", "@x.txt", "--hessian"], None,

@@ -37,12 +37,13 @@ def test_nested_grad_counts_every_level_against_one_node_budget():
 
 
 def test_order_passes_count_against_the_budget_and_a_raised_one_computes_them():
+    # the nested passes (taylor=False; also the fallback where Taylor mode has no recurrence)
     with pytest.raises(LimitError, match="--max-nodes"):
-        agrad.run("x^x", {"x": 0.7}, order=30, max_nodes=5000)
+        agrad.run("x^x", {"x": 0.7}, order=30, max_nodes=5000, taylor=False)
     with pytest.raises(LimitError, match="--max-nodes"):
-        agrad.run("x^x", {"x": 0.7}, order=6, max_nodes=500)
+        agrad.run("x^x", {"x": 0.7}, order=6, max_nodes=500, taylor=False)
     d1, d2 = xx_derivatives(0.7)
-    r = agrad.run("x^x", {"x": 0.7}, order=6, max_nodes=20000)
+    r = agrad.run("x^x", {"x": 0.7}, order=6, max_nodes=20000, taylor=False)
     assert r.derivatives["x"][:2] == [pytest.approx(d1, rel=1e-14), pytest.approx(d2, rel=1e-13)]
     assert len(r.derivatives["x"]) == 6
 
@@ -123,7 +124,7 @@ def test_bad_limit_values_are_limit_errors():
 
 
 def test_the_command_line_names_the_flag_exits_2_and_the_flag_raises_it(cli):
-    r = cli("eval", "x^x", "--x", "0.7", "--order", "30", "--max-nodes", "5000")
+    r = cli("eval", "x^x", "--x", "0.7", "--order", "100", "--max-nodes", "50")  # Taylor mode's series count too
     assert r.exit_code == 2
     assert r.stderr.startswith("agrad: limit error: the evaluation made too many nodes")
     assert r.stderr.count("\n") == 1 and "(--max-nodes N raises it)" in r.stderr

@@ -36,7 +36,7 @@ CASES = [
     ("prod(x) + norm(x) + max(x)", {"x": [1.0, 3.0, 3.0]}, {"trace": True}),
     ("sum(sin(x)^2)", {"x": [0.1, 2.0, 3.0e5]}, {"exact": True}),  # under scalar_exact()
     ("x^x + 1/x", {"x": 0.7}, {"dtype": "float32", "order": 2}),
-    ("x^x", {"x": 0.7}, {"order": 30, "max_nodes": 2000}),  # past its own budget: a LimitError
+    ("x^x", {"x": 0.7}, {"order": 30, "max_nodes": 2000, "taylor": False}),  # nested passes past their budget: a LimitError
 ]
 
 

@@ -26,7 +26,12 @@ per asyncio task, checked while they are spent (engine/budget.py), and past them
   of a node). Why 5,000,000: a node kept in a graph measured 273 bytes (a chain of 1,000,000
   MulBackward0 nodes grew the process by 273 MB on the project's machine: the Tensor, its inputs
   tuple and its float), so the budget is about 1.4 GB of graph at most; making a node takes about
-  4.5 us, so it also ends a bomb (`grad()` nested 12 deep, `--order 30`) within about 25 s.
+  4.5 us, so it also ends a bomb (`grad()` nested 12 deep, `--order 30` on nested passes) within
+  about 25 s. `--order` in Taylor mode (engine/taylor.py) makes no nodes but charges `order` for
+  each node's series (its N+1 coefficients, O(N^2) work).
+- Order: at most MAX_ORDER (100) for `--order`, a LimitError past it. Why: Taylor mode's cost is
+  O(N^2) a node and its coefficients grow like k! (x^x's 100th derivative at 0.7 is about 2e169), so
+  past 100 the numbers leave float64's range for most functions (170! overflows).
 - Backward steps: at most MAX_BACKWARD_STEPS (2,000,000) steps of backward passes, summed over
   every pass of the evaluation: a step per node a pass visits and one per input of it (a rule
   that may run), and PASS_STEPS (10) per pass for its fixed cost; raised with
@@ -83,6 +88,7 @@ MAX_BACKWARD_STEPS = 2_000_000
 PASS_STEPS = 10
 MAX_HESSIAN_ENTRIES = 1_000_000
 MAX_JACOBIAN_ENTRIES = 10_000_000
+MAX_ORDER = 100  # --order: Taylor mode's series hold order + 1 numbers a node (engine/taylor.py)
 MAX_CHECK_EVALUATIONS = 20_001  # --check: 2n+1 evaluations for n input elements (n = 10,000)
 WORKERS_PER_CORE = 2
 # Pretty output (render/tables.py) shows at most PRETTY_ROWS rows of the trace and of the passes

@@ -416,7 +416,10 @@ def _differentiate(result, out, ordered: dict, retained: dict, seed, options: Ru
         if passes > 1:
             result.notes.append(lessons.retain_graph_note(out, passes))
         if order > 0:
-            result.derivatives = lessons.derivatives(out, ordered, order)
+            result.derivatives = lessons.derivatives(out, ordered, order,
+                                                     taylor=options.taylor and not options.hooks
+                                                     and options.dtype == "float64"
+                                                     and not options.anomaly)  # (--anomaly watches the passes)
         if hessian:
             result.hessian = lessons.hessian(out, ordered, cost_limit("max_hessian_entries", options.max_hessian_entries))
     result.grads = result.passes[-1] if result.passes else {name: None for name in list(ordered) + list(retained)}

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from agrad.engine import shapes
 from agrad.errors import AgradError, BindingError, LimitError, UnboundVariableError
-from agrad.limits import MAX_HESSIAN_ENTRIES, too_costly
+from agrad.limits import MAX_HESSIAN_ENTRIES, MAX_ORDER, too_costly
 from agrad.evaluation.lowering import lower
 from agrad.language.parser import parse
+from agrad.engine import taylor
 from agrad.engine.autograd import grad
 from agrad.engine.watch import paused
 from agrad.engine.tensor import Tensor, no_grad
@@ -64,9 +65,14 @@ def retain_graph_note(output: Tensor, passes: int) -> str:
             "times without retain_graph=True. Gradients add up in .grad until zeroed (--zero-grad).")
 
 
-def derivatives(output: Tensor, variables: dict, order: int) -> dict:
+def derivatives(output: Tensor, variables: dict, order: int, taylor: bool = True) -> dict:
     """d^k output / dx^k for k = 1..order, for each variable that requires grad (scalars only:
-    for a vector these are tensors of growing order; --hessian gives the second ones)."""
+    for a vector these are tensors of growing order; --hessian gives the second ones).
+    taylor: in Taylor mode (engine/taylor.py) where every op of the graph has a recurrence, the
+    first derivative from one backward pass as torch computes it; else (and for hooks, float32,
+    which Taylor mode does not see) nested backward passes, whose cost grows exponentially."""
+    if order > MAX_ORDER:
+        raise LimitError(f"--order {order}: the highest order agrad computes is {MAX_ORDER}")
     out = {}
     for name, x in variables.items():
         if not x.requires_grad:
@@ -75,6 +81,10 @@ def derivatives(output: Tensor, variables: dict, order: int) -> dict:
             which = f"'{name}' is a vector" if shapes.is_vector(x.value) else "the output is a vector"
             raise BindingError(f"--order takes a scalar output and scalar variables, and {which}: --hessian gives "
                                "the second derivatives over every element, --jacobian the first")
+        values = _taylor(output, x, order) if taylor else None
+        if values is not None:
+            out[name] = values
+            continue
         values = []
         current = output
         for _ in range(order):
@@ -89,6 +99,17 @@ def derivatives(output: Tensor, variables: dict, order: int) -> dict:
             current = g
         out[name] = values
     return out
+
+
+def _taylor(output: Tensor, x: Tensor, order: int) -> list | None:
+    """The derivatives in Taylor mode, or None where it has no recurrence (NoRecurrence)."""
+    try:
+        values = taylor.derivatives(output, x, order)
+    except taylor.NoRecurrence:
+        return None
+    (g,) = grad(output, [x], retain_graph=True, allow_unused=True)  # the first one exactly as torch's
+    values[0] = shapes.zeros_like(output.value) if g is None else g.value
+    return values
 
 
 def check_hessian_output(output: Tensor) -> None:

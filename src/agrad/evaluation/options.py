@@ -19,6 +19,7 @@ DEFAULTS = {
     "zero_grad": False,  # zero the grads before each pass
     "trace": False,  # record each backward step
     "order": 0,  # derivatives up to this order
+    "taylor": True,  # --order in Taylor mode where every op has a recurrence; False: nested backward passes
     "hessian": False,
     "dtype": "float64",
     "gradient": None,  # the seed backward starts from (a number or a vector); None for 1.0
