@@ -23,12 +23,16 @@ __version__ = "0.1.0"
 __all__ = [
     "AgradError", "AgradSyntaxError", "ArityError", "BindingError", "CheckError", "ComputeError", "IndexingError", "LimitError",
     "Result", "RunOptions", "ShapeError", "Tensor", "UnboundVariableError", "UnknownNameError", "enable_grad", "evaluate",
-    "check", "is_grad_enabled", "jacobian", "no_grad", "run", "set_grad_enabled", "tensor", "vjp", "__version__",
+    "check", "emit_torch", "is_grad_enabled", "jacobian", "no_grad", "run", "set_grad_enabled", "tensor", "vjp", "__version__",
 ]
 
 
 def __getattr__(name: str):
     """agrad.sin, agrad.max, ...: every public function of the op table, applied to Tensors."""
+    if name == "emit_torch":  # imported when asked for: the script writer is not needed to evaluate
+        from agrad.render.torch_script import emit_torch
+
+        return emit_torch
     from agrad.engine import ops
 
     if name in ops.public_functions():
