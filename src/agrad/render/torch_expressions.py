@@ -59,38 +59,25 @@ def tensor_of(value) -> str:
     return f"torch.tensor({number_text(float(value))})"
 
 
+# Python's binding strength of what an Item's text is: + -, * /, unary minus, **, an atom
+PRECEDENCE = {"add": 1, "sub": 1, "mul": 2, "div": 2, "neg": 3, "pow": 4}
+ATOM = 5
+
+
 class Item:
-    """One emitted sub-expression: its text, the Python number it is (None for a tensor), and
-    how deep its text nests."""
+    """One emitted sub-expression: its text, the Python number it is (None for a tensor), how
+    deep its text nests, and how strongly it binds (PRECEDENCE)."""
 
-    __slots__ = ("text", "number", "depth")
+    __slots__ = ("text", "number", "depth", "precedence")
 
-    def __init__(self, text: str, number=None, depth: int = 0):
+    def __init__(self, text: str, number=None, depth: int = 0, precedence: int = ATOM):
         self.text, self.number, self.depth = text, number, depth
+        self.precedence = PRECEDENCE["neg"] if text.startswith("-") else precedence
 
-    def operand(self) -> str:
-        """The text as an operand of an operator: parenthesized unless it is a name, a call or
-        a number that needs none."""
-        text = self.text
-        if text.replace("_", "a").replace(".", "a").isalnum() and not text.startswith("-"):
-            return text
-        if text.endswith(")") and _balanced_call(text) or text.endswith("]") and _balanced_call(text, "[]"):
-            return text
-        return f"({text})"
-
-
-def _balanced_call(text: str, pair: str = "()") -> bool:
-    """Whether the text is a name followed by one bracketed group: f(...), v[...], torch.stack([...])."""
-    opening = text.find(pair[0])
-    if opening <= 0 or not text[:opening].replace(".", "a").replace("_", "a").isalnum():
-        return False
-    depth = 0
-    for i in range(opening, len(text)):
-        depth += text[i] == pair[0]
-        depth -= text[i] == pair[1]
-        if depth == 0:
-            return i == len(text) - 1
-    return False
+    def operand(self, binding: int = ATOM) -> str:
+        """The text as an operand where `binding` is needed: parenthesized if it binds less.
+        (Never regrouped: a + (b + c) keeps its parentheses, floating point is not associative.)"""
+        return self.text if self.precedence >= binding else f"({self.text})"
 
 
 class Emitter:
@@ -160,12 +147,15 @@ class Emitter:
             if node.op == "pos":
                 return args[0]
             return self._number(literals.fold("neg", [args[0].number])) if args[0].number is not None else \
-                Item(f"-{args[0].operand()}", None, depth)
+                Item(f"-{args[0].operand(PRECEDENCE['neg'])}", None, depth, PRECEDENCE["neg"])
         if isinstance(node, st.Binary):
             left, right = args
             if left.number is not None and right.number is not None:
                 return self._number(literals.fold(node.op, [left.number, right.number]))
-            return Item(f"{left.operand()} {SYMBOLS[node.op]} {right.operand()}", None, depth)
+            strength = PRECEDENCE[node.op]
+            power = node.op == "pow"  # ** groups from the right, the others from the left
+            return Item(f"{left.operand(strength + power)} {SYMBOLS[node.op]} {right.operand(strength + (not power))}",
+                        None, depth, strength)
         if isinstance(node, st.Vector):
             if all(a.number is not None for a in args):
                 return Item(f"torch.tensor([{', '.join(number_text(float(a.number)) for a in args)}])")
