@@ -220,3 +220,20 @@ def test_a_json_job_gets_its_script_in_the_record():
     assert done.returncode == 1
     done = agrad_cli("eval", "-", "--w", "3", "-F", "plain", stdin=jobs)
     assert "only JSON output" in done.stderr
+
+
+def test_the_readme_example_prints_what_it_says():
+    """The README's `... --emit torch | python3` block: the script (its console block above is
+    test_readme's) run under torch prints the line shown, which is agrad's --format json record
+    without its notes."""
+    import re
+    import shlex
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    command, shown = re.search(r"```text\n(agrad eval .*? --emit torch) \| python3\n(.*?)\n```", readme, re.S).groups()
+    args = shlex.split(command)[2:]
+    source, rest = args[0], args[1:]
+    assert rest == ["--x", "2", "--w", "3", "--retain-grad", "y", "--emit", "torch"]
+    assert json.loads(shown) == expected(source, {"x": 2, "w": 3}, {"retain_grad": ["y"]})
+    pytest.importorskip("torch")
+    assert run_script(agrad.emit_torch(source, {"x": 2, "w": 3}, retain_grad=["y"])) == json.loads(shown)

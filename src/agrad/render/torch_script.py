@@ -108,12 +108,12 @@ def script(source: str, result, options: RunOptions) -> str:
     for helper in dict.fromkeys(helpers):
         lines += [HELPERS[helper], "", ""]
     lines += _leaves(variables, names, options)
-    lines += body.lines + [f"out = {out}", "", ""]
+    lines += body.lines + [f"out = {out}", ""]
     returns_number = not _is_tensor(result)
     need_function = result.jacobian is not None or result.hessian is not None
     inputs = [names[n] for n, t in variables.items() if t.requires_grad]
     if need_function:
-        lines += [f"def program({', '.join(inputs)}):", '    """The program again, as a function of the leaves '
+        lines += ["", f"def program({', '.join(inputs)}):", '    """The program again, as a function of the leaves '
                   'that require grad (for torch.autograd.functional)."""']
         lines += ["    " + line for line in body.lines] + [f"    return {out}", "", ""]
     lines += _lessons(result, options, names)
@@ -177,7 +177,7 @@ def _hook(k: int, name: str, expression: str, names: dict) -> list[str]:
         target = body.names[statement.name] if isinstance(statement, st.Assign) else None
         item = body.statement(statement.value if target else statement, target)
         out = item.text if item.number is None else f"torch.full_like(g, {number_text(float(item.number))})"
-    return [f"def hook_{k}(g):", f"    # --hook {name}={expression}"] + ["    " + line for line in body.lines] + \
+    return ["", f"def hook_{k}(g):", f"    # --hook {name}={expression}"] + ["    " + line for line in body.lines] + \
         [f"    return {out}", "", "", f"{names[name]}.register_hook(hook_{k})"]
 
 
