@@ -146,7 +146,7 @@ def read_json_line(text: str) -> tuple[str, dict, object, object, bool]:
     if unknown:
         raise InputError(f"unknown key {unknown[0]!r} in the JSON line "
                          '(it may have "expr", a string, "vars", an object, "gradient", a number or an array, '
-                         'and "check", 0, 1 or 2, and "emit", "torch")')
+                         '"check", 0, 1 or 2, and "emit", "torch")')
     if "expr" not in obj:
         raise InputError('the JSON line has no "expr" (the expression to evaluate)')
     source, variables = obj["expr"], obj.get("vars", {})
