@@ -229,14 +229,15 @@ def eval_command(
                                     trace=trace, order=order > 0, hessian=hessian, retain_grad=bool(retain_grad))
             if fmt is Format.csv:
                 raise UsageError("--jacobian has no columns in csv output: use --format json, plain or pretty")
-        if emit is not None:
-            _check_emit(exprs, points, options.replace(hooks=tuple(("", "") for _ in hook or [])), format=fmt is not None, grad=grad is not None, digits=digits is not None)
+        if emit is not None:  # the script of one program, from agrad's run of it (render/torch_script.py)
+            from agrad.render.torch_script import refuse, script
+
+            _check_emit(exprs, points, format=fmt is not None, grad=grad is not None, digits=digits is not None)
+            options = options.replace(hooks=tuple(_hook_spec(spec) for spec in hook or []))
+            refuse(options)
             result = evaluation(exprs[0] if exprs else None, file, var, hook, gradient, options.replace(fast=False),
                                 max_file_bytes, typo_suspects(as_option, "eval"))
-            from agrad.render.torch_script import script
-
-            sys.stdout.write(script(result.source, result, options.replace(
-                hooks=tuple(_hook_spec(spec) for spec in hook or []))))
+            sys.stdout.write(script(result.source, result, options))
             return
         if points is None and len(exprs) <= 1 and exprs != ["-"]:
             if fmt is Format.csv and grad is None:
@@ -268,7 +269,7 @@ def eval_command(
     raise typer.Exit(status)
 
 
-def _check_emit(exprs: list, points: str | None, options, **given: bool) -> None:
+def _check_emit(exprs: list, points: str | None, **given: bool) -> None:
     """--emit torch writes one script for one program: not for a batch (a JSON job's "emit"
     field is the batch's way), and not with options about agrad's own output."""
     if points is not None or len(exprs) > 1 or exprs == ["-"]:
@@ -277,9 +278,6 @@ def _check_emit(exprs: list, points: str | None, options, **given: bool) -> None
     for name, present in given.items():
         if present:
             raise UsageError(f"--emit torch prints a script, not agrad's output: leave out --{name}")
-    from agrad.render.torch_script import refuse
-
-    refuse(options)  # --trace, --check, --hook with --jacobian or --hessian
 
 
 def _check_one_stdin_reader(exprs: list, points: str | None, var, gradient) -> None:

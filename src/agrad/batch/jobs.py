@@ -268,7 +268,8 @@ class ExpressionJobs:
         from agrad.render.torch_script import refuse, script
 
         if self.formatter.fmt != "json":
-            raise InputError('a job\'s "emit" gives a script, which only JSON output has a field for: use --format json')
+            raise InputError('a job\'s "emit" gives a script, which only JSON output has a field for: '
+                             "use --format json")
         refuse(options)
         result = run(source, bindings, options.replace(fast=False))
         result.torch = script(source, result, options)

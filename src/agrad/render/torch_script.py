@@ -136,7 +136,7 @@ def _leaves(variables: dict, names: dict, options: RunOptions) -> list[str]:
     lines = []
     for name, t in variables.items():
         value = t.value
-        text = number_text(value) if shapes.is_scalar(value) else "[" + ", ".join(map(number_text, value.tolist())) + "]"
+        text = number_text(value) if shapes.is_scalar(value) else f"[{', '.join(map(number_text, value.tolist()))}]"
         grad = ", requires_grad=True" if t.requires_grad else ""
         lines.append(f"{names[name]} = torch.tensor({text}{grad})")
     return lines
