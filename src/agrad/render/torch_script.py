@@ -107,7 +107,7 @@ def script(source: str, result, options: RunOptions) -> str:
         + ["hessian_matrix"] * (result.hessian is not None)
     for helper in dict.fromkeys(helpers):
         lines += [HELPERS[helper], "", ""]
-    lines += _leaves(variables, names, options)
+    lines += _leaves(variables, names)
     lines += body.lines + [f"out = {out}", ""]
     returns_number = not _is_tensor(result)
     need_function = result.jacobian is not None or result.hessian is not None
@@ -132,7 +132,7 @@ def _header(source: str, options: RunOptions) -> list[str]:
             "import json", "import math", "", "import torch", "", f"torch.set_default_dtype({dtype})", "", ""]
 
 
-def _leaves(variables: dict, names: dict, options: RunOptions) -> list[str]:
+def _leaves(variables: dict, names: dict) -> list[str]:
     lines = []
     for name, t in variables.items():
         value = t.value
