@@ -25,7 +25,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AgradError", "AgradSyntaxError", "AnomalyError", "ArityError", "BindingError", "CheckError", "ComputeError", "IndexingError", "LimitError",
     "Result", "RunOptions", "ShapeError", "Tensor", "UnboundVariableError", "UnknownNameError", "enable_grad", "evaluate",
-    "check", "diff", "find_anomaly", "is_grad_enabled", "jacobian", "no_grad", "run", "set_grad_enabled", "tensor", "vjp", "__version__",
+    "check", "diff", "emit_torch", "find_anomaly", "is_grad_enabled", "jacobian", "no_grad", "run", "set_grad_enabled", "tensor", "vjp", "__version__",
 ]
 
 
@@ -35,6 +35,10 @@ def __getattr__(name: str):
         from agrad.render.derivative import diff
 
         return diff
+    if name == "emit_torch":  # imported when asked for: the script writer is not needed to evaluate
+        from agrad.render.torch_script import emit_torch
+
+        return emit_torch
     from agrad.engine import ops
 
     if name in ops.public_functions():

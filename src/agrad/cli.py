@@ -50,6 +50,10 @@ def _root(version: Annotated[Optional[bool], typer.Option("--version", callback=
     """
 
 
+class Emit(str, Enum):
+    torch = "torch"
+
+
 class DType(str, Enum):
     float64 = "float64"
     float32 = "float32"
@@ -201,6 +205,10 @@ def eval_command(
         "--anomaly", help="Stop at the first nan (in forward, or inf from finite inputs), naming the op or "
                           "backward node, its rule and inputs, with a caret (torch's detect_anomaly). Exit 1.")]
     = False,
+    emit: Annotated[Optional[Emit], typer.Option(
+        "--emit", metavar="LANG", show_default=False,
+        help="Print the same computation as a runnable script instead of the result: torch (PyTorch; "
+             "it prints the JSON record of --format json).")] = None,
     as_option: AsOptionOption = None,
 ):
     """Evaluate EXPR, backpropagate from its value, and print the graph and each leaf's gradient.
@@ -227,6 +235,16 @@ def eval_command(
                                     trace=trace, order=order > 0, hessian=hessian, retain_grad=bool(retain_grad))
             if fmt is Format.csv:
                 raise UsageError("--jacobian has no columns in csv output: use --format json, plain or pretty")
+        if emit is not None:  # the script of one program, from agrad's run of it (render/torch_script.py)
+            from agrad.render.torch_script import refuse, script
+
+            _check_emit(exprs, points, format=fmt is not None, grad=grad is not None, digits=digits is not None)
+            options = options.replace(hooks=tuple(_hook_spec(spec) for spec in hook or []))
+            refuse(options)
+            result = evaluation(exprs[0] if exprs else None, file, var, hook, gradient, options.replace(fast=False),
+                                max_file_bytes, typo_suspects(as_option, "eval"))
+            sys.stdout.write(script(result.source, result, options))
+            return
         if points is None and len(exprs) <= 1 and exprs != ["-"]:
             if fmt is Format.csv and grad is None:
                 from agrad.render.formats import check_options
@@ -255,6 +273,17 @@ def eval_command(
     except AgradError as exc:
         fail(exc)
     raise typer.Exit(status)
+
+
+def _check_emit(exprs: list, points: str | None, **given: bool) -> None:
+    """--emit torch writes one script for one program: not for a batch (a JSON job's "emit"
+    field is the batch's way), and not with options about agrad's own output."""
+    if points is not None or len(exprs) > 1 or exprs == ["-"]:
+        raise UsageError('--emit torch writes one program\'s script: for a batch, give each JSON job "emit": "torch" '
+                         "(its record gets the script in \"torch\")")
+    for name, present in given.items():
+        if present:
+            raise UsageError(f"--emit torch prints a script, not agrad's output: leave out --{name}")
 
 
 def _check_one_stdin_reader(exprs: list, points: str | None, var, gradient) -> None:

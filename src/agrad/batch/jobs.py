@@ -41,7 +41,7 @@ PENDING_PER_WORKER = 4  # chunks in flight per worker: keeps workers busy, memor
 AUTO_JOBS_BYTES = 1 << 20  # stdin a file this large: a worker per core unless --jobs says otherwise
 PARSE_CACHE_SIZE = 512  # distinct sources whose parsed programs are kept
 PARSE_CACHE_MAX_CHARS = 4096  # longer sources are parsed each time, not kept
-JSON_KEYS = ("expr", "vars", "gradient", "check", "anomaly")
+JSON_KEYS = ("expr", "vars", "gradient", "check", "anomaly", "emit")
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
@@ -128,10 +128,11 @@ def _unique_keys(pairs: list) -> dict:
 _DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys)
 
 
-def read_json_line(text: str) -> tuple[str, dict, object, object, object]:
-    """A JSON job, {"expr": "...", "vars": {"x": 3}, "gradient": [1, 0.5], "check": 1}: its source,
-    its raw bindings, its seed (None where it has none; read by json_binding), its --check
-    and its --anomaly ("anomaly": true or false; each None where it has none). (The caller passes a
+def read_json_line(text: str) -> tuple[str, dict, object, object, object, bool]:
+    """A JSON job, {"expr": "...", "vars": {"x": 3}, "gradient": [1, 0.5], "check": 1, "emit": "torch"}:
+    its source, its raw bindings, its seed (None where it has none; read by json_binding), its
+    --check and its --anomaly ("anomaly": true or false; each None where it has none), and
+    whether it asks for its PyTorch script. (The caller passes a
     line that starts with "{", so never a byte-order mark, which json.loads would refuse and
     the decoder does not check.)"""
     try:
@@ -146,7 +147,7 @@ def read_json_line(text: str) -> tuple[str, dict, object, object, object]:
     if unknown:
         raise InputError(f"unknown key {unknown[0]!r} in the JSON line "
                          '(it may have "expr", a string, "vars", an object, "gradient", a number or an array, '
-                         '"check", 0, 1 or 2, and "anomaly", true or false)')
+                         '"check", 0, 1 or 2, "anomaly", true or false, and "emit", "torch")')
     if "expr" not in obj:
         raise InputError('the JSON line has no "expr" (the expression to evaluate)')
     source, variables = obj["expr"], obj.get("vars", {})
@@ -162,7 +163,10 @@ def read_json_line(text: str) -> tuple[str, dict, object, object, object]:
     anomaly = obj.get("anomaly", None)
     if anomaly is not None and type(anomaly) is not bool:
         raise InputError(f'"anomaly" must be true or false, not {json.dumps(anomaly)}')
-    return source, variables, obj.get("gradient"), check, anomaly
+    emit = obj.get("emit", None)
+    if emit not in (None, "torch"):
+        raise InputError(f'"emit" must be "torch", not {json.dumps(emit)}')
+    return source, variables, obj.get("gradient"), check, anomaly, emit is not None
 
 
 def json_binding(name: str, value, label: str = "variable '{}'"):
@@ -235,8 +239,9 @@ class ExpressionJobs:
             if text is None:
                 return SKIPPED
             bindings, options = spec.bindings, spec.options
+            emit = False
             if spec.lines and text.lstrip().startswith("{"):
-                source, variables, seed, check, anomaly = read_json_line(text)
+                source, variables, seed, check, anomaly, emit = read_json_line(text)
                 bindings = dict(bindings)
                 for name, value in variables.items():
                     bindings[name] = json_binding(name, value)
@@ -253,6 +258,8 @@ class ExpressionJobs:
                     options = options.replace(anomaly=anomaly)
             else:
                 source = text
+            if emit:
+                return self.formatter.result(number, self._emitted(source, bindings, options))
             result = run(source, bindings, options, program=parse_once(source))
             return self.formatter.result(number, result)
         except AgradError as exc:
@@ -261,6 +268,18 @@ class ExpressionJobs:
             return self.formatter.error(number, source, exc)
         except Exception as exc:  # a bug: report it in this job's place, and go on
             return self.formatter.error(number, source, internal_error(exc))
+
+    def _emitted(self, source: str, bindings: dict, options):
+        """A job's result with its PyTorch script in result.torch (JSON output only: the record's "torch")."""
+        from agrad.render.torch_script import refuse, script
+
+        if self.formatter.fmt != "json":
+            raise InputError('a job\'s "emit" gives a script, which only JSON output has a field for: '
+                             "use --format json")
+        refuse(options)
+        result = run(source, bindings, options.replace(fast=False))
+        result.torch = script(source, result, options)
+        return result
 
     def _check_columns(self, bindings: dict) -> None:
         columns = self.formatter.columns

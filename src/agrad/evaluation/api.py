@@ -58,6 +58,7 @@ class Result:
         self.jacobian: dict | None = None
         self.grads_in: dict = {}  # with grads_in: id(tensor) -> the gradient that reached it in the last pass
         self.check = None  # with check: the gradient check (evaluation/gradcheck.py's Check)
+        self.torch = None  # a batch job's "emit": "torch": its PyTorch script (render/torch_script.py)
 
     def __repr__(self):
         return f"Result(source={self.source!r}, value={self.value!r}, grads={self.grads!r}, grad_fn={self.grad_fn!r})"

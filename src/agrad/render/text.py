@@ -61,6 +61,8 @@ def record(result: Result, no_grad_reason: str | None = None) -> dict:
         from agrad.render.check import record as check_record
 
         rec["check"] = check_record(result.check)
+    if result.torch is not None:
+        rec["torch"] = result.torch
     return rec
 
 
