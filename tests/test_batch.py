@@ -86,7 +86,7 @@ FAILING_LINES = [
     ('{"expr": "pi", "vars": {"pi": 3}}', "value", "cannot bind 'pi': it is a constant (3.141592653589793)", None),
     ('{"expr": 1}', "input", '"expr" must be a string, not a number', None),
     ('{"exp": "x"}', "input", "unknown key 'exp' in the JSON line (it may have \"expr\", a string, "
-                              "\"vars\", an object, \"gradient\", a number or an array, and \"check\", 0, 1 or 2)", None),
+                              "\"vars\", an object, \"gradient\", a number or an array, \"check\", 0, 1 or 2, and \"jvp\", an object)", None),
     ('{"vars": {}}', "input", 'the JSON line has no "expr" (the expression to evaluate)', None),
     ('{"expr": "x", "vars": [1]}', "input", '"vars" must be an object, not an array', None),
     ('{"expr": "x", "expr": "y"}', "input", "bad JSON: the key 'expr' appears twice", None),

@@ -12,7 +12,7 @@ functions (`agrad.sin(t)`), `.backward(gradient, retain_graph, create_graph)`, `
 `.is_leaf`, `.grad_fn`, `retain_grad()`, `detach()`, `with agrad.no_grad(): ...`.
 """
 
-from agrad.evaluation.api import Result, check, evaluate, jacobian, run, vjp
+from agrad.evaluation.api import Result, check, evaluate, jacobian, jvp, run, vjp
 from agrad.evaluation.options import RunOptions
 from agrad.errors import (AgradError, AgradSyntaxError, ArityError, BindingError, CheckError, ComputeError, IndexingError,
                      LimitError, ShapeError, UnboundVariableError, UnknownNameError)
@@ -23,7 +23,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AgradError", "AgradSyntaxError", "ArityError", "BindingError", "CheckError", "ComputeError", "IndexingError", "LimitError",
     "Result", "RunOptions", "ShapeError", "Tensor", "UnboundVariableError", "UnknownNameError", "enable_grad", "evaluate",
-    "check", "is_grad_enabled", "jacobian", "no_grad", "run", "set_grad_enabled", "tensor", "vjp", "__version__",
+    "check", "is_grad_enabled", "jacobian", "jvp", "no_grad", "run", "set_grad_enabled", "tensor", "vjp", "__version__",
 ]
 
 
