@@ -120,8 +120,12 @@ class ForwardPlan:
     def _locals(self, node: Tensor) -> list:
         found = self.local.get(id(node))
         if found is None:
+            from agrad.engine.ops import ZERO_RULE
+
+            # a derivative that is 0 everywhere (sign, floor, ...) sends no tangent at all, as torch's
+            # zeros_like does: not 0 * tangent, which is nan for an inf or nan tangent
             seed = _ones_like(node) if node.op.elementwise else Tensor(1.0)
-            found = [None if rule is None or not inp.requires_grad else rule(seed, node, *node.inputs)
+            found = [None if rule is None or rule is ZERO_RULE or not inp.requires_grad else rule(seed, node, *node.inputs)
                      for rule, inp in zip(node.op.grads, node.inputs)]
             self.local[id(node)] = found
         return found
