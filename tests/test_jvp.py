@@ -205,6 +205,14 @@ def test_a_batch_job_gives_its_own_tangents():
     assert json.loads(out.stdout)["error"]["kind"] == "input"
 
 
+def test_points_rows_each_give_their_jvp(tmp_path):
+    points = tmp_path / "p.csv"
+    points.write_text("x,w\n0.5,2\n1,3\n")
+    out = agrad_cli("eval", "sin(x)*w", "--points", str(points), "--jvp", "x=1,w=1", "-F", "plain")
+    rows = [line.split("\t") for line in out.stdout.splitlines()]
+    assert [float(jvp) for _, jvp in rows] == [math.cos(0.5) * 2 + math.sin(0.5), math.cos(1.0) * 3 + math.sin(1.0)]
+
+
 @pytest.mark.parametrize("args, kind, code, words", [
     (["x*v", "--x", "2", "--v", "1,2,3", "--jvp", "v=1,0"], "shape", 1, "forward gradient is of size [2]"),
     (["x*v", "--x", "2", "--v", "1,2,3", "--jvp", "y=1"], "value", 2, "no variable 'y' is bound"),

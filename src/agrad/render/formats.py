@@ -138,7 +138,7 @@ class Formatter:
         if fmt == "plain":
             if not self.points:
                 return Outcome(as_plain(result) + "\n", "", False)
-            fields = [result.value] + [result.grads.get(name) for name in self.columns]
+            fields = [result.value] + ([result.jvp] if self.jvp else [result.grads.get(name) for name in self.columns])
             return Outcome("\t".join(numbers.plain(f) for f in fields) + "\n", "", False)
         if fmt == "csv":
             fields = [csv_number(result.value)] + ([csv_number(result.jvp)] if self.jvp else
