@@ -113,7 +113,7 @@ def as_plain(result: Result) -> str:
     intermediates), tab-separated, a vector's elements joined by commas; one such line per
     backward pass. Then, when asked for, one line per trace step, per variable's derivatives, per
     Hessian row (`hessian`, the row's variable, then the row). With a Jacobian: the value, then one line per Jacobian row, the variable's name
-    first."""
+    first. With --jvp: the value and the jvp, one line."""
     if result.jacobian is not None:
         lines = [numbers.plain(result.value)]
         for name, rows in result.jacobian.items():
