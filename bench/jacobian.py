@@ -62,7 +62,7 @@ def main() -> None:
     n = parser.parse_args().n
     for title, source in programs(n).items():
         forward_s, forward = timed(source, "forward")
-        print(f"{title}, {n} outputs of one input: forward mode {forward_s:.3f} s "
+        print(f"{title}, {n} outputs of one input: forward mode {forward_s:.4f} s "
               f"(whole command {whole_command(source):.2f} s)", flush=True)
         reverse_s, reverse = timed(source, "reverse")
         same = "bit for bit" if np.asarray(forward).tobytes() == np.asarray(reverse).tobytes() else \
