@@ -87,7 +87,7 @@ FAILING_LINES = [
     ('{"expr": 1}', "input", '"expr" must be a string, not a number', None),
     ('{"exp": "x"}', "input", "unknown key 'exp' in the JSON line (it may have \"expr\", a string, "
                               "\"vars\", an object, \"gradient\", a number or an array, \"check\", 0, 1 or 2, "
-                              "\"anomaly\", true or false, and \"emit\", \"torch\")", None),
+                              "\"anomaly\", true or false, \"emit\", \"torch\", and \"jvp\", an object)", None),
     ('{"vars": {}}', "input", 'the JSON line has no "expr" (the expression to evaluate)', None),
     ('{"expr": "x", "vars": [1]}', "input", '"vars" must be an object, not an array', None),
     ('{"expr": "x", "expr": "y"}', "input", "bad JSON: the key 'expr' appears twice", None),

@@ -14,7 +14,7 @@ functions (`agrad.sin(t)`), `.backward(gradient, retain_graph, create_graph)`, `
 `.is_leaf`, `.grad_fn`, `retain_grad()`, `detach()`, `with agrad.no_grad(): ...`.
 """
 
-from agrad.evaluation.api import Result, check, evaluate, find_anomaly, jacobian, run, vjp
+from agrad.evaluation.api import Result, check, evaluate, find_anomaly, jacobian, jvp, run, vjp
 from agrad.evaluation.options import RunOptions
 from agrad.errors import (AgradError, AgradSyntaxError, AnomalyError, ArityError, BindingError, CheckError, ComputeError, IndexingError,
                      LimitError, ShapeError, UnboundVariableError, UnknownNameError)
@@ -25,7 +25,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AgradError", "AgradSyntaxError", "AnomalyError", "ArityError", "BindingError", "CheckError", "ComputeError", "IndexingError", "LimitError",
     "Result", "RunOptions", "ShapeError", "Tensor", "UnboundVariableError", "UnknownNameError", "enable_grad", "evaluate",
-    "check", "diff", "emit_torch", "find_anomaly", "is_grad_enabled", "jacobian", "no_grad", "run", "set_grad_enabled", "tensor", "vjp", "__version__",
+    "check", "diff", "emit_torch", "find_anomaly", "is_grad_enabled", "jacobian", "jvp", "no_grad", "run", "set_grad_enabled", "tensor", "vjp", "__version__",
 ]
 
 

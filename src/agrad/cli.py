@@ -177,7 +177,12 @@ def eval_command(
              "Default: shown for long batches when stderr is a terminal.")] = None,
     gradient: GradientOption = None,
     jacobian: Annotated[bool, typer.Option(
-        "--jacobian", help="Print the full Jacobian of the output with respect to every variable.")] = False,
+        "--jacobian", help="Print the full Jacobian of the output with respect to every variable "
+                           "(forward mode when there are fewer variable elements than output elements).")] = False,
+    jvp: Annotated[Optional[List[str]], typer.Option(
+        "--jvp", metavar="NAME=TANGENT[,...]", show_default=False,
+        help="Forward mode: the Jacobian-vector product for these tangents (x=1,w=0; a vector's as a value: "
+             "[1, 0], 1,0 or @FILE), torch.func.jvp's; variables not named have tangent 0.")] = None,
     max_source_bytes: MaxSourceOption = None,
     max_file_bytes: MaxFileOption = None,
     digits: Annotated[Optional[int], typer.Option(
@@ -230,6 +235,11 @@ def eval_command(
         options = options.replace(**_check_settings(check, eps, atol, rtol, max_check_evaluations))
         if anomaly:
             options = options.replace(anomaly=True)
+        if jvp:
+            options = options.replace(jvp=_jvp_tangents(jvp, max_file_bytes, dict(
+                gradient=gradient is not None, backward=backward > 1, zero_grad=zero_grad, trace=trace,
+                order=order > 0, hessian=hessian, retain_grad=bool(retain_grad), jacobian=jacobian, check=check > 0,
+                hook=bool(hook), grad=grad is not None)))
         if jacobian:
             _check_jacobian_options(gradient=gradient is not None, backward=backward > 1, zero_grad=zero_grad,
                                     trace=trace, order=order > 0, hessian=hessian, retain_grad=bool(retain_grad))
@@ -327,6 +337,7 @@ def _print_one(result, fmt: Format, grad: str | None, bound: tuple, digits: int 
     else:
         formatter = Formatter(fmt.value, bound + tuple(name for name in result.grads if name not in bound),
                               checked=result.check is not None)
+        formatter.jvp = result.jvp is not None
     outcome = formatter.result(None, result)
     sys.stdout.write(formatter.header() + outcome.out)
     if outcome.err:  # (after the output: a failed check's table, then its error)
@@ -398,6 +409,19 @@ def _hook_spec(spec: str) -> tuple[str, str]:
     if not eq or not name.strip() or not expr.strip():
         raise BindingError(f"--hook {spec}: write --hook NAME=EXPR, e.g. --hook x=g*10")
     return name.strip(), expr
+
+
+def _jvp_tangents(specs: list, max_file_bytes: int | None, clashing: dict) -> tuple:
+    """--jvp's (name, tangent value) pairs, read as --gradient's values are (values/read.py);
+    the options about backward passes do not go with it (forward mode runs none)."""
+    from agrad.evaluation.forward_mode import split_pairs
+
+    clash = [f"--{name.replace('_', '-')}" for name, on in clashing.items() if on]
+    if clash:
+        raise UsageError(f"--jvp does not go with {', '.join(clash)}: it pushes tangents forward through the graph "
+                         "in place of a backward pass")
+    return tuple((name, read_value(f"--jvp {name}", text, max_file_bytes))
+                 for spec in specs for name, text in split_pairs(spec))
 
 
 def _check_jacobian_options(**given: bool) -> None:

@@ -41,7 +41,7 @@ PENDING_PER_WORKER = 4  # chunks in flight per worker: keeps workers busy, memor
 AUTO_JOBS_BYTES = 1 << 20  # stdin a file this large: a worker per core unless --jobs says otherwise
 PARSE_CACHE_SIZE = 512  # distinct sources whose parsed programs are kept
 PARSE_CACHE_MAX_CHARS = 4096  # longer sources are parsed each time, not kept
-JSON_KEYS = ("expr", "vars", "gradient", "check", "anomaly", "emit")
+JSON_KEYS = ("expr", "vars", "gradient", "check", "anomaly", "emit", "jvp")
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
@@ -147,7 +147,7 @@ def read_json_line(text: str) -> tuple[str, dict, object, object, object, bool]:
     if unknown:
         raise InputError(f"unknown key {unknown[0]!r} in the JSON line "
                          '(it may have "expr", a string, "vars", an object, "gradient", a number or an array, '
-                         '"check", 0, 1 or 2, "anomaly", true or false, and "emit", "torch")')
+                         '"check", 0, 1 or 2, "anomaly", true or false, "emit", "torch", and "jvp", an object)')
     if "expr" not in obj:
         raise InputError('the JSON line has no "expr" (the expression to evaluate)')
     source, variables = obj["expr"], obj.get("vars", {})
@@ -221,6 +221,26 @@ def parse_once(source: str):
 
 # -- running a chunk of jobs (in this process or in a worker) ------------------------------------
 
+def _job_jvp(text: str, options, formatter):
+    """A JSON job's own "jvp" ({"x": 1, "v": [1, 0]}: its tangents, as --jvp's), in place of the
+    command line's. (Read apart from read_json_line, whose shape other code relies on; only a
+    line that names "jvp" pays for the second decode.)"""
+    if '"jvp"' not in text:
+        return options
+    given = _DECODER.decode(text).get("jvp")
+    if given is None:
+        return options
+    if not isinstance(given, dict):
+        raise InputError(f'"jvp" must be an object of tangents, e.g. {{"x": 1}}, not {_json_type(given)}')
+    if options.jacobian or options.gradient is not None or options.check:
+        raise InputError('a job\'s "jvp" does not go with --jacobian, --gradient or --check')
+    if formatter.fmt == "csv" and not formatter.jvp:
+        raise InputError('a job\'s "jvp" has no column in csv output unless the command line has --jvp: '
+                         "use --format json")
+    return options.replace(jvp=tuple((name, json_binding(name, value, "the tangent of '{}'"))
+                                     for name, value in given.items()))
+
+
 class ExpressionJobs:
     """Runs chunks of expression jobs: stdin lines and EXPR arguments."""
 
@@ -242,6 +262,7 @@ class ExpressionJobs:
             emit = False
             if spec.lines and text.lstrip().startswith("{"):
                 source, variables, seed, check, anomaly, emit = read_json_line(text)
+                options = _job_jvp(text, options, self.formatter)
                 bindings = dict(bindings)
                 for name, value in variables.items():
                     bindings[name] = json_binding(name, value)
@@ -283,7 +304,7 @@ class ExpressionJobs:
 
     def _check_columns(self, bindings: dict) -> None:
         columns = self.formatter.columns
-        if self.formatter.fmt != "csv" or columns is None:
+        if self.formatter.fmt != "csv" or columns is None or self.formatter.jvp:  # (--jvp: one jvp column)
             return
         extra = [name for name in bindings if name not in columns]
         if extra:
@@ -557,8 +578,10 @@ def _formatter(options: BatchOptions, columns=None, points: tuple = ()) -> Forma
         from agrad.render.pretty import settings
 
         console = settings(sys.stdout, options.digits)
-    return Formatter(options.fmt, columns, points, options.grad, console, options.reserved,
-                     checked=bool(options.run.check))
+    formatter = Formatter(options.fmt, columns, points, options.grad, console, options.reserved,
+                          checked=bool(options.run.check))
+    formatter.jvp = options.run.jvp is not None
+    return formatter
 
 
 def _columns(bindings: dict, options: BatchOptions) -> tuple:

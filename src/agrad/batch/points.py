@@ -28,7 +28,7 @@ VECTOR_FORMATS = ("json", "plain", "csv")  # pretty draws each row's own tree; -
 # max_source_bytes was checked when the source was read)
 _PLAIN_RUN = {"retain_grad": (), "hooks": (), "backward_passes": 1, "zero_grad": False, "trace": False,
               "order": 0, "hessian": False, "dtype": "float64", "jacobian": False, "fast": True,
-              "check": 0, "anomaly": False}  # (a check, or --anomaly, runs each row on its own)
+              "check": 0, "anomaly": False, "jvp": None}  # (a check, --anomaly or a jvp runs each row on its own)
 
 
 def _split(text: str) -> list[str]:

@@ -283,6 +283,9 @@ def _zero_rule(g, out, a):
     return zeros_like(g)
 
 
+ZERO_RULE = _zero_rule  # (engine/forward.py: a derivative that is 0 everywhere sends no tangent)
+
+
 _unary("abs", K.abs, lambda g, out, a: g * fn("sgn", a), "AbsBackward0", "sign(x)",
        notes="abs'(0) = 0")
 _unary("sign", K.sign, _zero_rule, "SignBackward0", "0", saves=False,

@@ -56,6 +56,7 @@ class Result:
         self._graph: list | None = None
         self.gradient = None  # the seed backward started from; None for 1.0
         self.jacobian: dict | None = None
+        self.jvp = None  # with jvp: the output's tangent (torch.func.jvp), a float or a list
         self.grads_in: dict = {}  # with grads_in: id(tensor) -> the gradient that reached it in the last pass
         self.check = None  # with check: the gradient check (evaluation/gradcheck.py's Check)
         self.torch = None  # a batch job's "emit": "torch": its PyTorch script (render/torch_script.py)
@@ -203,6 +204,13 @@ def jacobian(source: str, /, **bindings) -> Result:
     return run(source, bindings, jacobian=True)
 
 
+def jvp(source: str, tangents: dict, /, **bindings) -> Result:
+    """Evaluate and push `tangents` ({name: a value of that variable's shape}; a variable not
+    named has the tangent 0) forward through the graph: the Jacobian-vector product, torch.func
+    .jvp's, in result.jvp (a number or a list, the output's shape). No backward pass runs."""
+    return run(source, bindings, jvp=tuple(dict(tangents).items()))
+
+
 def check(source: str, bindings: dict | None = None, options: RunOptions | None = None, *, order: int = 1,
           **keywords):
     """run() with --check: the gradients (with order=2, the second derivatives too) against
@@ -324,6 +332,12 @@ def _run(source, bindings: dict, options: RunOptions, program=None) -> Result:
     if seed is not None:
         result.gradient = shapes.to_python(seed.value)
     result.retained = list(retained)
+    if options.jvp is not None:  # forward mode in place of backward (its errors name --jvp, not a part of the source)
+        from agrad.evaluation import forward_mode
+
+        result.jvp = shapes.to_python(forward_mode.compute(out, variables, options.jvp))
+        result.grads = {name: None for name in list(ordered) + list(retained)}
+        return result
     try:
         _differentiate(result, out, ordered, retained, seed, options)
     except AgradError as exc:

@@ -24,6 +24,7 @@ DEFAULTS = {
     "dtype": "float64",
     "gradient": None,  # the seed backward starts from (a number or a vector); None for 1.0
     "jacobian": False,  # the full Jacobian instead of backward
+    "jvp": None,  # --jvp: ((name, tangent), ...), the forward-mode product instead of backward
     "max_source_bytes": None,  # the source cap (limits.py); None for the default
     "max_nodes": None,  # the cost bounds of one evaluation (limits.py); None for the defaults
     "max_backward_steps": None,
@@ -67,7 +68,8 @@ class RunOptions:
         values["plain"] = bool(v["fast"]) and not (v["no_grad"] or v["retain_grad"] or v["hooks"] or v["zero_grad"]
                                                    or v["trace"] or v["order"] or v["hessian"] or v["jacobian"] or v["check"]
                                                    or v["anomaly"]) \
-            and v["backward_passes"] == 1 and v["dtype"] == "float64" and v["gradient"] is None
+            and v["backward_passes"] == 1 and v["dtype"] == "float64" and v["gradient"] is None \
+            and v["jvp"] is None
         for name, value in values.items():
             object.__setattr__(self, name, value)
 
@@ -85,7 +87,7 @@ class RunOptions:
         out = {}
         for name, default in DEFAULTS.items():
             value = getattr(self, name)
-            if value is not default and (name == "gradient" or value != default):  # (a seed may be an array)
+            if value is not default and (name in ("gradient", "jvp") or value != default):  # (a seed may be an array)
                 out[name] = value
         return out
 

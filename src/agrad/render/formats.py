@@ -90,7 +90,11 @@ class Formatter:
     console: pretty.settings() for pretty output (a screen.Look). reserved: the command's own options, for the
     hint of an unbound variable named like one (render/errors.py).
     A job's number is its line in a batch; None for one expression (csv calls it line 1).
+    jvp: set to True by the caller when the jobs run --jvp: csv then has one jvp column in place of
+    the gradients' (forward mode computes no gradients).
     """
+
+    jvp = False
 
     def __init__(self, fmt: str, columns: tuple | None = None, points: tuple = (), grad: str | None = None,
                  console: tuple | None = None, reserved: frozenset = frozenset(), checked: bool = False):
@@ -106,7 +110,7 @@ class Formatter:
         """What comes before the first job: csv's header row."""
         if self.fmt != "csv":
             return ""
-        gradients = [f"d/d{name}" for name in self.columns]
+        gradients = ["jvp"] if self.jvp else [f"d/d{name}" for name in self.columns]
         if self.checked:
             from agrad.render.check import CSV_COLUMNS
 
@@ -134,10 +138,11 @@ class Formatter:
         if fmt == "plain":
             if not self.points:
                 return Outcome(as_plain(result) + "\n", "", False)
-            fields = [result.value] + [result.grads.get(name) for name in self.columns]
+            fields = [result.value] + ([result.jvp] if self.jvp else [result.grads.get(name) for name in self.columns])
             return Outcome("\t".join(numbers.plain(f) for f in fields) + "\n", "", False)
         if fmt == "csv":
-            fields = [csv_number(result.value)] + [csv_number(result.grads.get(name)) for name in self.columns]
+            fields = [csv_number(result.value)] + ([csv_number(result.jvp)] if self.jvp else
+                                                   [csv_number(result.grads.get(name)) for name in self.columns])
             if self.checked:
                 from agrad.render.check import csv_fields
 
@@ -155,7 +160,7 @@ class Formatter:
         if fmt == "pretty":
             return Outcome(self._pretty(number, None, exc), "", True)
         if fmt == "csv":
-            empty = [""] * (1 + len(self.columns) + 4 * self.checked)
+            empty = [""] * (1 + (1 if self.jvp else len(self.columns)) + 4 * self.checked)
             prefix = [""] * len(self.points) if self.points else [number, "" if source is None else source]
             out = csv_row(prefix + empty)
         else:  # plain and grad: an empty line in the failed job's place

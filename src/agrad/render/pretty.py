@@ -37,6 +37,10 @@ def render(result, no_grad_reason: str | None = None, look: screen.Look = screen
     canvas = Canvas(look)
     width, digits = look.width, look.digits
     _header(result, canvas)
+    if result.jvp is not None:  # forward mode ran in place of backward: no tree of gradients
+        canvas.sentence(f"jvp = {shown.value(result.jvp, digits)}", "value")
+        canvas.sentence("the Jacobian-vector product for the tangents of --jvp (forward mode, torch.func.jvp)", "dim")
+        return canvas.text()
     if result.jacobian is not None:
         for name, j in result.jacobian.items():
             shape = ([len(result.value)] if isinstance(result.value, list) else []) + \

@@ -40,6 +40,8 @@ def record(result: Result, no_grad_reason: str | None = None) -> dict:
         rec["gradient"] = numbers.json_value(result.gradient)
     if result.jacobian is not None:
         rec["jacobian"] = _grads(result.jacobian)
+    elif result.jvp is not None:  # forward mode ran in place of backward: no grads
+        rec["jvp"] = numbers.json_value(result.jvp)
     else:
         rec["grads"] = _grads(result.grads)
     if result.dtype != "float64":
@@ -67,7 +69,7 @@ def record(result: Result, no_grad_reason: str | None = None) -> dict:
 
 
 # The record's values that may be long vectors: written by orjson (values/write.py), the rest by json.
-_VECTORS = {"value", "gradient"}
+_VECTORS = {"value", "gradient", "jvp"}
 _VECTOR_DICTS = {"grads", "jacobian"}
 
 # json.dumps(record, ensure_ascii=False), with one encoder for every record (json.dumps with an
@@ -80,6 +82,7 @@ def json_text(rec: dict) -> str:
     a batch: json.dumps's, but the vectors of value, gradient, grads and jacobian written by
     orjson (1e-7 where json writes 1e-07; values/write.py)."""
     if type(rec.get("value")) is not list and "gradient" not in rec and "jacobian" not in rec and \
+            type(rec.get("jvp")) is not list and \
             list not in set(map(type, rec.get("grads", {}).values())):
         return _JSON(rec)  # scalars only, the batch's common case: one call
     fields = []
@@ -112,12 +115,14 @@ def as_plain(result: Result) -> str:
     intermediates), tab-separated, a vector's elements joined by commas; one such line per
     backward pass. Then, when asked for, one line per trace step, per variable's derivatives, per
     Hessian row (`hessian`, the row's variable, then the row). With a Jacobian: the value, then one line per Jacobian row, the variable's name
-    first."""
+    first. With --jvp: the value and the jvp, one line."""
     if result.jacobian is not None:
         lines = [numbers.plain(result.value)]
         for name, rows in result.jacobian.items():
             lines += [f"{name}\t{numbers.plain(row)}" for row in jacobian_rows(rows, result.value)]
         return "\n".join(lines)
+    if result.jvp is not None:  # the value, then the Jacobian-vector product
+        return f"{numbers.plain(result.value)}\t{numbers.plain(result.jvp)}"
     names = list(result.used) + result.retained
     lines = [_line(result.value, p, names) for p in result.passes] or [_line(result.value, result.grads, names)]
     for steps in result.trace:
