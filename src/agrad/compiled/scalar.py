@@ -159,11 +159,7 @@ def _scalar_operators(name: str):
     return method, reflected
 
 
-for _name, _dunder in (("add", "add"), ("sub", "sub"), ("mul", "mul"), ("div", "truediv"), ("pow", "pow")):
-    _method, _reflected = _scalar_operators(_name)
-    setattr(Scalar, f"__{_dunder}__", _method)
-    setattr(Scalar, f"__r{_dunder}__", _reflected)
-del _name, _dunder, _method, _reflected
+ops.install_operators(Scalar, _scalar_operators)
 
 
 def scalar_call(name: str, *args) -> Scalar:

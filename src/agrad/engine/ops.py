@@ -671,19 +671,20 @@ def signatures(name: str) -> list[str]:
     return [f"{name}({', '.join(op.params)})" for op in ops]
 
 
-def variant(name: str, numbers: tuple, scalars: Optional[tuple] = None) -> Optional[Op]:
+def variant(name: str, numbers: tuple, given: Optional[tuple] = None) -> Optional[Op]:
     """The entry of the table `call(name, ...)` applies to operands that are (True) or are not
     (False) Python numbers in torch's terms; None for c / x, which torch computes as
-    x.reciprocal() * c (MulBackward0 over ReciprocalBackward0). `scalars` says which operands
-    are a formula's own numbers (Python floats in a rule, C++ Scalars in torch's formulas); a
-    program's literal that a rule uses (`x * 2.5` saves 2.5, its rule is `g * b`) stays a wrapped
-    number tensor in torch, so `g * b` is MulBackward0, not MulBackward1."""
+    x.reciprocal() * c (MulBackward0 over ReciprocalBackward0). `given` is the operands as the
+    caller gave them: one that is not a Tensor is a formula's own number (a Python float in a
+    rule, a C++ Scalar in torch's formulas); a program's literal that a rule uses (`x * 2.5` saves
+    2.5, its rule is `g * b`) stays a wrapped number tensor in torch, so `g * b` is MulBackward0,
+    not MulBackward1."""
     overload = OVERLOADS.get((name, len(numbers)))
     if overload is not None:
         return TABLE[overload]
-    if scalars is not None and len(scalars) == 2 and scalars[0] != scalars[1] and name in _SCALAR_FORMS \
-            and in_formulas():
-        return _IN_FORMULAS[(name, scalars)]
+    if given is not None and len(given) == 2 and name in _SCALAR_FORMS \
+            and (type(given[0]) is Tensor) != (type(given[1]) is Tensor) and in_formulas():
+        return _IN_FORMULAS[(name, (type(given[0]) is not Tensor, type(given[1]) is not Tensor))]
     if name == "sub":
         if numbers[0] and not numbers[1]:
             return RSUB
@@ -707,7 +708,7 @@ def call(name: str, *args) -> Tensor:
     if name == "select" and not a[1].is_number:
         raise IndexingError("an index must be a whole number written in the expression, not a tensor (torch: "
                             "tensors used as indices must be long, int, byte or bool tensors)", argument=1)
-    op = variant(name, tuple([t.is_number for t in a]), tuple([type(x) is not Tensor for x in args]))
+    op = variant(name, tuple([t.is_number for t in a]), args)
     if op is None:
         return apply(MUL, apply(RECIPROCAL, a[1]), a[0])  # torch: c / x is x.reciprocal() * c
     return apply(op, *a)
@@ -716,6 +717,19 @@ def call(name: str, *args) -> Tensor:
 # -- Tensor's operators and rule helpers ---------------------------------------------------------
 # Assigned to the class here, once the table exists: tensor.py is below the table (the table
 # builds on Tensor), so it cannot import `call` for its methods without an import cycle.
+
+# The language's binary operators as (op-table name, Python dunder): Tensor, the compiled path's
+# Scalar and agrad diff's symbolic values each get them from install_operators.
+ARITHMETIC_DUNDERS = (("add", "add"), ("sub", "sub"), ("mul", "mul"), ("div", "truediv"), ("pow", "pow"))
+
+
+def install_operators(cls, operators) -> None:
+    """Give cls `+ - * / **` both ways: operators(name) returns the (method, reflected) pair."""
+    for name, dunder in ARITHMETIC_DUNDERS:
+        method, reflected = operators(name)
+        setattr(cls, f"__{dunder}__", method)
+        setattr(cls, f"__r{dunder}__", reflected)
+
 
 def _tensor_operators(name: str):
     def method(self, other):
@@ -754,7 +768,7 @@ def _rule_zeros_like(self):
 def _tensor_methods() -> dict:
     methods = {"__neg__": _neg, "__getitem__": _getitem, "rule_fn": _rule_fn, "rule_mask": _rule_mask,
                "rule_where": _rule_where, "rule_zeros_like": _rule_zeros_like}
-    for name, dunder in (("add", "add"), ("sub", "sub"), ("mul", "mul"), ("div", "truediv"), ("pow", "pow")):
+    for name, dunder in ARITHMETIC_DUNDERS:
         methods[f"__{dunder}__"], methods[f"__r{dunder}__"] = _tensor_operators(name)
     return methods
 

@@ -98,11 +98,7 @@ def _operators(name: str):
     return method, reflected
 
 
-for _name, _dunder in (("add", "add"), ("sub", "sub"), ("mul", "mul"), ("div", "truediv"), ("pow", "pow")):
-    _method, _reflected = _operators(_name)
-    setattr(Sym, f"__{_dunder}__", _method)
-    setattr(Sym, f"__r{_dunder}__", _reflected)
-del _name, _dunder, _method, _reflected
+ops.install_operators(Sym, _operators)
 
 
 class _Unknown:
