@@ -86,24 +86,14 @@ def set_grad_mode(mode: bool) -> bool:
     return previous
 
 
+def _precision():
+    from agrad.engine import precision  # (float32 only: not imported for float64)
+
+    return precision
+
+
 def _round_float32(value):
-    from agrad.engine import precision
-
-    return precision.to_float32(value)
-
-
-def _run_float32(op, values, budget) -> "Tensor":
-    """One op forward under float32 (apply's float64 path, with precision.py's float32 kernels:
-    torch's order of float32 operations where it is not one rounding of the float64 result)."""
-    from agrad.engine import precision
-
-    for v in values:
-        if type(v) is not float and getattr(v, "ndim", 0):
-            out = Tensor(precision.run_vector(op, values))
-            if budget is not None:
-                budget.charge_vector(out.value)
-            return out
-    return Tensor(precision.run_scalar(op, values))
+    return _precision().to_float32(value)
 
 
 @contextmanager
@@ -356,17 +346,17 @@ def apply(op, *inputs: Tensor) -> Tensor:
     mode = _get_mode()
     budget = mode.budget
     values = [t.value for t in inputs]
-    if mode.round is not None:
-        out = _run_float32(op, values, budget)
-    else:
-        for v in values:
-            if type(v) is not float and getattr(v, "ndim", 0):
-                out = Tensor(_shapes.run_vector(op, values))
-                if budget is not None:
-                    budget.charge_vector(out.value)
-                break
-        else:
-            out = Tensor(op.kernel(*values))  # the scalar path: plain floats, no numpy
+    # Under float32, precision.py's kernels: torch's order of float32 operations where it is not
+    # one rounding of the float64 result.
+    precision = None if mode.round is None else _precision()
+    for v in values:
+        if type(v) is not float and getattr(v, "ndim", 0):
+            out = Tensor(_shapes.run_vector(op, values) if precision is None else precision.run_vector(op, values))
+            if budget is not None:
+                budget.charge_vector(out.value)
+            break
+    else:  # the scalar path: plain floats, no numpy
+        out = Tensor(op.kernel(*values) if precision is None else precision.run_scalar(op, values))
     if budget is not None:
         budget.nodes -= 1
         if budget.nodes < 0:
