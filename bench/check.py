@@ -11,17 +11,11 @@ from __future__ import annotations
 
 import argparse
 import random
-import time
 
 import agrad
+from timing import timed  # (bench/ is on sys.path when a script here runs)
 
 EXPR = "sum(sin(v) * v^2) + prod(cos(v/10))"
-
-
-def timed(call) -> tuple[object, float]:
-    start = time.perf_counter()
-    out = call()
-    return out, time.perf_counter() - start
 
 
 def main() -> int:

@@ -10,20 +10,14 @@ levels, with the time agrad eval takes for the gradient itself.
 from __future__ import annotations
 
 import argparse
-import time
 
 import agrad
+from timing import timed  # (bench/ is on sys.path when a script here runs)
 
 CHAINS = {
     "sin": lambda d: "sin(" * d + "x" + ")" * d,
     "x*sin": lambda d: "x*sin(" * d + "x" + ")" * d,
 }
-
-
-def timed(call) -> tuple[object, float]:
-    start = time.perf_counter()
-    out = call()
-    return out, time.perf_counter() - start
 
 
 def main() -> int:
