@@ -598,6 +598,89 @@ def diff_command(
         fail(exc)
 
 
+class PlotFormat(str, Enum):
+    text = "text"
+    csv = "csv"
+    json = "json"
+    html = "html"
+    svg = "svg"
+    png = "png"
+    pdf = "pdf"
+
+
+PLOT_SUFFIXES = {".txt": PlotFormat.text, ".csv": PlotFormat.csv, ".json": PlotFormat.json,
+                 ".html": PlotFormat.html, ".htm": PlotFormat.html, ".svg": PlotFormat.svg,
+                 ".png": PlotFormat.png, ".pdf": PlotFormat.pdf}
+
+
+@app.command("plot")
+def plot_command(
+    expr: Expr = None,
+    file: FileOption = None,
+    var: Annotated[Optional[List[str]], typer.Option(
+        "--var", metavar="NAME=VALUE",
+        help="Bind a variable; `--NAME VALUE` works too. The one swept is given a range: --x A:B or "
+             "A:B:N (N points, both ends included, 201 by default).")] = None,
+    order: Annotated[int, typer.Option("--order", metavar="N", min=1,
+                                       help="Draw the derivatives up to order N (2 adds f'').")] = 1,
+    tangent: Annotated[Optional[str], typer.Option("--tangent", metavar="X0", show_default=False,
+                                                   help="Add the tangent line at X0.")] = None,
+    fmt: Annotated[Optional[PlotFormat], typer.Option(
+        "--format", "-F", show_default=False,
+        help="text (the drawing), csv or json (the points), html (a page), svg, png or pdf (images: "
+             "pip install 'agrad[plot]'). Default: from the -o file's extension, else text.")] = None,
+    output: Annotated[Optional[str], typer.Option("--output", "-o", metavar="FILE",
+                                                  help="Write to FILE instead of stdout.")] = None,
+    width: Annotated[Optional[int], typer.Option("--width", metavar="COLUMNS", min=30, show_default=False,
+                                                 help="The drawing's width; default the terminal's.")] = None,
+    height: Annotated[Optional[int], typer.Option("--height", metavar="LINES", min=8, show_default=False,
+                                                  help="The drawing's height; default from the width and "
+                                                       "the terminal's height.")] = None,
+    max_source_bytes: MaxSourceOption = None,
+    as_option: AsOptionOption = None,
+):
+    """Plot EXPR and its derivatives over a range of one variable, the others fixed: a drawing in
+    the terminal, the points (csv, json, each equal to agrad eval there), a page or an image."""
+    try:
+        from agrad.batch.sweep import parse_range, sweep
+        from agrad.render.plot import output_bytes
+
+        chosen = fmt or _plot_format(output)
+        if expr is None and file is None:
+            raise UsageError("no expression: give EXPR, or -f FILE (-f - reads the program from stdin)")
+        if chosen.value in BINARY_IMAGES and (output is None or output == "-") and sys.stdout.isatty():
+            raise UsageError(f"a .{chosen.value} image is not for a terminal: write it with -o FILE.{chosen.value}, "
+                             "or pipe it")
+        source = _program_text(expr, file, source_limit(max_source_bytes))
+        suspects = typo_suspects(as_option, "plot")
+        check_typos(suspects, var, [source])
+        swept = [spec for spec in var or [] if ":" in spec.partition("=")[2]]
+        if len(swept) != 1:
+            raise UsageError("agrad plot sweeps one variable: give it a range, as in --x -3:3 or --x 0:1:101"
+                             if not swept else "agrad plot sweeps one variable: --"
+                             + " and --".join(spec.partition("=")[0] for spec in swept) + " are ranges")
+        name, _, text = swept[0].partition("=")
+        bindings = parse_bindings([spec for spec in var if spec not in swept], None, suspects)
+        at = None if tangent is None else read_value("tangent", tangent)
+        if at is not None and not isinstance(at, float):
+            raise BindingError(f"--tangent {tangent}: the tangent's point is one number")
+        columns = sweep(source, parse_range(name, text), bindings, order, at, max_source_bytes)
+        data = output_bytes(columns, chosen.value, (width, height), output is None or output == "-")
+        _write(data, output, text_for_terminal=chosen.value not in ("png", "pdf"))
+    except AgradError as exc:
+        fail(exc)
+
+
+def _plot_format(output: str | None) -> PlotFormat:
+    if output is None or output == "-":
+        return PlotFormat.text
+    suffix = os.path.splitext(output)[1].lower()
+    if suffix not in PLOT_SUFFIXES:
+        raise UsageError(f"-o {output}: agrad plot writes {', '.join(PLOT_SUFFIXES)} files; "
+                         "name the file with one of them, or give --format")
+    return PLOT_SUFFIXES[suffix]
+
+
 @app.command("functions")
 def functions_command(
     fmt: Annotated[FunctionsFormat, typer.Option("--format", "-F", help="pretty or json.")]
@@ -728,7 +811,7 @@ def reserved_names() -> frozenset:
 
 # -- argv rewriting -------------------------------------------------------------------------
 
-BINDING_COMMANDS = ("eval", "graph")  # the commands that take `--NAME VALUE` bindings
+BINDING_COMMANDS = ("eval", "graph", "plot")  # the commands that take `--NAME VALUE` bindings
 
 
 def click_command():
@@ -815,7 +898,7 @@ def rewrite_argv(argv: list[str]) -> list[str]:
     known = _command_options(argv[0])
     # eval's options that graph has not (--trace, --backward, ...) are refused by graph rather
     # than taken for variables; eval keeps taking graph's --output as a variable, as it always did.
-    elsewhere = set(_command_options("eval")) - set(known) if argv[0] == "graph" else set()
+    elsewhere = set(_command_options("eval")) - set(known) if argv[0] in ("graph", "plot") else set()
     out = [argv[0]]
     positional: list[str] = []
     option_like: list[str] = []
@@ -933,7 +1016,7 @@ def _command(args: list[str]) -> int:
         if type(exc).__name__ == "NoArgsIsHelpError":  # `agrad` alone: the help, as click shows it
             print(exc.format_message(), file=sys.stderr)
             return exc.exit_code
-        command = next((a for a in args if a in ("eval", "graph", "diff", "functions")), None)
+        command = next((a for a in args if a in ("eval", "graph", "diff", "plot", "functions")), None)
         help_hint = f"agrad {command} --help" if command else "agrad --help"
         from agrad.render.visible import visible  # click's message can quote the user's text
 

@@ -134,6 +134,15 @@ def check_source(source: str, limit: int | None = None) -> None:
         raise LimitError(too_long("the source", limit, size))
 
 
+MAX_PLOT_POINTS = 1_000_000
+
+
+def check_plot_points(count: int, span=None, text: str | None = None) -> None:
+    """Raise LimitError when a plot's range asks for more than MAX_PLOT_POINTS points."""
+    if count > MAX_PLOT_POINTS:
+        raise LimitError(f"{count} points is more than the {MAX_PLOT_POINTS} agrad plot computes", span, text)
+
+
 MAX_PICTURE_NODES = 20_000
 MAX_DOT_SECONDS = 60
 MAX_DOT_BYTES = 2 * 1024 * MiB

@@ -1,0 +1,99 @@
+"""Curves drawn as text for a terminal, by plotext (imported here only, when a plot is drawn):
+axes, a legend, and colour where the caller says the terminal has it.
+
+`draw` is the one entry point and takes plain columns, so that `agrad plot`, a loss curve or
+the REPL's `:plot` can share it. plotext cannot take nan or inf (its tick labels fail on them),
+so a curve is cut into its finite runs: a point that is not finite is a gap.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+# Each curve's colour on a terminal with colour, and its marker without: without colour the
+# markers are what tells the curves apart, braille for the first (the finest line).
+COLORS = ("blue", "red", "green", "magenta", "orange", "cyan")
+MARKERS = ("braille", "•", "+", "x", "*", "o")
+MIN_WIDTH, MIN_HEIGHT = 30, 8
+
+
+def size_for(columns: int, lines: int) -> tuple[int, int]:
+    """A plot's width and height for a terminal of columns x lines: the whole width, and a
+    height that keeps the plot about 3 times wider than tall, no taller than the screen leaves
+    for it (a line for the prompt), and not under MIN_HEIGHT."""
+    width = max(MIN_WIDTH, columns)
+    height = max(MIN_HEIGHT, min(lines - 2, width // 3, 40))
+    return width, height
+
+
+def _runs(x: list, y: list):
+    """The finite stretches of a curve, each as (xs, ys)."""
+    xs, ys = [], []
+    for a, b in zip(x, y):
+        if b is not None and math.isfinite(b) and math.isfinite(a):
+            xs.append(a)
+            ys.append(b)
+        elif xs:
+            yield xs, ys
+            xs, ys = [], []
+    if xs:
+        yield xs, ys
+
+
+def draw(x, curves: list, width: int, height: int, color: bool = False, title: str = "",
+         xlabel: str = "") -> str:
+    """The curves [(label, ys), ...] over x as text exactly `width` columns wide at most and
+    `height` lines tall (ANSI colours when `color`). ys may hold nan and inf (gaps) or be None
+    (left out)."""
+    import plotext as plt
+
+    width, height = max(MIN_WIDTH, width), max(MIN_HEIGHT, height)
+    x = [float(v) for v in x]
+    plt.clear_figure()
+    plt.plotsize(width, height)
+    plt.theme("clear")  # (no background: the terminal keeps its own, dark or light)
+    lows, highs = [], []
+    for k, (label, ys) in enumerate(curves):
+        if ys is None:
+            continue
+        ys = [float(v) for v in ys]
+        style = {"color": COLORS[k % len(COLORS)], "marker": "braille"} if color else \
+            {"marker": MARKERS[k % len(MARKERS)]}
+        first = True
+        for xs, part in _runs(x, ys):
+            plt.plot(xs, part, label=label if first else None, **style)
+            lows.append(min(part))
+            highs.append(max(part))
+            first = False
+        if first:  # nothing finite: still in the legend, with no line
+            plt.plot([x[0]], [0.0], label=f"{label} (no finite value)", marker=" ")
+    finite_x = [v for v in x if math.isfinite(v)]
+    if finite_x:
+        plt.xlim(min(finite_x), max(finite_x))
+    low, high = (min(lows), max(highs)) if lows else (-1.0, 1.0)
+    if not high - low > 0:  # a constant (or a single point): a band around it
+        pad = abs(low) * 0.5 or 1.0
+        low, high = low - pad, high + pad
+    plt.ylim(low, high)
+    if title:
+        plt.title(title if len(title) <= width - 2 else title[:width - 5] + "...")
+    if xlabel:
+        plt.xlabel(xlabel)
+    text = plt.build()
+    if not color:
+        text = plt.uncolorize(text)
+    lines = [_trimmed(line) for line in text.split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    return "\n".join(lines)
+
+
+_TRAILING = re.compile(r"(?:\s|\x1b\[0m)+\Z")
+
+
+def _trimmed(line: str) -> str:
+    """A line without its trailing blanks (plotext pads to the width, and ends coloured lines
+    with a reset after the padding), with one reset kept where colours were set."""
+    bare = _TRAILING.sub("", line)
+    return bare + "\x1b[0m" if "\x1b[" in bare else bare
