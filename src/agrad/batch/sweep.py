@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from agrad.errors import AgradError, BindingError
+from agrad.errors import AgradError, BindingError, ScalarOutputError, UsageError
 from agrad.limits import MAX_PLOT_POINTS, check_plot_points
 
 DEFAULT_POINTS = 201
@@ -123,9 +123,12 @@ def sweep(source: str, span: Range, bindings: dict, order: int = 1, tangent: flo
             raise BindingError(f"--{other} is a vector: agrad plot draws a scalar f of one variable, with the "
                                "other variables fixed to numbers")
     options = {"max_source_bytes": max_source_bytes}
-    probe = run(source, {**bindings, name: span.start}, **options)  # eval's errors, as eval gives them
-    if not isinstance(probe.value, float):
-        raise BindingError("the expression's value is a vector: agrad plot draws a scalar f (reduce it, "
+    try:
+        probe = run(source, {**bindings, name: span.start}, **options)  # eval's errors, as eval gives them
+    except ScalarOutputError:
+        probe = None
+    if probe is None or not isinstance(probe.value, float):
+        raise UsageError("the expression's value is a vector: agrad plot draws a scalar f (reduce it, "
                            "e.g. sum(...), or plot one element, v[0])", None, source)
     if name not in probe.used:
         used = ", ".join(probe.used) or "none"
