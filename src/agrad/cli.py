@@ -666,7 +666,8 @@ def plot_command(
             raise BindingError(f"--tangent {tangent}: the tangent's point is one number")
         columns = sweep(source, parse_range(name, text), bindings, order, at, max_source_bytes)
         data = output_bytes(columns, chosen.value, (width, height), output is None or output == "-")
-        _write(data, output, text_for_terminal=chosen.value not in ("png", "pdf"))
+        # (the drawing's colours are its own escapes; render/plot.py showed the user's text safely)
+        _write(data, output, text_for_terminal=chosen.value not in ("text", "png", "pdf"))
     except AgradError as exc:
         fail(exc)
 

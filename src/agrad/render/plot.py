@@ -62,5 +62,8 @@ def output_bytes(sweep, fmt: str, size: tuple = (None, None), to_stdout: bool = 
     columns, lines = shutil.get_terminal_size((80, 24))  # (COLUMNS and LINES first, then the terminal)
     width, height = size_for(size[0] or columns, lines)
     height = size[1] or height
+    from agrad.render.visible import visible  # (control characters in a comment: shown, not obeyed)
+
     color = to_stdout and color_wanted(sys.stdout)
-    return (draw(sweep.x, curves(sweep), width, height, color, title(sweep), sweep.name) + "\n").encode("utf-8")
+    text = draw(sweep.x, curves(sweep), width, height, color, visible(title(sweep)), visible(sweep.name))
+    return (text + "\n").encode("utf-8")
