@@ -208,8 +208,10 @@ def big(sizes: list[int], runs: int) -> None:
 
 def others(quick: bool) -> None:
     if quick:
+        print("--- bench/plot.py --quick ---", flush=True)
+        subprocess.run([sys.executable, os.path.join(HERE, "plot.py"), "--quick"], check=False)
         return
-    for script, args in (("vectors.py", []), ("batch.py", [])):
+    for script, args in (("vectors.py", []), ("batch.py", []), ("plot.py", [])):
         print(f"--- bench/{script} ---", flush=True)
         subprocess.run([sys.executable, os.path.join(HERE, script)] + args, check=False)
 

@@ -240,3 +240,50 @@ def test_the_drawing_function_takes_plain_columns_and_gaps():
     lines = text.split("\n")
     assert len(lines) <= 14 and max(map(len, lines)) <= 50
     assert "1/x" in text and "nothing (no finite value)" in text and "left out" not in text
+
+
+# -- the page, in headless Chromium ---------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser():
+    from test_graph_page import browser as graph_browser
+
+    yield from graph_browser.__wrapped__()
+
+
+def test_the_page_draws_the_curves_and_reads_out_evals_numbers(browser, cli, tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    target = tmp_path / "plot.html"
+    r = cli("plot", "log(x) * w", "--x", "-1:3:41", "--w", "2", "--order", "2", "--tangent", "1", "-o", str(target))
+    assert r.exit_code == 0, r.stderr
+    page = target.read_text(encoding="utf-8")
+    assert "Content-Security-Policy" in page and "default-src 'none'" in page
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", page)  # nothing loaded from outside
+    browser.get_log("browser")
+    browser.get(target.as_uri())
+    WebDriverWait(browser, 20).until(lambda d: d.execute_script(
+        "return document.body.getAttribute('data-ready') === 'true'"))
+    labels = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#plot path.curve')).map(p => p.getAttribute('data-label'))")
+    assert labels == ["f", "df/dx", "d2f/dx2", "tangent at x = 1.0"]
+    # log(x) is nan below 0 and -inf at 0: the curve of f starts again after the gap
+    f_path = browser.execute_script("return document.querySelector('#plot path.curve').getAttribute('d')")
+    assert f_path.startswith("M") and "NaN" not in f_path and "Infinity" not in f_path
+    legend = browser.execute_script("return Array.from(document.querySelectorAll('#legend span')).map(s => s.textContent)")
+    assert legend == labels
+    # the readout under the pointer: move over the plot, then compare with agrad eval at that point
+    svg = browser.find_element("id", "plot")
+    ActionChains(browser).move_to_element_with_offset(svg, svg.size["width"] // 4, 0).perform()
+    index = int(browser.execute_script("return document.body.getAttribute('data-index')"))
+    readout = browser.find_element("id", "readout").text.split("\n")
+    x = readout[0].split(" = ")[1]
+    e = json.loads(cli("eval", "log(x) * w", "--x", x, "--w", "2", "--order", "2", "--format", "json").stdout)
+    assert readout[1:4] == [f"f = {e['value']}", f"df/dx = {e['derivatives']['x'][0]}",
+                            f"d2f/dx2 = {e['derivatives']['x'][1]}"]
+    assert 0 < index < 40
+    browser.execute_script("agradShow(0)")  # x = -1: log is nan there, and the readout says so
+    readout = browser.find_element("id", "readout").text.split("\n")
+    assert readout[:3] == ["x = -1.0", "f = nan", "df/dx = -2.0"]
+    assert [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"] == []
