@@ -287,3 +287,17 @@ def test_the_page_draws_the_curves_and_reads_out_evals_numbers(browser, cli, tmp
     readout = browser.find_element("id", "readout").text.split("\n")
     assert readout[:3] == ["x = -1.0", "f = nan", "df/dx = -2.0"]
     assert [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"] == []
+
+
+def test_the_readmes_drawing_is_what_agrad_plot_draws_72_columns_wide():
+    import shlex
+    import subprocess
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```text\n(\$ agrad plot .*?)```", readme, re.S).group(1)
+    command, expected = block.split("\n", 1)
+    env = {**os.environ, "COLUMNS": "72", "NO_COLOR": "1"}
+    r = subprocess.run([sys.executable, "-m", "agrad", *shlex.split(command[2:])[1:]], capture_output=True,
+                       text=True, env=env, timeout=60)
+    assert r.returncode == 0 and r.stdout == expected

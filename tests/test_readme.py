@@ -87,12 +87,12 @@ def test_shell_examples(command, expected, tmp_path):
 def test_every_sh_block_is_checked():
     """Each sh block is a synopsis, a tested command, or a command another test runs (install and
     test commands, the scaling recipes, the fuzz run)."""
-    synopses = [b for b in _sh_blocks() if b.startswith(("agrad eval EXPR", "agrad graph EXPR"))]
+    synopses = [b for b in _sh_blocks() if b.startswith(("agrad eval EXPR", "agrad graph EXPR", "agrad plot EXPR"))]
     shell = [b for b in _sh_blocks() if b.startswith("$ ")]
     graph = [b for b in _sh_blocks() if b.startswith("agrad graph \"")]
     others = [b for b in _sh_blocks() if b not in synopses + shell + graph]
     assert [b.split()[0] for b in others] == ["python3", "python3", "parallel", "printf", "mapred", "python"]
-    assert len(graph) == 2 and len(synopses) == 2 and len(shell) == 1
+    assert len(graph) == 2 and len(synopses) == 3 and len(shell) == 1
 
 
 def test_graph_examples_write_what_they_say(tmp_path):
