@@ -301,3 +301,47 @@ def test_the_readmes_drawing_is_what_agrad_plot_draws_72_columns_wide():
     r = subprocess.run([sys.executable, "-m", "agrad", *shlex.split(command[2:])[1:]], capture_output=True,
                        text=True, env=env, timeout=60)
     assert r.returncode == 0 and r.stdout == expected
+
+
+def test_agrad_eval_imports_neither_plotext_nor_matplotlib():
+    import subprocess
+
+    code = ("import sys; from agrad.cli import main\n"
+            "try:\n    main(['eval', 'sin(x)', '--x', '1'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('plotext', 'matplotlib') if m in sys.modules), file=sys.stderr)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.stderr.strip().endswith("[]"), r.stderr
+
+
+def test_an_order_past_the_limit_is_refused_before_any_point(cli):
+    r = cli("plot", "x", "--x", "0:1", "--order", "101")
+    assert r.exit_code == 2
+    assert r.stderr.strip() == "agrad: limit error: --order 101: the highest order agrad computes is 100"
+
+
+def test_the_tangent_line_does_not_set_the_drawings_range(cli):
+    # x^2 over 0:1 with the tangent at 10 (y from -100 down to -80 here): the range stays f's
+    text = cli("plot", "x^2", "--x", "0:1", "--tangent", "10", "--width", "60", "--height", "14").stdout
+    ticks = [float(line.split("┤")[0]) for line in text.split("\n") if "┤" in line]
+    assert min(ticks) >= -0.5 and max(ticks) <= 2.5, ticks
+
+
+EDGE_COLUMNS = {
+    "constant": [3.0] * 41, "zero": [0.0] * 41, "nan": [math.nan] * 41, "one point": [math.nan] * 20 + [1.0] + [math.nan] * 20,
+    "tiny": [1e-300 * i for i in range(41)], "huge": [1e300 * (i - 20) for i in range(41)],
+    "float64's ends": [1.7e308 if i % 2 else -1.7e308 for i in range(41)],
+    "infinities": [math.inf if i % 3 else -math.inf for i in range(41)], "subnormal": [5e-324 * i for i in range(41)],
+    "1e15 apart by 1": [1e15 + i for i in range(41)],
+}
+
+
+@pytest.mark.parametrize("first", list(EDGE_COLUMNS))
+def test_the_drawing_survives_any_floats_and_fits(first):
+    from agrad.render.plot_terminal import draw
+
+    x = [i / 20 for i in range(41)]
+    for second, ys in EDGE_COLUMNS.items():
+        for width, height, fit in ((30, 8, None), (100, 24, 1)):
+            text = draw(x, [(first, EDGE_COLUMNS[first]), (second, ys)], width, height, False, "t", "x", fit)
+            lines = text.split("\n")
+            assert max(map(len, lines)) <= width and len(lines) <= height, (first, second, width)

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import math
 
-from agrad.errors import AgradError, BindingError, ScalarOutputError, UsageError
-from agrad.limits import MAX_PLOT_POINTS, check_plot_points
+from agrad.errors import AgradError, BindingError, LimitError, ScalarOutputError, UsageError
+from agrad.limits import MAX_ORDER, MAX_PLOT_POINTS, check_plot_points
 
 DEFAULT_POINTS = 201
 BLOCK = 1 << 15  # points evaluated together: bounds the vectorized graph's memory (a few MB a block)
@@ -78,6 +78,8 @@ def parse_range(name: str, text: str, constant=None) -> Range:
             raise _bad(name, text, "a range needs at least 2 points (both ends)", span)
         if count > MAX_PLOT_POINTS:
             check_plot_points(count, span, text)
+    if bounds[0] < bounds[1] and not math.isfinite(bounds[1] - bounds[0]):
+        raise _bad(name, text, "the range is wider than float64 holds (its width is inf)", (0, len(text)))
     if bounds[0] >= bounds[1]:
         raise _bad(name, text, f"the end ({bounds[1]!r}) must be greater than the start ({bounds[0]!r})",
                    (starts[1], starts[1] + max(len(parts[1]), 1)))
@@ -118,6 +120,8 @@ def sweep(source: str, span: Range, bindings: dict, order: int = 1, tangent: flo
     from agrad.evaluation.api import prepare, run
 
     name = span.name
+    if order > MAX_ORDER:
+        raise LimitError(f"--order {order}: the highest order agrad computes is {MAX_ORDER}")
     for other, value in bindings.items():
         if not isinstance(value, (float, int)):
             raise BindingError(f"--{other} is a vector: agrad plot draws a scalar f of one variable, with the "

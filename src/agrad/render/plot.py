@@ -52,11 +52,11 @@ def output_bytes(sweep, fmt: str, size: tuple = (None, None), to_stdout: bool = 
     if fmt == "html":
         from agrad.render.plot_page import render
 
-        return render(sweep, curves(sweep), title(sweep)).encode("utf-8")
+        return render(sweep, curves(sweep), title(sweep), fit=len(sweep.columns)).encode("utf-8")
     if fmt in ("svg", "png", "pdf"):
         from agrad.render.plot_image import draw
 
-        return draw(sweep.x, curves(sweep), fmt, title(sweep), sweep.name)
+        return draw(sweep.x, curves(sweep), fmt, title(sweep), sweep.name, fit=len(sweep.columns))
     from agrad.render.plot_terminal import draw, size_for
 
     columns, lines = shutil.get_terminal_size((80, 24))  # (COLUMNS and LINES first, then the terminal)
@@ -65,5 +65,6 @@ def output_bytes(sweep, fmt: str, size: tuple = (None, None), to_stdout: bool = 
     from agrad.render.visible import visible  # (control characters in a comment: shown, not obeyed)
 
     color = to_stdout and color_wanted(sys.stdout)
-    text = draw(sweep.x, curves(sweep), width, height, color, visible(title(sweep)), visible(sweep.name))
+    text = draw(sweep.x, curves(sweep), width, height, color, visible(title(sweep)), visible(sweep.name),
+                fit=len(sweep.columns))  # (the tangent line is cut at f's and the derivatives' range)
     return (text + "\n").encode("utf-8")

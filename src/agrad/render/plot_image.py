@@ -24,9 +24,10 @@ def _pyplot():
     return Figure
 
 
-def draw(x, curves: list, fmt: str, title: str, xlabel: str) -> bytes:
+def draw(x, curves: list, fmt: str, title: str, xlabel: str, fit: int | None = None) -> bytes:
     """The curves [(label, ys), ...] over x as an image file's bytes. nan and inf are gaps
-    (matplotlib breaks a line at nan; inf is made nan first)."""
+    (matplotlib breaks a line at nan; inf is made nan first). fit: how many of the first curves
+    set the y range (plot_terminal.draw's)."""
     Figure = _pyplot()
     import numpy as np
 
@@ -44,7 +45,7 @@ def draw(x, curves: list, fmt: str, title: str, xlabel: str) -> bytes:
     axes.set_xlabel(xlabel)
     axes.axhline(0.0, color="#999999", linewidth=0.6)
     axes.grid(True, alpha=0.3)
-    _limit(axes, curves)
+    _limit(axes, curves[:fit])
     axes.legend(loc="best")
     figure.tight_layout()
     out = io.BytesIO()

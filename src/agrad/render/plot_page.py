@@ -16,8 +16,9 @@ from agrad.values.write import repr_texts
 _SLOT = re.compile(r"__AGRAD_(TITLE|DATA)__")
 
 
-def render(sweep, curves: list, title: str) -> str:
-    data = {"title": title, "name": sweep.name, "x": repr_texts(sweep.x),
+def render(sweep, curves: list, title: str, fit: int | None = None) -> str:
+    """The page; fit: how many of the first curves set the y range (plot_terminal.draw's)."""
+    data = {"title": title, "name": sweep.name, "x": repr_texts(sweep.x), "fit": len(curves) if fit is None else fit,
             "curves": [{"label": label, "values": None if ys is None else repr_texts(ys)} for label, ys in curves]}
     fill = {"TITLE": html.escape(title, quote=True), "DATA": script_json(data)}
     page = resources.files("agrad.render").joinpath("templates", "plot.html").read_text(encoding="utf-8")

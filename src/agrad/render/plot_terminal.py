@@ -11,11 +11,14 @@ from __future__ import annotations
 import math
 import re
 
+from agrad.errors import ComputeError
+
 # Each curve's colour on a terminal with colour, and its marker without: without colour the
 # markers are what tells the curves apart, braille for the first (the finest line).
 COLORS = ("blue", "red", "green", "magenta", "orange", "cyan")
 MARKERS = ("braille", "•", "+", "x", "*", "o")
 MIN_WIDTH, MIN_HEIGHT = 30, 8
+LARGEST = 1e300
 
 
 def size_for(columns: int, lines: int) -> tuple[int, int]:
@@ -64,51 +67,65 @@ def _thinned(x: list, y: list, buckets: int) -> tuple[list, list]:
 
 
 def draw(x, curves: list, width: int, height: int, color: bool = False, title: str = "",
-         xlabel: str = "") -> str:
+         xlabel: str = "", fit: int | None = None) -> str:
     """The curves [(label, ys), ...] over x as text exactly `width` columns wide at most and
     `height` lines tall (ANSI colours when `color`). ys may hold nan and inf (gaps) or be None
-    (left out)."""
+    (left out). fit: how many of the first curves set the y range (the rest, a tangent line,
+    are cut at its edges); None: all."""
     import plotext as plt
 
     width, height = max(MIN_WIDTH, width), max(MIN_HEIGHT, height)
     x = [float(v) for v in x]
+    shown = [(k, label, _thinned(x, [float(v) for v in ys], 2 * width))
+             for k, (label, ys) in enumerate(curves) if ys is not None]
+    low, high = _range([ys for k, _, (_, ys) in shown if fit is None or k < fit])
     plt.clear_figure()
     plt.plotsize(width, height)
     plt.theme("clear")  # (no background: the terminal keeps its own, dark or light)
-    lows, highs = [], []
-    for k, (label, ys) in enumerate(curves):
-        if ys is None:
-            continue
-        xs_all, ys = _thinned(x, [float(v) for v in ys], 2 * width)
+    for k, label, (xs_all, ys) in shown:
         style = {"color": COLORS[k % len(COLORS)], "marker": "braille"} if color else \
             {"marker": MARKERS[k % len(MARKERS)]}
-        first = True
-        for xs, part in _runs(xs_all, ys):
-            plt.plot(xs, part, label=label if first else None, **style)
-            lows.append(min(part))
-            highs.append(max(part))
-            first = False
-        if first:  # nothing finite: still in the legend, with no line
-            plt.plot([x[0]], [0.0], label=f"{label} (no finite value)", marker=" ")
+        # Outside the range is a gap too: plotext's legend fails on a curve with no point inside.
+        ys = [v if low <= v <= high else math.nan for v in ys]
+        runs = list(_runs(xs_all, ys))
+        for i, (xs, part) in enumerate(runs):
+            plt.plot(xs, part, label=None if i else label, **style)
+        if not runs:  # still in the legend, with no line
+            why = "outside the range" if any(map(math.isfinite, ys)) or fit is not None and k >= fit else \
+                "no finite value"
+            plt.plot([x[0]], [low], label=f"{label} ({why})", marker=" ")
     finite_x = [v for v in x if math.isfinite(v)]
     if finite_x:
-        plt.xlim(min(finite_x), max(finite_x))
-    low, high = (min(lows), max(highs)) if lows else (-1.0, 1.0)
-    if not high - low > 0:  # a constant (or a single point): a band around it
-        pad = abs(low) * 0.5 or 1.0
-        low, high = low - pad, high + pad
+        plt.xlim(*_range([finite_x]))
     plt.ylim(low, high)
     if title:
         plt.title(title if len(title) <= width - 2 else title[:width - 5] + "...")
     if xlabel:
         plt.xlabel(xlabel)
-    text = plt.build()
+    try:
+        text = plt.build()
+    except (ArithmeticError, IndexError, ValueError) as exc:  # a case of plotext's found after these guards
+        raise ComputeError(f"the terminal drawing failed ({type(exc).__name__}: {exc}); --format csv or "
+                           "-o FILE.html shows the points") from None
     if not color:
         text = plt.uncolorize(text)
     lines = [_trimmed(line) for line in text.split("\n")]
     while lines and not lines[-1]:
         lines.pop()
     return "\n".join(lines)
+
+
+def _range(columns: list) -> tuple[float, float]:
+    """The y range: the finite values' (a constant gets a band around it; nothing finite, -1 to 1)."""
+    finite = [v for ys in columns for v in ys if math.isfinite(v)]
+    if not finite:
+        return -1.0, 1.0
+    # plotext's arithmetic on the range overflows near float64's end: past +-1e300 is cut off
+    low, high = max(min(finite), -LARGEST), min(max(finite), LARGEST)
+    if not high - low > max(abs(low), abs(high)) * 1e-12 + 1e-280:  # a constant, to plotext's resolution
+        pad = abs(low) * 0.5 or 1.0
+        return low - pad, high + pad
+    return low, high
 
 
 _TRAILING = re.compile(r"(?:\s|\x1b\[0m)+\Z")
