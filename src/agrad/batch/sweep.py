@@ -115,8 +115,6 @@ def sweep(source: str, span: Range, bindings: dict, order: int = 1, tangent: flo
           max_source_bytes: int | None = None) -> Columns:
     """f and its first `order` derivatives in span.name at each point of the range, the other
     variables bound to `bindings` (numbers), as `agrad eval SOURCE --NAME x ...` computes them."""
-    import numpy as np
-
     from agrad.evaluation.api import prepare, run
 
     name = span.name
@@ -133,7 +131,7 @@ def sweep(source: str, span: Range, bindings: dict, order: int = 1, tangent: flo
         probe = None
     if probe is None or not isinstance(probe.value, float):
         raise UsageError("the expression's value is a vector: agrad plot draws a scalar f (reduce it, "
-                           "e.g. sum(...), or plot one element, v[0])", None, source)
+                         "e.g. sum(...), or plot one element, v[0])", None, source)
     if name not in probe.used:
         used = ", ".join(probe.used) or "none"
         raise BindingError(f"the expression does not use '{name}', the variable --{name} sweeps "
