@@ -73,6 +73,12 @@ per asyncio task, checked while they are spent (engine/budget.py), and past them
   per core more workers only share the same cores; the second per core covers a worker stalled
   on its pipes. Each worker costs a process and a few MB, and `--jobs 1000` once meant 1,001
   processes and 1.66 GB for two jobs.
+- Points of `agrad plot` (A:B:N): at most MAX_PLOT_POINTS (1,000,000), a LimitError past it with
+  a caret under N. Why: the columns are held whole (8 bytes a number, a few columns) and written
+  as text (about 60 MB of CSV at the limit); the vectorized first derivative of a million points
+  takes about a second (bench/plot.py), while a terminal or a picture shows a few thousand at
+  most. Orders above 1 run one evaluation a point (0.3 to 0.9 ms each): a million of them is
+  minutes, so ask for fewer.
 """
 
 from __future__ import annotations
