@@ -40,6 +40,9 @@ LOOK = screen.Look(screen.PIPE_WIDTH, False, False)  # a notebook cell shows abo
 FRAME_HEIGHT = 560  # px: the page's controls, its panel and a few layers of the graph
 MAX_ROWS = 50  # leaves in a Markdown table; past it one line says how many more
 MAX_FORMULA = 200  # characters of LaTeX per formula; a longer one is left out, its number kept
+# agrad diff's cost grows with the program; past this many nodes its formulas are longer than
+# MAX_FORMULA anyway (or named statements), so LaTeX shows the numbers without trying
+MAX_FORMULA_NODES = 200
 
 _PRE = "font-family:monospace;line-height:1.3;white-space:pre;overflow-x:auto"
 
@@ -159,7 +162,7 @@ def _output_name(result: Result) -> str:
 def _formulas(result: Result, names: list) -> tuple[str | None, dict]:
     """The output's formula and each variable's derivative, in LaTeX, where agrad diff writes
     them: scalar variables only, short formulas only."""
-    if any(not isinstance(result.variables[n].value, float) for n in names):
+    if len(result.graph) > MAX_FORMULA_NODES or any(not isinstance(result.variables[n].value, float) for n in names):
         return None, {}
     from agrad.evaluation import symbolic
     from agrad.render import formula
