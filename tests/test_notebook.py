@@ -278,3 +278,12 @@ def test_the_frame_draws_the_graph_in_chromium(notebook, tmp_path):
         assert severe == []
     finally:
         driver.quit()
+
+
+def test_latex_says_no_formula_where_a_hook_changed_the_gradient():
+    r = agrad.run("a = x*w; a*a", {"x": 2, "w": 3}, hooks=(("a", "g*10"),))
+    # d(a*a)/dx = 2*a*w = 36, times the hook's 10 on a's gradient: 360, with no formula beside it
+    assert r._repr_latex_() == (r"$\displaystyle f = 36.0,\quad \frac{\partial f}{\partial x} = 360.0,\quad "
+                                r"\frac{\partial f}{\partial w} = 240.0$")
+    assert agrad.evaluate("2*3")._repr_latex_() == r"$\displaystyle f = 6.0$"
+    assert agrad.run("x*w", {"x": 2, "w": 3}, dtype="float32")._repr_markdown_().startswith("`x*w` = 6.0 (float32)")

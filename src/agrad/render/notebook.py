@@ -72,6 +72,7 @@ def result_html(result: Result) -> str:
 
 def result_markdown(result: Result) -> str:
     head = f"{_code(result.source.strip())} = {_number(result.value)}"
+    head += f" ({result.dtype})" if result.dtype != "float64" else ""
     head += f" · grad_fn {_code(result.grad_fn)}" if result.grad_fn else " · requires no grad"
     rows = []
     for name, g in result.grads.items():
@@ -94,7 +95,7 @@ def result_latex(result: Result) -> str | None:
     f = _output_name(result)
     names = [n for n in result.grads if n in result.variables]
     forward, derivatives = _formulas(result, names)
-    terms = [f"{f} = " + (forward + " = " if forward else "") + _latex_number(result.value)]
+    terms = [f"{f} = " + (forward + " = " if forward and not _is_number(forward) else "") + _latex_number(result.value)]
     for name in names:
         g = result.grads[name]
         if g is None:
@@ -162,6 +163,8 @@ def _output_name(result: Result) -> str:
 def _formulas(result: Result, names: list) -> tuple[str | None, dict]:
     """The output's formula and each variable's derivative, in LaTeX, where agrad diff writes
     them: scalar variables only, short formulas only."""
+    if result.options is not None and result.options.hooks:
+        return None, {}  # a hook changes the gradients: the formula would not be the number beside it
     if len(result.graph) > MAX_FORMULA_NODES or any(not isinstance(result.variables[n].value, float) for n in names):
         return None, {}
     from agrad.evaluation import symbolic
