@@ -19,6 +19,7 @@ from agrad.evaluation.options import RunOptions
 from agrad.errors import (AgradError, AgradSyntaxError, AnomalyError, ArityError, BindingError, CheckError, ComputeError, IndexingError,
                      LimitError, ShapeError, UnboundVariableError, UnknownNameError)
 from agrad.engine.tensor import Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled, tensor
+from agrad.engine import display as _display
 
 __version__ = "0.1.0"
 
@@ -27,6 +28,19 @@ __all__ = [
     "Result", "RunOptions", "ShapeError", "Tensor", "UnboundVariableError", "UnknownNameError", "enable_grad", "evaluate",
     "check", "diff", "emit_torch", "find_anomaly", "is_grad_enabled", "jacobian", "jvp", "no_grad", "run", "set_grad_enabled", "tensor", "vjp", "__version__",
 ]
+
+
+def _show(obj, mime: str):
+    """A Tensor or a Result in a notebook (their _repr_html_, ...): render/notebook.py draws it.
+    The engine and evaluation may not import render, so they call this through the slot in
+    engine/display.py; this package's top sits above every layer. Imported at the first display,
+    so `import agrad` stays as fast as it was (and never imports IPython)."""
+    from agrad.render import notebook
+
+    return notebook.show(obj, mime)
+
+
+_display.set_renderer(_show)
 
 
 def __getattr__(name: str):

@@ -63,6 +63,11 @@ per asyncio task, checked while they are spent (engine/budget.py), and past them
   1.2 KB a node; 20,000 nodes are about 25 MB, which a browser still opens), and the layout's
   cost grows faster than the nodes (a 1,000,000-node page took 102 s, 5.7 GB and 601 MB). A
   graph that big cannot be read in one picture anyway.
+- Notebooks (a Result or a Tensor shown in Jupyter: render/notebook.py): the graph page is drawn
+  inline for at most MAX_NOTEBOOK_NODES nodes; past it the output says so and points to
+  `agrad graph -o`. Why 1,000: the page is kept in the notebook file, escaped into an iframe's
+  srcdoc (about 1.6 KB a node: 1,000 nodes are about 1.6 MB), and a notebook of several such
+  outputs grows past what Jupyter opens quickly; the pretty tree beside it is cut at 400 nodes.
 - Graphviz's `dot`, which draws the images, runs at most MAX_DOT_SECONDS (`--max-dot-seconds N`)
   with at most MAX_DOT_BYTES of address space: its layout is not linear (x+x+...+x with 100 terms
   takes over 30 s, with 2,000 terms over 100 s and 12 GB), so the node limit alone cannot bound it.
@@ -150,6 +155,7 @@ def check_plot_points(count: int, span=None, text: str | None = None) -> None:
 
 
 MAX_PICTURE_NODES = 20_000
+MAX_NOTEBOOK_NODES = 1_000  # a graph page drawn inline in a notebook (render/notebook.py)
 MAX_DOT_SECONDS = 60
 MAX_DOT_BYTES = 2 * 1024 * MiB
 

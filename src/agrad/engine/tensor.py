@@ -7,7 +7,8 @@ changed) when a mode changes, so that threads and tasks each see their own and g
 results one thread alone gets. `apply` reads it once per op (a ContextVar read is one C call,
 cheaper than the Tensor it makes); a backward pass reads it once.
 
-This module is the engine's bottom: it imports no other part of it but shapes. The op table
+This module is the engine's bottom: it imports no other part of it but shapes (and display, the
+slot a notebook's drawing is put in). The op table
 (ops.py) builds on Tensor and gives it its operators (`x * y`, `v[0]`), and autograd.py, above
 the table, gives it `backward`: each is assigned to the class there, once what it calls exists.
 """
@@ -19,6 +20,7 @@ import itertools
 import warnings
 from contextlib import contextmanager
 
+from agrad.engine import display as _display
 from agrad.engine import shapes as _shapes
 from agrad.errors import ComputeError, ScalarOutputError
 
@@ -287,6 +289,16 @@ class Tensor:
         elif self.requires_grad:
             extra = ", requires_grad=True"
         return f"tensor({_shapes.to_python(self.value)!r}{extra})"
+
+    # In a notebook (IPython's display protocol): drawn by render/notebook.py; see display.py.
+    def _repr_html_(self):
+        return _display.represent(self, "text/html")
+
+    def _repr_markdown_(self):
+        return _display.represent(self, "text/markdown")
+
+    def _repr_latex_(self):
+        return _display.represent(self, "text/latex")
 
     def detach(self) -> "Tensor":
         """The same value, cut from the graph: a leaf that requires no grad."""

@@ -14,6 +14,7 @@ from agrad.evaluation.lowering import lower, make_variables
 from agrad.evaluation.options import DEFAULT, RunOptions
 from agrad.language.parser import parse
 from agrad.engine.autograd import backward, expect_passes, seed_like
+from agrad.engine import display
 from agrad.engine.budget import Budget
 from agrad.engine.tensor import Tensor, enter_evaluation, is_grad_enabled, leave_evaluation, set_grad_enabled
 
@@ -60,9 +61,21 @@ class Result:
         self.grads_in: dict = {}  # with grads_in: id(tensor) -> the gradient that reached it in the last pass
         self.check = None  # with check: the gradient check (evaluation/gradcheck.py's Check)
         self.torch = None  # a batch job's "emit": "torch": its PyTorch script (render/torch_script.py)
+        self.bindings: dict | None = None  # set by run(): what it ran with
+        self.options: RunOptions | None = None
 
     def __repr__(self):
         return f"Result(source={self.source!r}, value={self.value!r}, grads={self.grads!r}, grad_fn={self.grad_fn!r})"
+
+    # In a notebook (IPython's display protocol): drawn by render/notebook.py; see engine/display.py.
+    def _repr_html_(self):
+        return display.represent(self, "text/html")
+
+    def _repr_markdown_(self):
+        return display.represent(self, "text/markdown")
+
+    def _repr_latex_(self):
+        return display.represent(self, "text/latex")
 
     @property
     def output(self) -> Tensor:
@@ -329,6 +342,7 @@ def _run(source, bindings: dict, options: RunOptions, program=None) -> Result:
         seed = seed_like(out, options.gradient)
     result = Result(source, shapes.to_python(out.value), {}, out, variables, lowered.assigned, lowered.used,
                     dtype=options.dtype)
+    result.bindings, result.options = bindings, options
     if seed is not None:
         result.gradient = shapes.to_python(seed.value)
     result.retained = list(retained)
@@ -381,6 +395,7 @@ def _run_tape(source: str, bindings: dict, prepared: Prepared, options: RunOptio
     requires_grad = tape.numbers[tape.output] is False
     result = CompiledResult(source, value, grads, None, used=list(tape.used))
     result._grad_fn, result._requires_grad = tape.grad_fn, requires_grad
+    result.bindings, result.options = bindings, options
     result._engine = lambda: run(source, bindings, ENGINE_ONLY if options is DEFAULT else options.replace(fast=False),
                                  program=prepared)
     if requires_grad:

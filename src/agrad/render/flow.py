@@ -12,6 +12,7 @@ short, so a number is never cut. No line ends in a blank.
 from __future__ import annotations
 
 import unicodedata
+from html import escape
 
 from agrad.render.screen import Look
 
@@ -68,6 +69,22 @@ class Canvas:
             else:
                 out.append("".join(t for t, _ in segments))
         return "\n".join(out) + "\n" if out else ""
+
+
+    def html(self) -> str:
+        """The lines as HTML (for a notebook: render/notebook.py), each style a colour that
+        reads on a light page and a dark one; every text escaped, so user text stays text."""
+        out = []
+        for segments in self.lines:
+            out.append("".join(f'<span style="{_CSS[s]}">{escape(t)}</span>' if s and _CSS.get(s) and t else escape(t)
+                               for t, s in _rstrip(segments)))
+        return "\n".join(out)
+
+
+# The styles in a notebook: the terminal's colours (_SGR) as CSS
+_CSS = {"op": "color:#1f6fbf;font-weight:bold", "variable": "color:#2e7d32;font-weight:bold",
+        "constant": "color:#7e57c2", "dim": "opacity:0.65", "cut": "color:#c62828", "hook": "color:#a88400",
+        "bold": "font-weight:bold", "error": "color:#c62828", "note": "opacity:0.65", "warn": "color:#a88400"}
 
 
 def _rstrip(segments: list) -> list:

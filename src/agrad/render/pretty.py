@@ -34,13 +34,19 @@ def _header(result, canvas: Canvas) -> None:
 
 
 def render(result, no_grad_reason: str | None = None, look: screen.Look = screen.PLAIN) -> str:
+    return paint(result, no_grad_reason, look).text()
+
+
+def paint(result, no_grad_reason: str | None = None, look: screen.Look = screen.PLAIN) -> Canvas:
+    """The pretty output's lines of styled segments: render() writes them as text for a
+    terminal, render/notebook.py as HTML."""
     canvas = Canvas(look)
     width, digits = look.width, look.digits
     _header(result, canvas)
     if result.jvp is not None:  # forward mode ran in place of backward: no tree of gradients
         canvas.sentence(f"jvp = {shown.value(result.jvp, digits)}", "value")
         canvas.sentence("the Jacobian-vector product for the tangents of --jvp (forward mode, torch.func.jvp)", "dim")
-        return canvas.text()
+        return canvas
     if result.jacobian is not None:
         for name, j in result.jacobian.items():
             shape = ([len(result.value)] if isinstance(result.value, list) else []) + \
@@ -50,7 +56,7 @@ def render(result, no_grad_reason: str | None = None, look: screen.Look = screen
             canvas.extend(lines)
             if note:
                 canvas.sentence(note, "dim")
-        return canvas.text()
+        return canvas
     if result.gradient is not None:
         canvas.sentence(f"backward from gradient {shown.value(result.gradient, digits)} "
                         "(the vector-Jacobian product)", "dim")
@@ -85,7 +91,7 @@ def render(result, no_grad_reason: str | None = None, look: screen.Look = screen
         canvas.extend(check.lines(result.check, width, digits))
         for sentence in check.verdict(result.check):
             canvas.sentence(sentence, "note" if result.check.ok else "warn")
-    return canvas.text()
+    return canvas
 
 
 def _add(canvas: Canvas, table_and_note: tuple) -> None:
