@@ -174,7 +174,10 @@ def _walk(root, variables, assigned, will_assign, seen, source) -> Tensor:
                     _check_graph_call(node, source)
                 if node.func == "no_grad":
                     set_grad_mode(modes.pop())
-                values.append(_graph_call(node, args, source))
+                out = _graph_call(node, args, source)
+                if out.cut is not None:
+                    out.cut_from = _named_in(node, variables, assigned)
+                values.append(out)
             elif isinstance(node, st.Call):
                 _check_call(node, variables, source)
                 out = ops.call(node.func, *args)
@@ -274,6 +277,21 @@ def _check_graph_call(node: st.Call, source):
     if node.func == "grad" and not isinstance(node.args[1], st.Name):
         raise UnknownNameError("grad(f, x): x must be a variable or an assigned name, not an expression",
                                node.args[1].span, source)
+
+
+def _named_in(node: st.Call, variables, assigned) -> tuple:
+    """The tensors a detach()/no_grad() call names inside it (variables and assigned names), so
+    the picture can still draw the leaves it cut off: torch keeps w, only the edge is gone."""
+    found: dict = {}
+    stack = list(node.args)
+    while stack:
+        kid = stack.pop()
+        if isinstance(kid, st.Name):
+            tensor = assigned.get(kid.id, variables.get(kid.id))
+            if tensor is not None:
+                found[id(tensor)] = tensor
+        stack.extend(st.children(kid))
+    return tuple(found.values())
 
 
 def _graph_call(node: st.Call, args: list[Tensor], source) -> Tensor:
