@@ -218,7 +218,7 @@ class Tensor:
     """
 
     __slots__ = ("value", "_grad", "requires_grad", "op", "inputs", "name", "is_number",
-                 "retains_grad", "hooks", "freed", "label", "cut", "seq", "cut_from", "__weakref__")
+                 "retains_grad", "hooks", "freed", "label", "cut", "seq", "__weakref__")
 
     def __init__(self, value, requires_grad: bool = False, *, name: str | None = None,
                  is_number: bool = False, label: str | None = None):
@@ -234,8 +234,6 @@ class Tensor:
         self.freed = False
         self.label = label
         self.cut = None  # "detach" or "no_grad": where the program cut the graph
-        # cut_from (set only on a cut, so read it with getattr): the tensors named inside the
-        # detach()/no_grad() call, which the page draws so that a detached w stays in the picture.
         self.seq = _next_seq()  # creation order, which the backward pass runs in reverse
 
     # -- torch's attributes -------------------------------------------------------------

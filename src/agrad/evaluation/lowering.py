@@ -176,7 +176,7 @@ def _walk(root, variables, assigned, will_assign, seen, source) -> Tensor:
                     set_grad_mode(modes.pop())
                 out = _graph_call(node, args, source)
                 if out.cut is not None:
-                    out.cut_from = _named_in(node, variables, assigned)
+                    _CUT_SOURCES[out] = _named_in(node, variables, assigned)
                 values.append(out)
             elif isinstance(node, st.Call):
                 _check_call(node, variables, source)
@@ -277,6 +277,18 @@ def _check_graph_call(node: st.Call, source):
     if node.func == "grad" and not isinstance(node.args[1], st.Name):
         raise UnknownNameError("grad(f, x): x must be a variable or an assigned name, not an expression",
                                node.args[1].span, source)
+
+
+# The tensors each detach()/no_grad() call names inside it, which the page's picture reads to
+# keep drawing the leaves a cut cut off. Beside the tensors rather than in a slot of theirs: a
+# slot would cost every node of every graph 8 bytes (3%) for a rare call; a weak key goes away
+# with its cut.
+_CUT_SOURCES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def cut_sources(tensor: Tensor) -> tuple:
+    """The tensors named inside the detach()/no_grad() call that made tensor (() for others)."""
+    return _CUT_SOURCES.get(tensor, ())
 
 
 def _named_in(node: st.Call, variables, assigned) -> tuple:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from agrad.values import write as numbers
 from agrad.engine import shapes
 from agrad.engine.graph import GraphNode
+from agrad.evaluation.lowering import cut_sources
 
 MAX_EXPR = 40  # longer sub-expressions are not spelled out; the node is called by its grad_fn and id
 MAX_CAPTION = 32  # the page's caption of such a node: its own operation with long operands as "…"
@@ -158,7 +159,7 @@ def _detached_leaves(picture: Picture, nodes: list[GraphNode], backward: bool) -
     for n in nodes:
         if n.kind != "cut":
             continue
-        for leaf in _leaves_under(getattr(n.tensor, "cut_from", ())):
+        for leaf in _leaves_under(cut_sources(n.tensor)):
             if id(leaf) not in at:
                 at[id(leaf)] = len(picture.nodes)
                 before = "grad None" if leaf.requires_grad else "no grad"
