@@ -291,3 +291,10 @@ def test_a_detached_w_stays_in_the_picture(page, cli):
     assert p.explanation()[-1] == "w.grad is None: the gradient cannot reach it through the cut."
     p.shoot("detach")
     assert p.errors() == []
+
+
+def test_an_output_that_is_a_leaf_shows_its_value_from_the_start(page):
+    p = page("x", {"x": "3"}, "leaf")
+    assert [n["lines"] for n in p.nodes()] == [["x", "leaf, requires_grad", "value 3.0", "grad None"]]
+    p = page("2*pi", {}, "constant")
+    assert p.nodes()[0]["lines"][2] == "value 6.283185307179586"  # folded: a constant, known before step 1
