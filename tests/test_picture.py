@@ -142,8 +142,31 @@ def test_a_graph_without_gradients_plays_forward_only():
     p = picture_of("detach(x) * 2", {"x": 1})  # computed from a cut: a leaf, one node
     assert [(n.role, n.grad_line) for n in p.nodes] == [("output", "no grad")] and p.backward == []
     p = picture_of("detach(x*w) * x", {"x": 2, "w": 3})
-    assert [n.role for n in p.nodes] == ["cut", "input", "output"]
+    # w is only inside the detach: the page still draws it (after the output), as torch keeps it, a
+    # leaf that requires grad whose .grad stays None; dashed edges from x and w into the cut
+    assert [n.role for n in p.nodes] == ["cut", "input", "output", "input"] and p.output == 2
+    assert [(n.title, n.grad_line, n.caption) for n in p.nodes[3:]] == [
+        ("w", "grad None", "leaf, requires_grad; cut off by detach")]
+    assert [(e.source, e.target, e.cut) for e in p.edges if e.cut] == [(1, 0, "detach"), (3, 0, "detach")]
+    assert p.nodes[0].inputs == [1, 3]
     assert "detach(x*w) requires no grad: nothing is sent to it." in p.backward[0].words
+    assert p.summary[-1] == "w.grad is None: the gradient cannot reach it through the cut."
+    p = picture_of("d = detach(w); x*d", {"x": 2, "w": 3})  # the brief's case: w was missing
+    assert [(n.title, n.role) for n in p.nodes] == [("x", "input"), ("d", "cut"), ("MulBackward0", "output"),
+                                                    ("w", "input")]
+    p = picture_of("no_grad(x*w) + x", {"x": 2, "w": 3})
+    assert [n.title for n in p.nodes if n.role == "input"] == ["x", "w"]
+    assert build(run("d = detach(w); x*d", {"x": 2, "w": 3}, trace=True), explain=False).nodes[-1].title \
+        == "MulBackward0"  # DOT and Mermaid draw the graph as the engine has it: no w
+
+
+def test_a_node_too_long_to_spell_out_is_captioned_by_its_own_operation():
+    p = picture_of(" + ".join(f"x^{k}*w" for k in range(1, 20)), {"x": 0.5, "w": 2})
+    out = p.nodes[p.output]
+    assert out.subtitle == f"#{out.id}"  # DOT and Mermaid keep the id
+    assert out.caption == "… + x^19 * w"  # the page says what it adds
+    assert all(len(n.caption) <= 32 and not n.caption.startswith("#") for n in p.nodes)
+    assert p.nodes[2].caption == "x^1" == p.nodes[2].subtitle  # a short one is its subtitle
 
 
 EXPRESSIONS = ["(x+w)*2", "a = x*w; a*a + x", "x/w - exp(-x*w) + x^3", "sin(x)*cos(x) + tanh(w*x)",

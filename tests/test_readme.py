@@ -166,6 +166,7 @@ def test_mermaid_example_is_what_agrad_graph_prints(cli):
 
 def test_pictures_exist():
     pictures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README)
-    assert pictures == ["docs/graph-dot.svg", "docs/graph-page.png"]
+    assert pictures == ["docs/graph-dot.svg", "docs/graph-page.png", "docs/graph-page-big.png"]
     assert (ROOT / pictures[0]).read_text(encoding="utf-8").lstrip().startswith("<?xml")
-    assert (ROOT / pictures[1]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for png in pictures[1:]:
+        assert (ROOT / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -174,7 +174,10 @@ def _walk(root, variables, assigned, will_assign, seen, source) -> Tensor:
                     _check_graph_call(node, source)
                 if node.func == "no_grad":
                     set_grad_mode(modes.pop())
-                values.append(_graph_call(node, args, source))
+                out = _graph_call(node, args, source)
+                if out.cut is not None:
+                    _CUT_SOURCES[out] = _named_in(node, variables, assigned)
+                values.append(out)
             elif isinstance(node, st.Call):
                 _check_call(node, variables, source)
                 out = ops.call(node.func, *args)
@@ -274,6 +277,33 @@ def _check_graph_call(node: st.Call, source):
     if node.func == "grad" and not isinstance(node.args[1], st.Name):
         raise UnknownNameError("grad(f, x): x must be a variable or an assigned name, not an expression",
                                node.args[1].span, source)
+
+
+# The tensors each detach()/no_grad() call names inside it, which the page's picture reads to
+# keep drawing the leaves a cut cut off. Beside the tensors rather than in a slot of theirs: a
+# slot would cost every node of every graph 8 bytes (3%) for a rare call; a weak key goes away
+# with its cut.
+_CUT_SOURCES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def cut_sources(tensor: Tensor) -> tuple:
+    """The tensors named inside the detach()/no_grad() call that made tensor (() for others)."""
+    return _CUT_SOURCES.get(tensor, ())
+
+
+def _named_in(node: st.Call, variables, assigned) -> tuple:
+    """The tensors a detach()/no_grad() call names inside it (variables and assigned names), so
+    the picture can still draw the leaves it cut off: torch keeps w, only the edge is gone."""
+    found: dict = {}
+    stack = list(node.args)
+    while stack:
+        kid = stack.pop()
+        if isinstance(kid, st.Name):
+            tensor = assigned.get(kid.id, variables.get(kid.id))
+            if tensor is not None:
+                found[id(tensor)] = tensor
+        stack.extend(st.children(kid))
+    return tuple(found.values())
 
 
 def _graph_call(node: st.Call, args: list[Tensor], source) -> Tensor:

@@ -12,7 +12,7 @@ import json
 import re
 from importlib import resources
 
-from agrad.render.layout import layered
+from agrad.render.layout import edges, layered
 from agrad.render.picture import ROLES, Picture
 
 _SLOT = re.compile(r"__AGRAD_(TITLE|STYLE|DATA)__")
@@ -31,13 +31,18 @@ def script_json(data) -> str:
 
 
 def render(picture: Picture) -> str:
-    lay = layered([n.inputs for n in picture.nodes], [n.role in ("input", "input-no-grad") for n in picture.nodes])
+    inputs = [n.inputs for n in picture.nodes]
+    lay = layered(inputs, [n.role in ("input", "input-no-grad") for n in picture.nodes])
+    # The layout's routes come in node then argument order; the picture's edges are in that order
+    # too, but for the page's dashed edges into a cut, added last: match them by (target, slot).
+    route = {(t, slot): bends for (_, t, slot), bends in zip(edges(inputs), lay.bends)}
+    bends = [route[(e.target, e.slot)] for e in picture.edges]
     present = list(dict.fromkeys(n.role for n in picture.nodes))
     data = {
         "picture": picture.as_data(),
         "roles": [[role, *ROLES[role]] for role in present],
         "layout": {"layer": lay.layer, "y": [round(v, 3) for v in lay.y],
-                   "bends": [[[c, round(y, 3)] for c, y in route] for route in lay.bends], "columns": lay.columns,
+                   "bends": [[[c, round(y, 3)] for c, y in r] for r in bends], "columns": lay.columns,
                    "height": round(lay.height(), 3)},
     }
     fill = {"TITLE": html.escape(picture.source.strip(), quote=True), "STYLE": _role_styles(),

@@ -1,8 +1,11 @@
 """A layered drawing of the graph for the HTML page: inputs in the first column, the output in the
 last, every edge pointing right (the Sugiyama method, kept small).
 
-1. Layers: the longest path from the inputs (an op sits one column right of its furthest
-   input); constants and other non-input leaves sit just left of their first user.
+1. Layers: the longest path from the inputs fixes how many columns there are (an op sits
+   right of its furthest input); then each op moves as far right as its users allow (one column
+   left of its first user), so an op sits next to what uses it and the output's inputs sit in
+   the column before it, where the page opens; constants and other non-input leaves sit just
+   left of their first user. The variables stay in the first column.
 2. An edge that spans several columns gets one bend point per column it crosses, so it can be
    routed between the nodes instead of through them.
 3. Order in each column: from the output back, each node under its user, then sweeps that move
@@ -87,8 +90,11 @@ def _layers(inputs: list, pinned: list) -> list:
             layer[i] = 1 + max(layer[j] for j in ins)
         for j in ins:
             users[j].append(i)
-    for i, ins in enumerate(inputs):
-        if not ins and not pinned[i] and users[i]:
+    # As late as the users allow, from the output back (users come after their inputs): a
+    # term of a long sum is drawn beside the addition that takes it, not in the first columns
+    # with a long edge to it. The longest path already gave each op a column left of its users.
+    for i in range(len(inputs) - 1, -1, -1):
+        if users[i] and (inputs[i] or not pinned[i]):
             layer[i] = min(layer[u] for u in users[i]) - 1
     return layer
 

@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from agrad.values import write as numbers
 from agrad.engine import shapes
 from agrad.engine.graph import GraphNode
+from agrad.evaluation.lowering import cut_sources
 
 MAX_EXPR = 40  # longer sub-expressions are not spelled out; the node is called by its grad_fn and id
+MAX_CAPTION = 32  # the page's caption of such a node: its own operation with long operands as "…"
 
 # Operator precedence, for writing a node's part of the expression with the parentheses it needs.
 SUM, PRODUCT, SIGN, POWER, ATOM = 1, 2, 3, 4, 5
@@ -49,6 +51,7 @@ class Node:
     grad: str | None  # the gradient as text, or None
     requires_grad: bool
     inputs: list
+    caption: str = ""  # the page's second line: the subtitle, but "… + x^5 * w" where it says "#59"
 
 
 @dataclass
@@ -59,6 +62,7 @@ class Edge:
     local: str | None = None  # the local derivative d target / d source, after the backward pass
     grad: str | None = None  # the gradient it carried back: target's grad in x local
     label: str = ""  # what the edge says after the backward pass
+    cut: str | None = None  # the page's edge from a leaf into the detach()/no_grad() that cut it off
 
 
 @dataclass
@@ -85,6 +89,7 @@ class Picture:
     forward: list = field(default_factory=list)
     backward: list = field(default_factory=list)
     summary: list = field(default_factory=list)  # said after the last backward step
+    output: int = -1  # the output's id (the page adds detached leaves after it)
 
     def lines(self, node: Node) -> list:
         """What a node's box says, line by line, once both passes are done."""
@@ -129,16 +134,64 @@ def _build(result, explain: bool) -> Picture:
             edge_at[(n.id, slot)] = len(edges)
             edges.append(Edge(j, n.id, slot))
     picture_nodes = []
+    captions = _captions(nodes, texts) if explain else [None] * len(nodes)
     for n in nodes:
         before = _grad_line_before(n)
-        picture_nodes.append(Node(n.id, _role(n, out), _title(n), _subtitle(n, texts[n.id]), handles[n.id],
+        subtitle = _subtitle(n, texts[n.id])
+        picture_nodes.append(Node(n.id, _role(n, out), _title(n), subtitle, handles[n.id],
                                   _short(n.value), before, before, None, n.tensor.requires_grad,
-                                  list(n.inputs)))
-    picture = Picture(result.source, _short(result.value), output_name, picture_nodes, edges)
+                                  list(n.inputs), captions[n.id] or subtitle))
+    picture = Picture(result.source, _short(result.value), output_name, picture_nodes, edges, output=out.id)
     if explain:
         picture.forward = [ForwardStep(n.id, _forward_words(n, nodes, refs, out)) for n in nodes]
     _backward(picture, nodes, steps, edge_at, refs, result.gradient, explain)
+    if explain:
+        _detached_leaves(picture, nodes, bool(steps))
     return picture
+
+
+def _detached_leaves(picture: Picture, nodes: list[GraphNode], backward: bool) -> None:
+    """The page only: the variables a detach() or no_grad() cut off, drawn with a dashed edge
+    into the cut, as torch has them (w stays a leaf that requires grad; its .grad stays None,
+    since no gradient can reach it). The graph itself (and DOT, Mermaid) has no such edge."""
+    at = {id(n.tensor): n.id for n in nodes}
+    extra: list = []
+    for n in nodes:
+        if n.kind != "cut":
+            continue
+        for leaf in _leaves_under(cut_sources(n.tensor)):
+            if id(leaf) not in at:
+                at[id(leaf)] = len(picture.nodes)
+                before = "grad None" if leaf.requires_grad else "no grad"
+                role = "input" if leaf.requires_grad else "input-no-grad"
+                kind = "leaf, requires_grad" if leaf.requires_grad else "leaf, no grad"
+                picture.nodes.append(Node(at[id(leaf)], role, leaf.name, kind, leaf.name, _short(leaf.value),
+                                          before, before, None, leaf.requires_grad, [],
+                                          f"{kind}; cut off by {n.tensor.cut}"))
+                extra.append(leaf)
+            node = picture.nodes[n.id]
+            picture.edges.append(Edge(at[id(leaf)], n.id, len(node.inputs), cut=n.tensor.cut))
+            node.inputs.append(at[id(leaf)])
+    if backward:
+        for leaf in extra:
+            if leaf.requires_grad:
+                picture.summary.append(f"{leaf.name}.grad is None: the gradient cannot reach it through the cut.")
+
+
+def _leaves_under(tensors) -> list:
+    """The variables (named leaves) the tensors were computed from, walking their graphs."""
+    found: dict = {}
+    seen = set()
+    stack = list(tensors)
+    while stack:
+        t = stack.pop()
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        if t.op is None and t.name is not None and t.label is None and not t.is_number:
+            found[id(t)] = t
+        stack.extend(t.inputs)
+    return sorted(found.values(), key=lambda t: t.seq)
 
 
 _SHORT_CACHE: dict = {}
@@ -207,6 +260,26 @@ def _expressions(nodes: list[GraphNode]) -> list:
         composed = _compose(n.tensor.op, parts, n.index)
         texts.append(composed if len(composed[0]) <= MAX_EXPR else None)
     return texts
+
+
+def _captions(nodes: list[GraphNode], texts: list) -> list:
+    """For each node whose text is too long to spell out, its own operation with the operands
+    that make it long written "…": the 19th term of a sum is "… + x^19 * w", not "#59". None
+    for the others (their subtitle already says it)."""
+    captions: list = []
+    for n in nodes:
+        if texts[n.id] is not None or n.kind != "op" or n.name:
+            captions.append(None)
+            continue
+        parts = [texts[j] or captions[j] or ("…", ATOM) for j in n.inputs]
+        while True:
+            text, prec = _compose(n.tensor.op, parts, n.index)
+            longest = max(range(len(parts)), key=lambda k: len(parts[k][0]), default=None)
+            if len(text) <= MAX_CAPTION or longest is None or parts[longest][0] == "…":
+                break
+            parts[longest] = ("…", ATOM)
+        captions.append((_shorten(text, MAX_CAPTION), prec))
+    return [c[0] if c else None for c in captions]
 
 
 def _precedence(text: str) -> int:
