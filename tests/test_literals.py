@@ -35,6 +35,8 @@ def _ieee(symbol: str, a: float, b: float) -> float:
         if a == 0 and b < 0:
             odd = b == int(b) and int(b) % 2 == 1
             return math.copysign(math.inf, a) if odd else math.inf
+        if a < 0 and math.isfinite(b) and b != int(b):
+            return math.nan  # C's pow of a negative base to a non-integer power: (-1e308)^1.5
         odd = b == int(b) and int(b) % 2 == 1
         magnitude = math.inf if b * math.log(abs(a)) > 0 else 0.0  # past the range either way
         return -magnitude if (a < 0 and odd) else magnitude  # (-1e308)^3 is -inf
