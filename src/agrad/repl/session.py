@@ -145,4 +145,7 @@ def reworded(exc: AgradError) -> AgradError:
         else:
             message = f"'{name}' is a function: call it as {name}(...)"
         return UnboundVariableError(message, exc.span, exc.source)
+    if exc.hint == "vector-output":  # (its hint speaks of --gradient and --jacobian)
+        exc.hint = None
+        exc.message += ": the output is a vector; reduce it to a scalar first, e.g. s = sum(...), then :backward s"
     return exc
