@@ -417,3 +417,21 @@ def test_tab_completes_commands_names_and_functions(tmp_path):
     term.child.sendcontrol("c")  # (Ctrl-D on a line that is not empty deletes, as in bash)
     term.wait(lambda lines: lines[-1] == ">")
     assert term.end() == 0
+
+
+def test_bad_input_is_one_line_each_and_the_session_goes_on():
+    from conftest import agrad_command
+
+    stdin = b"x = 1\r\ny = \xff\n" + b"z = " + b"1+" * 600_000 + b"1\n:grad x\n"
+    r = subprocess.run(agrad_command() + ["repl"], input=stdin, capture_output=True, timeout=60)
+    assert r.returncode == 1 and r.stderr == b""
+    assert r.stdout.decode().splitlines() == [
+        "> x = 1",
+        "> ",
+        "agrad: input error: an input line is not UTF-8 (byte 5) and was skipped",
+        "> ",
+        "agrad: limit error: an input longer than 1,048,576 bytes was skipped (the source limit)",
+        "> :grad x                 None",
+    ]
+    closed = subprocess.run(agrad_command() + ["repl"], stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+    assert (closed.returncode, closed.stdout, closed.stderr) == (0, b"", b"")

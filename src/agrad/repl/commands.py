@@ -85,7 +85,7 @@ def _names(rest: str, command: str, least: int, most: int | None) -> list[str]:
 def _backward(session, rest: str):
     words = rest.split()
     retain = True
-    if words and words[-1].replace(" ", "") in ("retain_graph=False", "retain_graph=True"):
+    if words and words[-1] in ("retain_graph=False", "retain_graph=True"):
         retain = words.pop().endswith("True")
     passes = 1
     if len(words) == 2 and words[1].isdigit() and int(words[1]) >= 1:

@@ -17,8 +17,8 @@ def main(digits: int | None = None, history: str | None = None) -> int:
     if _is_terminal(sys.stdin) and _is_terminal(sys.stdout):
         from agrad.repl import terminal
 
-        return terminal.run(session, history)
-    return pipe.run(session, sys.stdin, sys.stdout)
+        return terminal.run(session, history, lambda: screen.look(sys.stdout, digits))
+    return pipe.run(session, getattr(sys.stdin, "buffer", None), sys.stdout)
 
 
 def _is_terminal(stream) -> bool:

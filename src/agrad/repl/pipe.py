@@ -8,7 +8,7 @@ in its place, and the session went on), as a batch of `agrad eval` says that a j
 
 from __future__ import annotations
 
-from agrad.errors import LimitError
+from agrad.errors import AgradError, InputError, LimitError
 from agrad.limits import MAX_SOURCE_BYTES
 from agrad.render.errors import error_text
 from agrad.repl.reply import Reply
@@ -18,12 +18,13 @@ CHUNK = 1 << 16
 
 
 def run(session, stdin, stdout) -> int:
+    """stdin: a binary stream (None when closed: no input); stdout: a text stream."""
     failed = False
-    while True:
+    while stdin is not None:
         source = _read_input(stdin)
         if source is None:
             break
-        if isinstance(source, LimitError):
+        if isinstance(source, AgradError):
             text, reply = "", Reply(body=error_text(None, source).rstrip("\n"), ok=False)
         else:
             text, reply = source, session.run(source)
@@ -37,8 +38,8 @@ def run(session, stdin, stdout) -> int:
 
 def _read_input(stdin):
     """The next input: a line, with the lines after it while a bracket is open; None at the end;
-    a LimitError for an input past the source limit (read to its end and dropped, so memory
-    stays bounded)."""
+    an error for an input that is not UTF-8 or is past the source limit (read to its end and
+    dropped, so memory stays bounded)."""
     parts: list[str] = []
     size = 0
     while True:
@@ -47,9 +48,12 @@ def _read_input(stdin):
             return "".join(parts) if parts else None
         size += len(line)
         if size > MAX_SOURCE_BYTES:
-            while line and not line.endswith("\n"):
+            while line and not line.endswith(b"\n"):
                 line = stdin.readline(CHUNK)
-            return LimitError(f"an input longer than {MAX_SOURCE_BYTES:,} characters was skipped")
-        parts.append(line)
+            return LimitError(f"an input longer than {MAX_SOURCE_BYTES:,} bytes was skipped (the source limit)")
+        try:
+            parts.append(line.decode("utf-8").replace("\r\n", "\n"))
+        except UnicodeDecodeError as exc:
+            return InputError(f"an input line is not UTF-8 (byte {exc.start + 1}) and was skipped")
         if not continues("".join(parts)):
             return "".join(parts).rstrip("\n")

@@ -20,6 +20,7 @@ from prompt_toolkit.history import FileHistory, InMemoryHistory
 from prompt_toolkit.key_binding import KeyBindings
 
 from agrad.engine.ops import public_functions
+from agrad.errors import Terminated
 from agrad.language.names import CONSTANTS, GRAPH_FUNCTIONS
 from agrad.repl.commands import COMMANDS
 from agrad.repl.reply import Reply
@@ -35,19 +36,27 @@ def history_path() -> str:
     return os.path.join(state, "agrad", "history")
 
 
-def run(session, history: str | None = None) -> int:
+def run(session, history: str | None = None, look=None) -> int:
+    """look: how output looks now (a terminal can be resized between lines), or None to keep
+    the session's."""
     prompt = PromptSession(history=_history(history or history_path()), completer=SessionCompleter(session),
                            multiline=True, key_bindings=_keys(), prompt_continuation=MORE,
                            erase_when_done=True, complete_while_typing=False)
     while True:
         try:
             text = prompt.prompt(PROMPT)
+        except Terminated:  # SIGTERM, SIGHUP: the command's boundary ends the session
+            raise
         except KeyboardInterrupt:  # Ctrl-C: the line is dropped, the session goes on
             continue
         except EOFError:  # Ctrl-D
             return 0
+        if look is not None:
+            session.look = look()
         try:
             reply = session.run(text)
+        except Terminated:
+            raise
         except KeyboardInterrupt:  # Ctrl-C during a long computation stops it, not the session
             reply = Reply(body="agrad: interrupted", ok=False)
         sys.stdout.write(lay_out(text, reply, session.look.width))
