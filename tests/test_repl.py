@@ -435,3 +435,10 @@ def test_bad_input_is_one_line_each_and_the_session_goes_on():
     ]
     closed = subprocess.run(agrad_command() + ["repl"], stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
     assert (closed.returncode, closed.stdout, closed.stderr) == (0, b"", b"")
+
+
+def test_digits_as_in_agrad_eval():
+    six = agrad("repl", stdin="x = 0.1\ny = x * 3\n").stdout.splitlines()[1]
+    exact = agrad("repl", "--digits", "17", stdin="x = 0.1\ny = x * 3\n").stdout.splitlines()[1]
+    assert six == "> y = x * 3                0.3  MulBackward0"
+    assert exact == "> y = x * 3  0.30000000000000004  MulBackward0"  # 0.1 * 3 in float64
