@@ -442,3 +442,26 @@ def test_digits_as_in_agrad_eval():
     exact = agrad("repl", "--digits", "17", stdin="x = 0.1\ny = x * 3\n").stdout.splitlines()[1]
     assert six == "> y = x * 3                0.3  MulBackward0"
     assert exact == "> y = x * 3  0.30000000000000004  MulBackward0"  # 0.1 * 3 in float64
+
+
+def test_reset_and_help():
+    s, replies = session(["x = 3", "y = x * 2", ":reset", ":vars", "y", ":help", ":help me"])
+    assert s.names == {} and replies[3].body == "no names yet: x = 3 makes one"
+    assert "has no value in this session" in replies[4].body
+    listed = [line.split()[0] for line in replies[5].body.splitlines() if line.startswith(":")]
+    assert listed == [":backward", ":grad", ":zero_grad", ":tree", ":trace", ":no_grad", ":no_grad", ":detach",
+                      ":check", ":diff", ":vars", ":reset", ":help", ":quit"]
+    assert all(len(line) <= 100 for line in replies[5].body.splitlines())
+    assert replies[6].body == "agrad: usage error: :help takes nothing, as in :help"
+
+
+def test_a_history_file_that_cannot_be_read_or_written_is_a_warning_each(tmp_path):
+    (tmp_path / "agrad" / "history").mkdir(parents=True)  # a directory where the file should be
+    term = Terminal(state=tmp_path)
+    term.enter("x = 2")
+    lines = term.enter(":grad x")
+    shown = "".join(lines)
+    assert "agrad: warning: cannot read the history in" in shown
+    assert shown.count("agrad: warning: cannot write the history to") == 1  # once, not at every line
+    assert lines[-2:] == ["> :grad x                 None", ">"]
+    assert term.end() == 0

@@ -73,7 +73,7 @@ def _names(rest: str, command: str, least: int, most: int | None) -> list[str]:
     words = rest.split()
     usage = next(u for u, _ in HELP if u == f":{command}" or u.startswith(f":{command} "))
     if len(words) < least or (most is not None and len(words) > most):
-        raise UsageError(f":{command} takes {usage[len(command) + 2:]}, as in {usage}")
+        raise UsageError(f":{command} takes {usage[len(command) + 2:] or 'nothing'}, as in {usage}")
     for w in words:
         if not is_name(w):
             raise UsageError(f":{command}: '{visible(w)}' is not a name ({usage})")

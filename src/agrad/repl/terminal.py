@@ -61,6 +61,8 @@ def run(session, history: str | None = None, look=None) -> int:
             reply = Reply(body="agrad: interrupted", ok=False)
         sys.stdout.write(lay_out(text, reply, session.look.width))
         sys.stdout.flush()
+        for warning in getattr(prompt.history, "take_warnings", list)():
+            _warn(warning)
         if reply.quit:
             return 0
 
@@ -110,24 +112,37 @@ class SessionCompleter(Completer):
 
 
 class _SafeHistory(FileHistory):
-    """A FileHistory whose failure to write (a full disk, a read-only home) is one warning, not
-    the end of the session."""
+    """A FileHistory whose failure to read or write (a full disk, a read-only home, a directory
+    in its place) is one warning each, not the end of the session. prompt_toolkit reads and
+    writes it while it draws the prompt, so the warnings wait in `warnings` until the loop
+    prints them between lines, where they cannot be drawn over."""
 
-    warned = False
+    def __init__(self, filename: str):
+        super().__init__(filename)
+        self.warnings: list[str] = []
+        self.failed: set[str] = set()
+
+    def _fail(self, what: str, exc: Exception) -> None:
+        if what not in self.failed:
+            self.failed.add(what)
+            self.warnings.append(f"cannot {what} the history {'to' if what == 'write' else 'in'} {self.filename}: "
+                                 f"{getattr(exc, 'strerror', None) or exc}")
 
     def store_string(self, string: str) -> None:
         try:
             super().store_string(string)
         except OSError as exc:
-            if not self.warned:
-                self.warned = True
-                _warn(f"cannot write the history to {self.filename}: {exc.strerror or exc}")
+            self._fail("write", exc)
 
     def load_history_strings(self):
         try:
             yield from super().load_history_strings()
         except (OSError, UnicodeDecodeError) as exc:
-            _warn(f"cannot read the history in {self.filename}: {getattr(exc, 'strerror', None) or exc}")
+            self._fail("read", exc)
+
+    def take_warnings(self) -> list[str]:
+        out, self.warnings = self.warnings, []
+        return out
 
 
 def _history(path: str):
