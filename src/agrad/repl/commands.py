@@ -96,21 +96,21 @@ def _backward(session, rest: str):
     out = session.tensor(words[0])
     if passes > 1:
         expect_passes(out, passes)  # refused before the first pass when the passes cannot fit the budget
-    nodes = None
-    for _ in range(passes):
-        arrived: dict = {}
+    for _ in range(passes - 1):
+        backward(out, retain_graph=retain)
+    # the last pass is recorded, for :trace and :tree (only the last: recording costs a local
+    # derivative per edge, which N passes need not pay N times)
+    arrived: dict = {}
 
-        def run_pass(on_step, arrived=arrived):
-            def step(tensor, g, sent):
-                arrived[id(tensor)] = g.value
-                on_step(tensor, g, sent)
+    def run_pass(on_step):
+        def step(tensor, g, sent):
+            arrived[id(tensor)] = g.value
+            on_step(tensor, g, sent)
 
-            backward(out, retain_graph=retain, on_step=step)
+        backward(out, retain_graph=retain, on_step=step)
 
-        if nodes is None:
-            nodes = describe(out) if out.requires_grad else []
-        steps = record(out, run_pass, nodes)
-        session.passes[id(out)] = (out, steps, arrived)
+    steps = record(out, run_pass, describe(out) if out.requires_grad else [])
+    session.passes[id(out)] = (out, steps, arrived)
     return _reply()
 
 
