@@ -343,7 +343,9 @@ def test_a_narrow_terminal_puts_the_value_below_its_input(tmp_path):
         term.enter(line)
     assert term.lines() == ["> x = 3", "> w = 1", "> y = (x + w) * 2", "  8.0  MulBackward0", "> :backward y",
                             "> :grad x                  2.0", ">"]
-    assert all(len(line) <= 40 for line in term.lines())
+    lines = term.enter(":tree y")  # the tree and the table fit the terminal, as agrad eval's do
+    assert lines[6:8] == ["> :tree y", "(x + w) * 2 = 8.0"] and lines[8].startswith("MulBackward0  y = (x + w)")
+    assert "x       3.0   2.0" in lines and all(len(line) <= 40 for line in lines)
     assert term.end() == 0
 
 
