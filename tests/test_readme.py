@@ -51,7 +51,11 @@ def _console_examples():
 def test_console_examples(cli, command, expected):
     args = shlex.split(command)
     assert args[0] == "agrad"
-    r = cli(*args[1:])
+    stdin = None
+    if "<" in args:  # `agrad repl < docs/repl-lesson.txt`: a file of the repository on stdin
+        stdin = (ROOT / args[-1]).read_text(encoding="utf-8")
+        args = args[:args.index("<")]
+    r = cli(*args[1:], input=stdin)
     shown = (r.stdout or r.stderr).rstrip("\n").splitlines()
     assert shown == expected  # trailing blanks included
 

@@ -680,6 +680,18 @@ def _plot_format(output: str | None) -> PlotFormat:
         raise UsageError(f"-o {output}: agrad plot writes {', '.join(PLOT_SUFFIXES)} files; "
                          "name the file with one of them, or give --format")
     return PLOT_SUFFIXES[suffix]
+@app.command("repl")
+def repl_command(
+    digits: Annotated[Optional[int], typer.Option(
+        "--digits", metavar="N", min=1, max=17, show_default=False,
+        help="Significant digits of the numbers shown (default 6; 17 shows every number exactly).")] = None,
+):
+    """An interactive session: x = 3 makes a leaf, y = (x + w) * 2 a graph, :backward y adds into x.grad
+    (:help lists the commands). Piped (agrad repl < lesson.txt) it prints the transcript and exits 1 if a
+    line failed."""
+    from agrad.repl.main import main as repl_main
+
+    raise typer.Exit(repl_main(digits))
 
 
 @app.command("functions")
@@ -1017,7 +1029,7 @@ def _command(args: list[str]) -> int:
         if type(exc).__name__ == "NoArgsIsHelpError":  # `agrad` alone: the help, as click shows it
             print(exc.format_message(), file=sys.stderr)
             return exc.exit_code
-        command = next((a for a in args if a in ("eval", "graph", "diff", "plot", "functions")), None)
+        command = next((a for a in args if a in ("eval", "graph", "diff", "plot", "repl", "functions")), None)
         help_hint = f"agrad {command} --help" if command else "agrad --help"
         from agrad.render.visible import visible  # click's message can quote the user's text
 
