@@ -1,0 +1,104 @@
+"""`agrad minimize`'s loop: the loss and its gradients from agrad's own evaluation (api.run, on
+the compiled scalar path where the program allows), each update from optimizers.py.
+
+As a torch training loop does it: each step evaluates the loss at the current point,
+backpropagates, and lets the optimizer update every parameter in place; step k's record is the
+point after k updates, with its loss and gradients (step 0 is the start). It stops
+
+- after `steps` updates (the record of step `steps` is the last);
+- when the gradient's norm (over every variable, ‖∇f‖₂) at a point is below `tol`;
+- when the loss changed by less than `tol` from the previous step (|f_k − f_{k−1}| < tol);
+- when the loss is not finite (inf or nan): a ComputeError naming the step, after the last
+  finite record was given.
+
+tol 0 turns the two tolerance rules off.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Iterator
+
+from agrad.errors import BindingError, ComputeError
+from agrad.evaluation import optimizers
+from agrad.evaluation.api import prepare, run
+from agrad.limits import MAX_MINIMIZE_STEPS
+
+STOP_STEPS = "steps"
+STOP_GRADIENT = "gradient norm"
+STOP_LOSS = "loss change"
+
+
+class Step:
+    """One point of the descent: step (updates made so far), loss, values and grads ({name:
+    float}, a grad None where the loss does not use the variable), and stop: None, or why the
+    descent ends here (STOP_STEPS, STOP_GRADIENT, STOP_LOSS)."""
+
+    __slots__ = ("step", "loss", "values", "grads", "stop", "grad_norm")
+
+    def __init__(self, step: int, loss: float, values: dict, grads: dict, grad_norm: float):
+        self.step, self.loss, self.values, self.grads, self.grad_norm = step, loss, values, grads, grad_norm
+        self.stop = None
+
+
+class NotFinite(ComputeError):
+    """The loss became inf or nan: `last` is the last finite Step (None if the start was not)."""
+
+    def __init__(self, message: str, last: Step | None, step: Step):
+        super().__init__(message)
+        self.last = last
+        self.step_record = step
+
+
+def check_start(start: dict) -> None:
+    """Every variable is one 0-d parameter: a vector binding is refused (torch.optim takes 1-D
+    parameters too, but its CPU kernels then round some elements differently: they run fused
+    multiply-adds 8 at a time where vectors are long enough)."""
+    for name, value in start.items():
+        if type(value) not in (float, int):
+            raise BindingError(f"--{name}: agrad minimize takes scalar variables (each a 0-d parameter); "
+                               "a vector is not supported yet: bind each element as its own variable")
+
+
+def descend(source: str, start: dict, optimizer: str, options: dict, steps: int, tol: float = 1e-10,
+            sqrt=math.sqrt) -> Iterator[Step]:
+    """Each Step of the descent from `start` ({name: number}), in order; the last has .stop set.
+    options: optimizers.settings(optimizer, ...)'s. Raises NotFinite when the loss stops being
+    finite, and the program's own errors (syntax, unbound variable, a vector output) before the
+    first step."""
+    if not 0 <= steps <= MAX_MINIMIZE_STEPS:
+        raise BindingError(f"--steps {steps}: give 0 to {MAX_MINIMIZE_STEPS:,} steps")
+    check_start(start)
+    names = list(start)
+    params = [float(start[name]) for name in names]
+    update = optimizers.make(optimizer, len(names), options, sqrt=sqrt)
+    program = prepare(source)
+    previous: Step | None = None
+    k = 0
+    while True:
+        result = run(source, dict(zip(names, params)), program=program)
+        loss = result.value
+        if type(loss) is not float:
+            raise ComputeError("the loss must be a scalar, but the expression gives a vector: reduce it, "
+                               "e.g. sum(...)")
+        grads = [result.grads.get(name) for name in names]
+        norm = math.sqrt(math.fsum(g * g for g in grads if g is not None))
+        point = Step(k, loss, dict(zip(names, params)), dict(zip(names, grads)), norm)
+        if not math.isfinite(loss):
+            where = "the start" if previous is None else f"step {k}"
+            raise NotFinite(f"the loss is {'nan' if loss != loss else 'inf' if loss > 0 else '-inf'} at {where}"
+                            + ("" if previous is None else
+                               f"; the last finite point is step {previous.step} (loss {previous.loss!r})"),
+                            previous, point)
+        if norm < tol:
+            point.stop = STOP_GRADIENT
+        elif previous is not None and abs(loss - previous.loss) < tol:
+            point.stop = STOP_LOSS
+        elif k >= steps:
+            point.stop = STOP_STEPS
+        yield point
+        if point.stop is not None:
+            return
+        update.step(params, grads)
+        previous = point
+        k += 1
