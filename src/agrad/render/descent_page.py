@@ -15,7 +15,7 @@ import math
 from agrad.render.html import script_json
 from agrad.values import write as numbers
 
-WIDTH, HEIGHT, PAD = 560, 420, 48
+WIDTH, HEIGHT, PAD = 560, 420, 64
 
 
 def _shade(t: float) -> str:
@@ -60,13 +60,15 @@ def contour(names: list, curve: list, grid) -> str:
 
 
 def _axes(x_low, x_high, y_low, y_high, x_name: str, y_name: str) -> str:
-    t = numbers.text
-    return (f'<g class="axes"><text x="{PAD}" y="{HEIGHT - PAD + 18}">{t(round(x_low, 6))}</text>'
-            f'<text x="{WIDTH - PAD / 2}" y="{HEIGHT - PAD + 18}" text-anchor="end">{t(round(x_high, 6))}</text>'
+    def t(v: float) -> str:  # an axis's end, to 4 significant digits
+        return f"{v:.4g}"
+
+    return (f'<g class="axes"><text x="{PAD}" y="{HEIGHT - PAD + 18}">{t(x_low)}</text>'
+            f'<text x="{WIDTH - PAD / 2}" y="{HEIGHT - PAD + 18}" text-anchor="end">{t(x_high)}</text>'
             f'<text x="{(WIDTH + PAD / 2) / 2}" y="{HEIGHT - 8}" text-anchor="middle">{x_name}</text>'
-            f'<text x="{PAD - 6}" y="{HEIGHT - PAD}" text-anchor="end">{t(round(y_low, 6))}</text>'
-            f'<text x="{PAD - 6}" y="{PAD / 2 + 10}" text-anchor="end">{t(round(y_high, 6))}</text>'
-            f'<text x="14" y="{HEIGHT / 2}" text-anchor="middle">{y_name}</text></g>')
+            f'<text x="{PAD - 6}" y="{HEIGHT - PAD}" text-anchor="end">{t(y_low)}</text>'
+            f'<text x="{PAD - 6}" y="{PAD / 2 + 10}" text-anchor="end">{t(y_high)}</text>'
+            f'<text x="4" y="{HEIGHT / 2}">{y_name}</text></g>')
 
 
 def loss_curve(curve: list) -> str:
