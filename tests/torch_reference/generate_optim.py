@@ -38,9 +38,11 @@ OPTIONS = {
             {"lr": 1e-3, "weight_decay": 0.1, "momentum": 0.5, "nesterov": True}],
     "adam": [{"lr": 0.01}, {"lr": 0.05, "betas": [0.8, 0.99], "eps": 1e-6}, {"lr": 0.01, "amsgrad": True},
              {"lr": 0.01, "weight_decay": 0.1}, {"lr": 0.01, "maximize": True}],
-    "adamw": [{"lr": 0.01}, {"lr": 0.01, "weight_decay": 0.3, "amsgrad": True}],
+    "adamw": [{"lr": 0.01}, {"lr": 0.01, "weight_decay": 0.3, "amsgrad": True},
+              {"lr": 0.02, "betas": [0.85, 0.995], "eps": 1e-7, "maximize": True}],
     "rmsprop": [{"lr": 0.01}, {"lr": 0.01, "alpha": 0.9, "centered": True}, {"lr": 0.01, "momentum": 0.5},
-                {"lr": 0.005, "weight_decay": 0.1, "centered": True, "momentum": 0.3, "eps": 1e-6}],
+                {"lr": 0.005, "weight_decay": 0.1, "centered": True, "momentum": 0.3, "eps": 1e-6},
+                {"lr": 0.01, "maximize": True}],
     "adagrad": [{"lr": 0.1}, {"lr": 0.1, "lr_decay": 0.01, "initial_accumulator_value": 0.1},
                 {"lr": 0.1, "weight_decay": 0.1, "eps": 1e-8, "maximize": True}],
 }

@@ -34,12 +34,12 @@ def run_descent(source: str, start: dict, optimizer: str, settings: dict, how: d
         else:
             sys.stdout.write(text)
 
-    if not as_json:
-        out(words.header_text(optimizer, settings, screen.width))
     last = previous = None
     failure = None
     try:
         for point in descend(source, start, optimizer, settings, steps, how["tol"]):
+            if point.step == 0 and not as_json:  # (after the first evaluation: a bad program says so alone)
+                out(words.header_text(optimizer, settings, screen.width))
             if keep:
                 curve.append((point.step, point.loss, list(point.values.values())))
             if point.step % every == 0 or point.stop is not None:

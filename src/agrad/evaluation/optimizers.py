@@ -142,9 +142,9 @@ def _check(name: str, s: dict) -> None:
 class SGD:
     """torch/optim/sgd.py, _single_tensor_sgd."""
 
-    def __init__(self, n: int, lr, momentum, dampening, weight_decay, nesterov, maximize, sqrt=None):
-        self.lr, self.momentum, self.dampening = lr, momentum, dampening
-        self.weight_decay, self.nesterov, self.maximize = weight_decay, nesterov, maximize
+    def __init__(self, n: int, s: dict, sqrt=None):
+        self.lr, self.momentum, self.dampening = s["lr"], s["momentum"], s["dampening"]
+        self.weight_decay, self.nesterov, self.maximize = s["weight_decay"], s["nesterov"], s["maximize"]
         self.buf: list = [None] * n  # momentum_buffer, made from the first gradient
 
     def step(self, params: list, grads: list) -> None:
@@ -172,9 +172,10 @@ class Adam:
     """torch/optim/adam.py, _single_tensor_adam (not capturable, not differentiable); AdamW is
     Adam with decoupled weight decay (torch/optim/adamw.py)."""
 
-    def __init__(self, n: int, lr, betas, eps, weight_decay, amsgrad, maximize, decoupled=False, sqrt=math.sqrt):
-        self.lr, (self.beta1, self.beta2), self.eps = lr, betas, eps
-        self.weight_decay, self.amsgrad, self.maximize, self.decoupled = weight_decay, amsgrad, maximize, decoupled
+    def __init__(self, n: int, s: dict, decoupled: bool = False, sqrt=math.sqrt):
+        self.lr, (self.beta1, self.beta2), self.eps = s["lr"], s["betas"], s["eps"]
+        self.weight_decay, self.amsgrad, self.maximize = s["weight_decay"], s["amsgrad"], s["maximize"]
+        self.decoupled = decoupled
         self.sqrt = sqrt
         self.exp_avg = [0.0] * n
         self.exp_avg_sq = [0.0] * n
@@ -221,9 +222,9 @@ def max_of(a: float, b: float) -> float:
 class RMSprop:
     """torch/optim/rmsprop.py, _single_tensor_rmsprop."""
 
-    def __init__(self, n: int, lr, alpha, eps, weight_decay, momentum, centered, maximize, sqrt=math.sqrt):
-        self.lr, self.alpha, self.eps, self.weight_decay = lr, alpha, eps, weight_decay
-        self.momentum, self.centered, self.maximize, self.sqrt = momentum, centered, maximize, sqrt
+    def __init__(self, n: int, s: dict, sqrt=math.sqrt):
+        self.lr, self.alpha, self.eps, self.weight_decay = s["lr"], s["alpha"], s["eps"], s["weight_decay"]
+        self.momentum, self.centered, self.maximize, self.sqrt = s["momentum"], s["centered"], s["maximize"], sqrt
         self.square_avg = [0.0] * n
         self.grad_avg = [0.0] * n
         self.buf = [0.0] * n
@@ -256,10 +257,10 @@ class RMSprop:
 class Adagrad:
     """torch/optim/adagrad.py, _single_tensor_adagrad (dense gradients)."""
 
-    def __init__(self, n: int, lr, lr_decay, weight_decay, initial_accumulator_value, eps, maximize, sqrt=math.sqrt):
-        self.lr, self.lr_decay, self.weight_decay, self.eps, self.maximize = lr, lr_decay, weight_decay, eps, maximize
-        self.sqrt = sqrt
-        self.sum = [float(initial_accumulator_value)] * n  # torch.full_like(p, initial_accumulator_value)
+    def __init__(self, n: int, s: dict, sqrt=math.sqrt):
+        self.lr, self.lr_decay, self.weight_decay, self.eps = s["lr"], s["lr_decay"], s["weight_decay"], s["eps"]
+        self.maximize, self.sqrt = s["maximize"], sqrt
+        self.sum = [float(s["initial_accumulator_value"])] * n  # torch.full_like(p, initial_accumulator_value)
         self.steps = [0.0] * n
 
     def step(self, params: list, grads: list) -> None:
@@ -282,11 +283,10 @@ class Adagrad:
 
 def make(name: str, n: int, options: dict, sqrt=math.sqrt):
     """The optimizer `name` for n parameters, with settings()' options."""
-    s = dict(options)
     if name == "sgd":
-        return SGD(n, **s)
+        return SGD(n, options)
     if name in ("adam", "adamw"):
-        return Adam(n, **s, decoupled=name == "adamw", sqrt=sqrt)
+        return Adam(n, options, decoupled=name == "adamw", sqrt=sqrt)
     if name == "rmsprop":
-        return RMSprop(n, **s, sqrt=sqrt)
-    return Adagrad(n, **s, sqrt=sqrt)
+        return RMSprop(n, options, sqrt=sqrt)
+    return Adagrad(n, options, sqrt=sqrt)

@@ -58,10 +58,13 @@ def stop_text(last, stop: str, tol: float, steps: int, previous_loss, digits: in
     norm = shown.number(last.grad_norm, digits)
     change = shown.number(abs(last.loss - previous_loss), digits) if previous_loss is not None else "0"
     why = STOP_WORDS[stop].format(steps=steps, norm=norm, tol=numbers.text(tol), change=change)
-    fields = [f"stopped at step {last.step}: {why}"]
+    import textwrap
+
+    sentence = textwrap.fill(f"stopped at step {last.step}: {why}", width, subsequent_indent="    ",
+                             break_long_words=False, break_on_hyphens=False)  # (never inside a number or --tol)
     final = [f"final: loss {shown.number(last.loss, digits)}"]
     final += [f"{visible(name)} {shown.number(value, digits)}" for name, value in last.values.items()]
-    return _wrap(fields, width) + _wrap(final, width)
+    return sentence + "\n" + _wrap(final, width)
 
 
 def last_finite_text(last, digits: int, width: int) -> str:
