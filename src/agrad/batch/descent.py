@@ -11,6 +11,11 @@ import sys
 
 from agrad.evaluation.minimize import NotFinite, descend
 
+# --plot and the page draw at most about this many points of the descent (every n-th step and the
+# last), so that their memory stays small whatever --steps is: 10,000,000 steps kept whole would
+# be over a gigabyte of Python objects.
+CURVE_POINTS = 20_000
+
 # The progress bar is shown for descents of at least this many steps (a shorter one ends
 # before a bar would be drawn), and moved at most 100 times.
 BAR_FROM_STEPS = 2000
@@ -27,6 +32,7 @@ def run_descent(source: str, start: dict, optimizer: str, settings: dict, how: d
     bar = _bar(steps)
     curve: list = []  # (step, loss, values) of every step, for --plot and the page
     keep = how["plot"] or how["output"] is not None
+    stride = max(1, steps // CURVE_POINTS)
 
     def out(text: str) -> None:
         if bar is not None and sys.stdout.isatty():
@@ -40,7 +46,7 @@ def run_descent(source: str, start: dict, optimizer: str, settings: dict, how: d
         for point in descend(source, start, optimizer, settings, steps, how["tol"]):
             if point.step == 0 and not as_json:  # (after the first evaluation: a bad program says so alone)
                 out(words.header_text(optimizer, settings, screen.width))
-            if keep:
+            if keep and (point.step % stride == 0 or point.stop is not None):
                 curve.append((point.step, point.loss, list(point.values.values())))
             if point.step % every == 0 or point.stop is not None:
                 out(words.step_record(point) if as_json else words.step_text(point, screen.digits, screen.width))
