@@ -22,6 +22,8 @@ HERE = Path(__file__).resolve().parent
 CASES = HERE / "optim_cases.json"
 STEPS = 100
 
+TARGET = [1, -0.5, 2, 0.3, -1.2, 0.7, 1.5, -2, 0.1, 0.9]
+
 # (name, agrad source, torch function, start)
 FUNCTIONS = [
     ("rosenbrock", "(1-x)^2 + 100*(y-x^2)^2", lambda t, v: (1 - v["x"]) ** 2 + 100 * (v["y"] - v["x"] ** 2) ** 2,
@@ -30,6 +32,13 @@ FUNCTIONS = [
     ("trig", "sin(x)*cos(w) + 0.1*x^2 + exp(-w^2)", lambda t, v: t.sin(v["x"]) * t.cos(v["w"]) + 0.1 * v["x"] ** 2
      + t.exp(-v["w"] ** 2), {"x": 1.3, "w": 0.4}),
     ("one", "log(1 + exp(a)) - 0.3*a", lambda t, v: t.log(1 + t.exp(v["a"])) - 0.3 * v["a"], {"a": 2.0}),
+    # a 1-D parameter of 10 elements (torch's kernels run 8 at a time, then one by one) and a 0-d one;
+    # their gradients are elementwise (a reduction's gradient of a broadcast scalar would be a sum,
+    # whose order torch's kernels choose: see README, "How close to PyTorch")
+    ("vector", f"sum((v - [{', '.join(map(str, TARGET))}])^2) + 0.01*sum(v^4) + (w - 1)^2*w",
+     lambda t, v: ((v["v"] - t.tensor(TARGET, dtype=t.float64)) ** 2).sum() + 0.01 * (v["v"] ** 4).sum()
+     + (v["w"] - 1) ** 2 * v["w"],
+     {"v": [0.5, -1.0, 1.5, 0.0, 2.0, -0.3, 0.8, 1.1, -1.7, 0.25], "w": 1.2}),
 ]
 
 OPTIONS = {
@@ -52,6 +61,7 @@ def run_torch(torch, optimizer: str, options: dict, function, start: dict) -> di
     classes = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
                "rmsprop": torch.optim.RMSprop, "adagrad": torch.optim.Adagrad}
     params = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in start.items()}
+    flat = (lambda: [x for p in params.values() for x in (p.tolist() if p.dim() else [p.item()])])
     kwargs = {k: tuple(v) if k == "betas" else v for k, v in options.items()}
     opt = classes[optimizer](list(params.values()), **kwargs)
     losses, points = [], []
@@ -61,7 +71,7 @@ def run_torch(torch, optimizer: str, options: dict, function, start: dict) -> di
         loss.backward()
         opt.step()
         losses.append(loss.item())
-        points.append([p.item() for p in params.values()])
+        points.append(flat())
     return {"losses": losses, "points": points}
 
 
@@ -91,7 +101,7 @@ def main() -> None:
                 settings = optimizers.settings(optimizer, {k: tuple(v) if k == "betas" else v
                                                            for k, v in options.items()})
                 mine = list(minimize.descend(source, start, optimizer, settings, STEPS, 0.0, sqrt=recording_sqrt))
-                assert [s.values and list(s.values.values()) for s in mine[1:]] == record["points"], \
+                assert [minimize.parameters(s.values)[2] for s in mine[1:]] == record["points"], \
                     (fname, optimizer, options)
                 cases.append({"function": fname, "source": source, "start": start, "optimizer": optimizer,
                               "options": options, "sqrt_fixes": fixes, **record})

@@ -1238,11 +1238,14 @@ def minimize(c):
     c.add("minimize/stop/not-finite", ["minimize", "exp(x)", "--x", "1", "--lr", "1", "--maximize"])
     c.add("minimize/stop/not-finite/json", ["minimize", "exp(x)", "--x", "1", "--lr", "1", "--maximize", "-F", "json"])
     c.add("minimize/unused-variable", ["minimize", "x^2", "--x", "1", "--w", "2", "-O", "adam", "--steps", "3"])
+    for fmt in ("text", "json"):
+        c.add(f"minimize/vector/{fmt}", ["minimize", "sum((v - [1, 2, 3])^2) + (w - 1)^2", "--v", "0,0,0", "--w", "0",
+                                         "-O", "adam", "--lr", "0.1", "--steps", "30", "-F", fmt])
     c.add("minimize/digits", bowl + ["--lr", "0.1", "--steps", "5", "--digits", "17"])
     c.add("minimize/plot", bowl + ["--lr", "0.1", "--steps", "40", "--plot"])
     for label, extra in (("unknown-optimizer", ["-O", "lbfgs"]), ("betas", ["-O", "adam", "--betas", "0.9"]),
                          ("negative-lr", ["--lr", "-1"]), ("other-optimizers-option", ["-O", "adam", "--momentum", "1"]),
-                         ("nesterov", ["--nesterov"]), ("steps", ["--steps", "20000000"]), ("vector", ["--w", "1,2"]),
+                         ("nesterov", ["--nesterov"]), ("steps", ["--steps", "20000000"]),
                          ("page-name", ["-o", "p.png"]), ("vector-loss", ["--var", "x=1", "--", "x*[1,2]"])):
         c.add(f"minimize/error/{label}", ["minimize", "x^2", "--x", "1"] + extra if label != "vector-loss"
               else ["minimize"] + extra)

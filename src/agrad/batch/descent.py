@@ -105,7 +105,8 @@ def _write_page(path: str, source: str, names: list, curve: list, start: dict) -
     from agrad.render.descent_page import page
     from agrad.render.files import write_atomically
 
-    grid = landscape(source, names, curve, start) if len(names) == 2 else None
+    scalars = len(names) == 2 and all(type(v) is float for v in curve[0][2])
+    grid = landscape(source, names, curve, start) if scalars else None
     try:
         write_atomically(path, page(source, names, curve, grid).encode("utf-8"))
     except (OSError, ValueError) as exc:

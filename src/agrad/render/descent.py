@@ -1,7 +1,7 @@
 """What `agrad minimize` prints: a line (or a JSON record) per printed step, the final point,
 the loss curve in the terminal (plotext, imported only for --plot).
 
-A step's text line is its fields, `step 10  loss 0.0123  x 2.98  y -0.996  grad -0.0234, 0.0156`,
+A step's text line is its fields, `step 10  loss 0.0123  x 2.98  y -0.996  d/dx -0.0234  d/dy 0.0156`,
 with numbers rounded to --digits significant digits (render/shown.py; JSON is exact), wrapped
 between fields (never inside one) to the terminal's width.
 """
@@ -35,8 +35,8 @@ def _wrap(fields: list[str], width: int) -> str:
 
 def step_text(step, digits: int, width: int) -> str:
     fields = [f"step {step.step}", f"loss {shown.number(step.loss, digits)}"]
-    fields += [f"{visible(name)} {shown.number(value, digits)}" for name, value in step.values.items()]
-    fields.append("grad " + ", ".join(shown.number(g, digits) for g in step.grads.values()))
+    fields += [f"{visible(name)} {shown.value(value, digits)}" for name, value in step.values.items()]
+    fields += [f"d/d{visible(name)} {shown.value(g, digits)}" for name, g in step.grads.items()]
     return _wrap(fields, width)
 
 
@@ -63,13 +63,13 @@ def stop_text(last, stop: str, tol: float, steps: int, previous_loss, digits: in
     sentence = textwrap.fill(f"stopped at step {last.step}: {why}", width, subsequent_indent="    ",
                              break_long_words=False, break_on_hyphens=False)  # (never inside a number or --tol)
     final = [f"final: loss {shown.number(last.loss, digits)}"]
-    final += [f"{visible(name)} {shown.number(value, digits)}" for name, value in last.values.items()]
+    final += [f"{visible(name)} {shown.value(value, digits)}" for name, value in last.values.items()]
     return sentence + "\n" + _wrap(final, width)
 
 
 def last_finite_text(last, digits: int, width: int) -> str:
     fields = [f"last finite point: step {last.step}", f"loss {shown.number(last.loss, digits)}"]
-    fields += [f"{visible(name)} {shown.number(value, digits)}" for name, value in last.values.items()]
+    fields += [f"{visible(name)} {shown.value(value, digits)}" for name, value in last.values.items()]
     return _wrap(fields, width)
 
 
