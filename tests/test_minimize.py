@@ -201,6 +201,8 @@ def test_not_finite_is_exit_1_with_the_last_finite_point(cli):
     (["--alpha", "0.5"], "--alpha is not an option of sgd"),
     (["--steps", "20000000"], "--steps 20000000: give 0 to 10,000,000 steps"),
     (["-o", "page.png"], "name the file .html"),
+    (["--tol", "nan"], "--tol nan: give a number, 0 or more"),
+    (["--lr", "nan"], "--lr is nan: give a number"),
 ])
 def test_errors_are_one_clear_line_exit_2(cli, args, words):
     r = cli("minimize", "x^2", "--x", "1", *args) if "--x" not in args else cli("minimize", "x^2", *args)

@@ -112,6 +112,8 @@ def descend(source: str, start: dict, optimizer: str, options: dict, steps: int,
     before the first step."""
     if not 0 <= steps <= MAX_MINIMIZE_STEPS:
         raise BindingError(f"--steps {steps}: give 0 to {MAX_MINIMIZE_STEPS:,} steps")
+    if not tol >= 0:  # (nan would turn both tolerance rules off unseen)
+        raise BindingError(f"--tol {tol}: give a number, 0 or more (0 turns the tolerance rules off)")
     names, sizes, params = parameters(start)
     update = optimizers.make(optimizer, len(params), options, sqrt=sqrt)
     program = prepare(source)

@@ -115,8 +115,9 @@ def _check(name: str, s: dict) -> None:
         raise UsageError(f"{text} (torch.optim.{CLASS_NAMES[name]} refuses it)")
 
     for key, value in s.items():
-        if type(value) is float and math.isnan(value):
-            refuse(f"--{key.replace('_', '-')} is nan")
+        for v in value if isinstance(value, tuple) else (value,):
+            if type(v) is float and math.isnan(v):  # (torch's checks let nan through, to nan parameters)
+                raise UsageError(f"--{key.replace('_', '-')} is nan: give a number")
     if not 0.0 <= s["lr"]:
         refuse(f"Invalid learning rate: {s['lr']}")
     if "eps" in s and not 0.0 <= s["eps"]:
