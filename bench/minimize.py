@@ -50,9 +50,10 @@ def main() -> None:
     steps = 1000 if quick else 5000
     print(f"  the graph path (api.run fast=False), sgd, {steps:,} steps: {graph_rate(steps):,.0f}/s")
     command = [sys.executable, "-m", "agrad", "minimize", ROSENBROCK, "--x", "-1.5", "--y", "2", "-O", "adam",
-               "--lr", "0.01", "--steps", str(sizes[-1]), "-F", "json", "--every", str(sizes[-1])]
+               "--lr", "0.01", "--steps", str(sizes[-1]), "--tol", "0", "-F", "json", "--every", str(sizes[-1])]
     start = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True)
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    assert f'"step": {sizes[-1]},' in out.splitlines()[-1]  # every step ran
     print(f"  whole command, adam, {sizes[-1]:,} steps, json: {time.perf_counter() - start:.2f} s")
 
 
