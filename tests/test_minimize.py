@@ -328,3 +328,17 @@ def test_the_page_in_chromium(tmp_path, cli, browser):
     browser.get(one.as_uri())
     assert browser.execute_script("return document.getElementById('contour')") is None
     assert browser.execute_script("return document.getElementById('losses') !== null")
+
+
+@pytest.mark.parametrize("source", ["(1-x)^2 + 100*(y-x^2)^2", "max(x, y) + sin(x)*exp(y)", "sum([x, y]^2) + x*y"])
+def test_the_pages_grid_is_agrad_evals_value_at_every_point(source):
+    """The contour's 81 x 81 losses (one vectorized block where the program is elementwise, point
+    by point where it is not, as the vector literal is) equal agrad eval at each point."""
+    import agrad
+    from agrad.batch.descent import GRID, landscape
+
+    xs, ys, rows = landscape(source, ["x", "y"], [(0, 0.0, [1.0, 2.0]), (1, 0.0, [-0.5, 1.0])])
+    assert len(xs) == len(ys) == len(rows) == GRID and xs[0] < -0.5 and xs[-1] > 1.0 and ys[0] < 1.0 < 2.0 < ys[-1]
+    for j, y in enumerate(ys):
+        for i, x in enumerate(xs):
+            assert rows[j][i] == agrad.evaluate(source, x=x, y=y).value

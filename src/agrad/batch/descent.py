@@ -30,7 +30,7 @@ def run_descent(source: str, start: dict, optimizer: str, settings: dict, how: d
     screen = look(sys.stdout, how["digits"])
     every, steps, as_json = how["every"], how["steps"], how["json"]
     bar = _bar(steps)
-    curve: list = []  # (step, loss, values) of every step, for --plot and the page
+    curve: list = []  # (step, loss, values) of every stride-th step and the last, for --plot and the page
     keep = how["plot"] or how["output"] is not None
     stride = max(1, steps // CURVE_POINTS)
 
@@ -74,7 +74,7 @@ def run_descent(source: str, start: dict, optimizer: str, settings: dict, how: d
         sys.stdout.write(words.loss_plot([c[0] for c in curve], [c[1] for c in curve], screen.width,
                                          screen.color))
     if how["output"] is not None and curve:
-        _write_page(how["output"], source, list(start), curve, start)
+        _write_page(how["output"], source, list(start), curve)
     if failure is not None:
         raise failure
     return 0
@@ -100,13 +100,13 @@ def _is_terminal(stream) -> bool:
         return False
 
 
-def _write_page(path: str, source: str, names: list, curve: list, start: dict) -> None:
+def _write_page(path: str, source: str, names: list, curve: list) -> None:
     from agrad.errors import BindingError
     from agrad.render.descent_page import page
     from agrad.render.files import write_atomically
 
     scalars = len(names) == 2 and all(type(v) is float for v in curve[0][2])
-    grid = landscape(source, names, curve, start) if scalars else None
+    grid = landscape(source, names, curve) if scalars else None
     try:
         write_atomically(path, page(source, names, curve, grid).encode("utf-8"))
     except (OSError, ValueError) as exc:
@@ -116,7 +116,7 @@ def _write_page(path: str, source: str, names: list, curve: list, start: dict) -
 GRID = 81  # the contour's grid is GRID x GRID points: 6,561 evaluations, one vectorized block
 
 
-def landscape(source: str, names: list, curve: list, start: dict):
+def landscape(source: str, names: list, curve: list):
     """The loss on a grid around the path of a two-variable descent: (xs, ys, rows), rows[j][i]
     the loss at (xs[i], ys[j]) (None where it is not finite). Evaluated as one block of points
     (points.py's vectorized path) when the program is elementwise, else point by point."""
