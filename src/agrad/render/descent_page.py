@@ -91,6 +91,10 @@ def page(source: str, names: list, curve: list, grid) -> str:
             "values": [[numbers.json_value(v) for v in c[2]] for c in curve], "names": names}
     final = ", ".join(f"{html.escape(n)} = {numbers.text(v)}" for n, v in zip(names, last[2]))
     pictures = (contour(names, curve, grid) if grid is not None else "") + loss_curve(curve)
+    legend = ("<p id=\"legend\">Left: the loss around the path, darker where it is lower (24 bands of "
+              "log(1 + f &minus; min)); the path runs from the white dot (step 0) to the red one. "
+              "Right: the loss by step; the pointer over it shows the step.</p>" if grid is not None else
+              "<p id=\"legend\">The loss by step; the pointer over it shows the step.</p>")
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -111,6 +115,7 @@ svg {{ border: 1px solid #d5dde5; background: #fff; max-width: 100%; height: aut
 <h1>{html.escape(source.strip())}</h1>
 <p id="final">step {last[0]}: loss {numbers.text(last[1])} at {final}</p>
 <div class="pictures">{pictures}</div>
+{legend}
 <p id="where"></p>
 <script id="descent" type="application/json">{script_json(data)}</script>
 <script>
