@@ -692,6 +692,101 @@ def repl_command(
     from agrad.repl.main import main as repl_main
 
     raise typer.Exit(repl_main(digits))
+class Optimizer(str, Enum):
+    sgd = "sgd"
+    adam = "adam"
+    adamw = "adamw"
+    rmsprop = "rmsprop"
+    adagrad = "adagrad"
+
+
+class DescentFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def _float_option(name: str, help_text: str):
+    return Annotated[Optional[float], typer.Option(f"--{name}", metavar="X", show_default=False, help=help_text)]
+
+
+@app.command("minimize")
+def minimize_command(
+    expr: Expr = None,
+    file: FileOption = None,
+    var: VarOption = None,
+    optimizer: Annotated[Optimizer, typer.Option("--optimizer", "-O", help="torch.optim's optimizer.")]
+    = Optimizer.sgd,
+    lr: _float_option("lr", "Learning rate (torch's default: 0.001 for sgd, adam, adamw; 0.01 for rmsprop, "
+                            "adagrad).") = None,
+    momentum: _float_option("momentum", "sgd, rmsprop: momentum factor (0).") = None,
+    dampening: _float_option("dampening", "sgd: dampening for momentum (0).") = None,
+    nesterov: Annotated[bool, typer.Option("--nesterov", help="sgd: Nesterov momentum.")] = False,
+    weight_decay: _float_option("weight-decay", "L2 penalty (0; adamw: 0.01, decoupled).") = None,
+    betas: Annotated[Optional[str], typer.Option("--betas", metavar="B1,B2", show_default=False,
+                                                 help="adam, adamw: the running averages' coefficients "
+                                                      "(0.9,0.999).")] = None,
+    eps: _float_option("eps", "adam, adamw, rmsprop (1e-8), adagrad (1e-10): added to the denominator.") = None,
+    alpha: _float_option("alpha", "rmsprop: smoothing constant (0.99).") = None,
+    centered: Annotated[bool, typer.Option("--centered", help="rmsprop: centered RMSprop.")] = False,
+    lr_decay: _float_option("lr-decay", "adagrad: learning rate decay (0).") = None,
+    initial_accumulator_value: _float_option("initial-accumulator-value", "adagrad: the sum's start (0).") = None,
+    amsgrad: Annotated[bool, typer.Option("--amsgrad", help="adam, adamw: the AMSGrad variant.")] = False,
+    maximize: Annotated[bool, typer.Option("--maximize", help="Maximize the expression instead.")] = False,
+    steps: Annotated[int, typer.Option("--steps", metavar="N", min=0, help="The most updates (at most 10,000,000).")]
+    = 1000,
+    tol: Annotated[float, typer.Option("--tol", metavar="TOL", min=0.0,
+                                       help="Stop when the loss changes by less than TOL in a step, or the "
+                                            "gradient's norm is below TOL; 0: never.")] = 1e-10,
+    every: Annotated[Optional[int], typer.Option("--every", metavar="K", min=1, show_default=False,
+                                                 help="Print every K-th step (and the first and the last); "
+                                                      "default: steps/10.")] = None,
+    fmt: Annotated[DescentFormat, typer.Option("--format", "-F", help="text, or json: one record per printed "
+                                                                      "step, then a final record.")]
+    = DescentFormat.text,
+    plot: Annotated[bool, typer.Option("--plot", help="Draw the loss curve in the terminal (plotext).")] = False,
+    output: Annotated[Optional[str], typer.Option("--output", "-o", metavar="FILE.html",
+                                                  help="Write a page: the path on the loss's contour (two "
+                                                       "variables), and the loss curve.")] = None,
+    digits: Annotated[Optional[int], typer.Option(
+        "--digits", metavar="N", min=1, max=17, show_default=False,
+        help="Significant digits of the numbers in text output (default 6); JSON is exact.")] = None,
+    as_option: AsOptionOption = None,
+):
+    """Minimize EXPR over its variables with a torch.optim optimizer, from the point the bindings
+    give: each printed step's loss, values and gradients, and the final point. The trajectory is
+    torch.optim's in float64 (README, "Gradient descent")."""
+    try:
+        from agrad.evaluation import optimizers
+
+        given = dict(lr=lr, momentum=momentum, dampening=dampening, nesterov=nesterov, weight_decay=weight_decay,
+                     betas=None if betas is None else _betas(betas), eps=eps, alpha=alpha, centered=centered,
+                     lr_decay=lr_decay, initial_accumulator_value=initial_accumulator_value, amsgrad=amsgrad,
+                     maximize=maximize)
+        chosen = optimizers.settings(optimizer.value, given)
+        if output is not None and not output.lower().endswith((".html", ".htm")):
+            raise UsageError(f"-o {output}: agrad minimize writes an HTML page; name the file .html")
+        source = _program_text(expr, file)
+        suspects = typo_suspects(as_option, "minimize")
+        check_typos(suspects, var, [source])
+        start = parse_bindings(var or [], None, suspects)
+        from agrad.batch.descent import run_descent
+
+        status = run_descent(source, start, optimizer.value, chosen, dict(
+            steps=steps, tol=tol, every=every or max(1, steps // 10), json=fmt is DescentFormat.json, plot=plot,
+            output=output, digits=digits))
+    except AgradError as exc:
+        fail(exc)
+    raise typer.Exit(status)
+
+
+def _betas(text: str) -> tuple:
+    parts = text.split(",")
+    try:
+        if len(parts) != 2:
+            raise ValueError
+        return tuple(float(part) for part in parts)
+    except ValueError:
+        raise UsageError(f"--betas {text}: give two numbers, B1,B2 (torch's default is 0.9,0.999)") from None
 
 
 @app.command("functions")
@@ -824,7 +919,7 @@ def reserved_names() -> frozenset:
 
 # -- argv rewriting -------------------------------------------------------------------------
 
-BINDING_COMMANDS = ("eval", "graph", "plot")  # the commands that take `--NAME VALUE` bindings
+BINDING_COMMANDS = ("eval", "graph", "plot", "minimize")  # the commands that take `--NAME VALUE` bindings
 
 
 def click_command():
@@ -1029,7 +1124,8 @@ def _command(args: list[str]) -> int:
         if type(exc).__name__ == "NoArgsIsHelpError":  # `agrad` alone: the help, as click shows it
             print(exc.format_message(), file=sys.stderr)
             return exc.exit_code
-        command = next((a for a in args if a in ("eval", "graph", "diff", "plot", "repl", "functions")), None)
+        command = next((a for a in args if a in ("eval", "graph", "diff", "plot", "repl", "minimize", "functions")),
+                       None)
         help_hint = f"agrad {command} --help" if command else "agrad --help"
         from agrad.render.visible import visible  # click's message can quote the user's text
 

@@ -101,6 +101,9 @@ MAX_HESSIAN_ENTRIES = 1_000_000
 MAX_JACOBIAN_ENTRIES = 10_000_000
 MAX_ORDER = 100  # --order: Taylor mode's series hold order + 1 numbers a node (engine/taylor.py)
 MAX_CHECK_EVALUATIONS = 20_001  # --check: 2n+1 evaluations for n input elements (n = 10,000)
+# agrad minimize --steps: each step is one evaluation and backward pass of the loss (tens of
+# microseconds for a small scalar program: bench/minimize.py), so 10,000,000 steps are minutes.
+MAX_MINIMIZE_STEPS = 10_000_000
 WORKERS_PER_CORE = 2
 # Pretty output (render/tables.py) shows at most PRETTY_ROWS rows of the trace and of the passes
 # table, and PRETTY_MATRIX rows and columns of a Hessian or a Jacobian, then one line that says

@@ -1222,13 +1222,42 @@ def issue13(c):
           stdin='{"expr": "x*2", "gradient": [1, 1]}\n')
 
 
+def minimize(c):
+    """agrad minimize (issue 18): each optimizer in text and JSON, the stopping rules, a loss that
+    leaves the float range, --plot, and the errors of its options."""
+    rosenbrock = ["minimize", "(1-x)^2 + 100*(y-x^2)^2", "--x", "-1.5", "--y", "2", "--steps", "200", "--every", "50"]
+    for optimizer, options in (("sgd", ["--lr", "0.001", "--momentum", "0.9", "--nesterov"]),
+                               ("adam", ["--lr", "0.02", "--amsgrad"]), ("adamw", ["--lr", "0.02"]),
+                               ("rmsprop", ["--centered", "--momentum", "0.5"]),
+                               ("adagrad", ["--lr", "0.1", "--lr-decay", "0.01"])):
+        for fmt in ("text", "json"):
+            c.add(f"minimize/{optimizer}/{fmt}", rosenbrock + ["-O", optimizer] + options + ["-F", fmt])
+    bowl = ["minimize", "(x - 3)^2 + 2*(y + 1)^2", "--x", "0", "--y", "0"]
+    c.add("minimize/stop/gradient", ["minimize", "x^2", "--x", "4", "--lr", "0.5"])
+    c.add("minimize/stop/loss-change", bowl + ["--lr", "0.1", "--tol", "1e-6"])
+    c.add("minimize/stop/not-finite", ["minimize", "exp(x)", "--x", "1", "--lr", "1", "--maximize"])
+    c.add("minimize/stop/not-finite/json", ["minimize", "exp(x)", "--x", "1", "--lr", "1", "--maximize", "-F", "json"])
+    c.add("minimize/unused-variable", ["minimize", "x^2", "--x", "1", "--w", "2", "-O", "adam", "--steps", "3"])
+    for fmt in ("text", "json"):
+        c.add(f"minimize/vector/{fmt}", ["minimize", "sum((v - [1, 2, 3])^2) + (w - 1)^2", "--v", "0,0,0", "--w", "0",
+                                         "-O", "adam", "--lr", "0.1", "--steps", "30", "-F", fmt])
+    c.add("minimize/digits", bowl + ["--lr", "0.1", "--steps", "5", "--digits", "17"])
+    c.add("minimize/plot", bowl + ["--lr", "0.1", "--steps", "40", "--plot"])
+    for label, extra in (("unknown-optimizer", ["-O", "lbfgs"]), ("betas", ["-O", "adam", "--betas", "0.9"]),
+                         ("negative-lr", ["--lr", "-1"]), ("other-optimizers-option", ["-O", "adam", "--momentum", "1"]),
+                         ("nesterov", ["--nesterov"]), ("steps", ["--steps", "20000000"]),
+                         ("page-name", ["-o", "p.png"]), ("vector-loss", ["--var", "x=1", "--", "x*[1,2]"])):
+        c.add(f"minimize/error/{label}", ["minimize", "x^2", "--x", "1"] + extra if label != "vector-loss"
+              else ["minimize"] + extra)
+
+
 # -- all of them ----------------------------------------------------------------------------------
 
 def cases():
     c = Cases()
     for section in (command_line, functions_of_one, functions_of_two, operators, language, errors, vectors,
                     lessons, program_files, argument_batches, stdin_batches, points, graphs, random_cases,
-                    issue13):
+                    issue13, minimize):
         section(c)
     return c.items
 
