@@ -452,7 +452,7 @@ def test_reset_and_help():
     assert "has no value in this session" in replies[4].body
     listed = [line.split()[0] for line in replies[5].body.splitlines() if line.startswith(":")]
     assert listed == [":backward", ":grad", ":zero_grad", ":tree", ":trace", ":no_grad", ":no_grad", ":detach",
-                      ":check", ":diff", ":vars", ":reset", ":help", ":quit"]
+                      ":check", ":diff", ":plot", ":vars", ":reset", ":help", ":quit"]
     assert all(len(line) <= 100 for line in replies[5].body.splitlines())
     assert replies[6].body == "agrad: usage error: :help takes nothing, as in :help"
 
@@ -467,3 +467,23 @@ def test_a_history_file_that_cannot_be_read_or_written_is_a_warning_each(tmp_pat
     assert shown.count("agrad: warning: cannot write the history to") == 1  # once, not at every line
     assert lines[-2:] == ["> :grad x                 None", ">"]
     assert term.end() == 0
+
+
+def test_plot_draws_what_agrad_plot_draws_for_the_names_program():
+    """:plot y x A:B is `agrad plot` of the statements that computed y, x swept and the other
+    leaves at their values now (w = 2), in the session's width (COLUMNS) and a pipe's 24 lines."""
+    lines = ["x = 0.5", "w = 2", "a = x * w", "y = sin(a) * x", ":plot y x 0:6:61", ":plot y q 0:1",
+             ":plot y x 1:0", ":no_grad w", ":plot y w 0:1", ":plot y"]
+    env = {**os.environ, "COLUMNS": "70"}
+    r = agrad("repl", stdin="\n".join(lines) + "\n", env=env)
+    shown = r.stdout.split("> ")
+    drawing = shown[5].split("\n", 1)[1]
+    want = agrad("plot", "a = x * w; sin(a) * x", "--x", "0:6:61", "--w", "2", "--width", "70",
+                 "--height", "22", env=env).stdout  # size_for(70, 24): 22 lines
+    assert drawing == want and "df/dx" in drawing and "(w = 2.0)" in drawing
+    assert max(len(line) for line in drawing.splitlines()) <= 70
+    assert shown[6].splitlines()[1] == "agrad: usage error: :plot y q: 'q' is not a leaf of y's graph (its leaves: x, w)"
+    assert "the end (0.0) must be greater than the start (1.0)" in shown[7]
+    assert "w requires no grad, so dy/dw is None" in shown[9]
+    assert ":plot takes a name, the variable to sweep and its range" in shown[10]
+    assert r.returncode == 1

@@ -45,14 +45,16 @@ HELP = [
     (":detach STATEMENT", "the statement's value detached from the graph (z = y gives y.detach())"),
     (":check NAME", "NAME's gradients against central differences (agrad eval --check)"),
     (":diff NAME X", "the derivative of NAME with respect to X as a formula (agrad diff)"),
+    (":plot NAME X A:B[:N]", "NAME and dNAME/dX drawn for X from A to B (N points, 201), the other leaves at "
+                             "their values (agrad plot)"),
     (":vars", "every name: value, grad_fn or leaf, .grad"),
     (":reset", "forget every name"),
     (":help", "this list"),
     (":quit", "leave (Ctrl-D too)"),
 ]
 
-COMMANDS = ("backward", "grad", "zero_grad", "tree", "trace", "no_grad", "detach", "check", "diff", "vars",
-            "reset", "help", "quit")
+COMMANDS = ("backward", "grad", "zero_grad", "tree", "trace", "no_grad", "detach", "check", "diff", "plot",
+            "vars", "reset", "help", "quit")
 
 
 def run(session, line: str):
@@ -213,6 +215,36 @@ def _diff(session, rest: str):
     return _reply(body="\n".join(lines))
 
 
+def _plot(session, rest: str):
+    """agrad plot's drawing of the program that computed NAME, X swept, the other leaves bound to
+    their values now (what `agrad plot PROGRAM --X A:B --w ...` draws)."""
+    import shutil
+
+    from agrad.batch.sweep import parse_range, sweep
+    from agrad.render.plot import curves, title
+    from agrad.render.plot_terminal import draw, size_for
+
+    words = rest.split()
+    if len(words) != 3 or not is_name(words[0]) or not is_name(words[1]):
+        raise UsageError(":plot takes a name, the variable to sweep and its range, as in :plot y x -3:3 "
+                         "(or -3:3:101 for 101 points)")
+    name, x, spec = words
+    program = program_of(session, name)
+    if x not in program.bindings:
+        leaves = ", ".join(program.bindings) or "none"
+        raise UsageError(f":plot {name} {x}: '{x}' is not a leaf of {name}'s graph (its leaves: {leaves})")
+    if x in program.no_grad:
+        raise UsageError(f":plot {name} {x}: {x} requires no grad, so d{name}/d{x} is None: "
+                         f"make it a leaf that requires grad ({x} = {session.number(session.tensor(x).value)})")
+    fixed = {k: v for k, v in program.bindings.items() if k != x}
+    columns = sweep(program.source, parse_range(x, spec), fixed)
+    # the session's width; a height from the terminal's lines (24 in a pipe), as agrad plot's
+    width, height = size_for(session.look.width, shutil.get_terminal_size((80, 24)).lines)
+    text = draw(columns.x, curves(columns), width, height, session.look.color, visible(title(columns)),
+                visible(x), fit=len(columns.columns))
+    return _reply(body=text.rstrip("\n"))
+
+
 # -- the session ----------------------------------------------------------------------------------
 
 def _vars(session, rest: str):
@@ -258,5 +290,5 @@ def _quit(session, rest: str):
 
 
 RUN = {"backward": _backward, "grad": _grad, "zero_grad": _zero_grad, "tree": _tree, "trace": _trace,
-       "no_grad": _no_grad, "detach": _detach, "check": _check, "diff": _diff, "vars": _vars, "reset": _reset,
+       "no_grad": _no_grad, "detach": _detach, "check": _check, "diff": _diff, "plot": _plot, "vars": _vars, "reset": _reset,
        "help": _help, "quit": _quit}
