@@ -1251,13 +1251,43 @@ def minimize(c):
               else ["minimize"] + extra)
 
 
+def plot_and_repl(c):
+    """agrad plot's points, drawing and errors, and agrad repl's transcripts (issue 18)."""
+    cubic = ["plot", "x^3 - 3*x", "--x", "-2:2:9"]
+    for fmt in ("csv", "json"):
+        c.add(f"plot/points/{fmt}", cubic + ["-F", fmt])
+        c.add(f"plot/order-2-tangent/{fmt}", cubic + ["--order", "2", "--tangent", "1", "-F", fmt])
+        c.add(f"plot/fixed-and-gaps/{fmt}", ["plot", "log(x)*w + 1/x", "--x", "-1:1:11", "--w", "2", "-F", fmt])
+    c.add("plot/detach/csv", ["plot", "detach(x)*x", "--x", "0:1:3", "-F", "csv"])
+    for width in ("40", "80"):
+        c.add(f"plot/drawing/{width}", ["plot", "sin(x)*exp(-x*w)", "--x", "0:2*pi", "--w", "0.3", "--order", "2",
+                                        "--tangent", "1", "--width", width, "--height", "14"])
+    for label, argv in (("reversed", ["x^2", "--x", "1:0"]), ("one-point", ["x^2", "--x", "0:1:1"]),
+                        ("not-finite", ["x^2", "--x", "0:inf"]), ("points-limit", ["x^2", "--x", "0:1:2000000"]),
+                        ("not-whole", ["x^2", "--x", "0:1:2.5"]), ("unused", ["x^2", "--x", "1", "--y", "0:1"]),
+                        ("no-range", ["x^2", "--x", "1"]), ("two-ranges", ["x^2 + y", "--x", "0:1", "--y", "0:1"]),
+                        ("vector", ["x^2 + sum(v)", "--x", "0:1", "--v", "1,2"]),
+                        ("vector-value", ["x*[1, 2]", "--x", "0:1"]), ("image-name", ["x^2", "--x", "0:1", "-o", "p.gif"])):
+        c.add(f"plot/error/{label}", ["plot"] + argv)
+    lesson = ("x = 3\nw = 1\ny = (x + w) * 2\n:backward y\n:grad x\n:backward y\n:grad x\n:zero_grad\n"
+              ":backward y\n:grad x\n")
+    c.add("repl/lesson", ["repl"], stdin=lesson)
+    c.add("repl/retain-graph", ["repl"], stdin=lesson + ":backward y retain_graph=False\n:backward y\n")
+    c.add("repl/commands", ["repl"], env={"COLUMNS": "70"},
+          stdin="x = 0.5\nw = 2\na = x * w\ny = sin(a) * x\n:backward y\n:tree y\n:trace y\n:diff y x w\n"
+                ":check y\n:plot y x 0:3:31\n:detach d = y\n:no_grad z = x * 2\n:vars\n:zero_grad x\n:grad x\n"
+                ":grad a\n:help\n")
+    c.add("repl/errors", ["repl"], stdin="x = 1\ny = x +* 2\ny = z * 2\n:bogus\n:backwrd y\n:plot y q 0:1\n"
+                                         "v = [1,\n 2]\ns = sum(v^2)\n:backward s 2\n:grad v\n:quit\nx = 2\n")
+
+
 # -- all of them ----------------------------------------------------------------------------------
 
 def cases():
     c = Cases()
     for section in (command_line, functions_of_one, functions_of_two, operators, language, errors, vectors,
                     lessons, program_files, argument_batches, stdin_batches, points, graphs, random_cases,
-                    issue13, minimize):
+                    issue13, minimize, plot_and_repl):
         section(c)
     return c.items
 
